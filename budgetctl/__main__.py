@@ -1,0 +1,6 @@
+"""``python -m budgetctl``."""
+
+from budgetctl.cli.app import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The root command: global options, sub-commands, and the one error boundary.
+
+Start-up stays light: this module and the sub-command modules import only
+Typer. SQLAlchemy, SQLModel, Alembic and Rich are imported by the command that
+needs them, so ``budgetctl --help`` and ``--version`` never load them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from budgetctl import __version__
+from budgetctl.cli import render
+from budgetctl.domain.errors import BudgetError
+
+if TYPE_CHECKING:
+    from budgetctl.services.base import Context
+
+DEBUG_ENV = "BUDGETCTL_DEBUG"
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+class BoundaryGroup(TyperGroup):
+    """Runs the command line and turns every failure into one ``error:`` line and an exit code.
+
+    Exit 1: the request could not be done (a :class:`BudgetError`, a database
+    problem, anything unexpected). Exit 2: the command line itself is wrong.
+    Tracebacks only with ``BUDGETCTL_DEBUG=1``.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name or "budgetctl",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except typer.TyperException as exc:
+            # Typer's (vendored Click) command-line errors: exit 2 for usage, else their code.
+            code = int(getattr(exc, "exit_code", 1))
+            cli_ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and cli_ctx is not None:
+                sys.stdout.write(cli_ctx.get_help() + "\n")
+                sys.exit(2)
+            message = exc.format_message()
+            if code == 2:
+                where = cli_ctx.command_path if cli_ctx is not None else "budgetctl"
+                message = f"{message} (see '{where} --help')"
+            render.error(message)
+            sys.exit(code)
+        except typer.Abort:
+            render.error("aborted")
+            sys.exit(1)
+        except BudgetError as exc:
+            if _debug():
+                raise
+            render.error(exc.message)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            render.error("interrupted; nothing was written by the unfinished step")
+            sys.exit(130)
+        except Exception as exc:
+            if _debug():
+                raise
+            message = _unexpected(exc)
+            render.error(message)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _unexpected(exc: Exception) -> str:
+    try:
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
+            from budgetctl.store.db import translate_error
+
+            return translate_error(exc, "").message.replace("database : ", "database: ")
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"unexpected {type(exc).__name__}: {first} (set {DEBUG_ENV}=1 for details)"
+
+
+app = typer.Typer(
+    cls=BoundaryGroup,
+    name="budgetctl",
+    help=(
+        "Keep every brand's ad spend inside its daily and monthly budgets, and run campaigns "
+        "only inside their dayparting windows.\n\n"
+        "Example: budgetctl init && budgetctl brand add Acme --daily 100 --monthly 2500"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"budgetctl {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="BUDGETCTL_DB",
+            show_envvar=True,
+            help="Database: a file path (SQLite) or an SQLAlchemy URL such as "
+            "postgresql+psycopg://user@host/db. Default: $XDG_DATA_HOME/budgetctl/budget.db.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Keep every brand's ad spend inside its budgets."""
+    ctx.obj = {"db": db}
+
+
+def context(ctx: typer.Context, *, now: str | None = None) -> Context:
+    """The request context: the database, the clock (read once), the actor, the command."""
+    from budgetctl.clock import resolve_now
+    from budgetctl.services.base import Context, current_actor
+    from budgetctl.store.db import Database, resolve_url
+
+    root_ctx = ctx.find_root()
+    option = (root_ctx.obj or {}).get("db")
+    url = resolve_url(option)
+    database = Database(url)
+    command = " ".join(ctx.command_path.split()[1:]) or "budgetctl"
+    return Context(database, resolve_now(now), current_actor(), command)
+
+
+def _register() -> None:
+    from budgetctl.cli import brand, campaign, passes, reports, schedule, spend, system
+
+    app.add_typer(brand.app, name="brand")
+    app.add_typer(campaign.app, name="campaign")
+    app.add_typer(schedule.app, name="schedule")
+    app.add_typer(spend.app, name="spend")
+    passes.register(app)
+    reports.register(app)
+    system.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,142 @@
+"""Terminal and JSON output.
+
+User text (brand and campaign names, notes, file contents) reaches the terminal
+only through :func:`safe`: Rich markup is escaped (``[red]`` stays literal) and
+control characters are shown as ``\\x1b``-style escapes, so a name cannot restyle
+or hijack the terminal. JSON output carries the exact text. ``NO_COLOR`` is
+honoured by Rich itself. Rich is imported only when something is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Control characters as visible escapes (``\\x1b``), everything else untouched."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def safe(text: object) -> str:
+    """User text made safe for Rich: markup escaped, control characters visible."""
+    from rich.markup import escape
+
+    return escape(visible(str(text)))
+
+
+_console: Console | None = None
+_err_console: Console | None = None
+
+
+def console() -> Console:
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        # Not a terminal (cron mail, a pipe): wide lines rather than a squeezed 80 columns.
+        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+        _console = Console(highlight=False, soft_wrap=False, width=width)
+    return _console
+
+
+def err_console() -> Console:
+    global _err_console
+    if _err_console is None:
+        from rich.console import Console
+
+        _err_console = Console(stderr=True, highlight=False)
+    return _err_console
+
+
+def out(line: str = "") -> None:
+    """A plain line of user-facing text (control characters made visible)."""
+    sys.stdout.write(visible(line) + "\n")
+
+
+def error(message: str) -> None:
+    """``error: ...`` on stderr; continuation lines (import problems) are indented."""
+    lines = [visible(part) for part in message.split("\n")]
+    sys.stderr.write("error: " + lines[0] + "\n")
+    for line in lines[1:]:
+        sys.stderr.write("  " + line + "\n")
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def table(
+    title: str | None,
+    columns: Sequence[str | tuple[str, str]],
+    rows: Iterable[Sequence[str]],
+    *,
+    empty: str = "nothing to show",
+) -> None:
+    """A Rich table; cells must already be :func:`safe`."""
+    from rich.table import Table
+
+    rows = list(rows)
+    if not rows:
+        out(empty)
+        return
+    tbl = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
+    for col in columns:
+        if isinstance(col, tuple):
+            tbl.add_column(col[0], justify=col[1])  # type: ignore[arg-type]
+        else:
+            tbl.add_column(col)
+    for row in rows:
+        tbl.add_row(*row)
+    console().print(tbl)
+
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    if not values:
+        return ""
+    top = max(values)
+    if top <= 0:
+        return _SPARKS[0] * len(values)
+    return "".join(_SPARKS[max(0, min(7, (v * 7) // top))] for v in values)
+
+
+def bar(spent: int, budget: int | None, width: int = 20) -> str:
+    """A Rich-markup bar with the percentage: green, yellow from 80 %, red at 100 %."""
+    if budget is None:
+        return "[dim]no limit[/dim]"
+    if budget <= 0:
+        return "[red]" + "█" * width + "[/red] blocked"
+    spent = max(spent, 0)
+    tenths = spent * 1000 // budget
+    filled = min(width, (2 * spent * width + budget) // (2 * budget))
+    colour = "red" if tenths >= 1000 else "yellow" if tenths >= 800 else "green"
+    bar = f"[{colour}]{'█' * filled}[/{colour}][dim]{'░' * (width - filled)}[/dim]"
+    return f"{bar} {tenths // 10:3d}.{tenths % 10}%"
+
+
+def change_line(change: Any, *, verbose: bool = False) -> str:
+    """One line per state change: ``Acme / Search: active -> paused (daily_budget)``."""
+    reasons = ", ".join(change.reasons)
+    line = f"{change.brand} / {change.campaign}: {change.from_state} -> {change.to_state}"
+    if reasons:
+        line += f" ({reasons})"
+    if verbose and change.explanation:
+        line += "\n    " + "\n    ".join(change.explanation)
+    return line
+
+
+def changes(items: Iterable[Any], *, verbose: bool = False) -> None:
+    for change in items:
+        out(change_line(change, verbose=verbose))

@@ -1,0 +1,133 @@
+"""``budgetctl status|history|doctor``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from budgetctl.cli import render
+from budgetctl.cli.app import context
+
+if TYPE_CHECKING:
+    from budgetctl.services.reports import BrandStatus
+
+
+def show_status(rows: Sequence[BrandStatus]) -> None:
+    from budgetctl.domain.money import format_budget, format_money
+
+    if not rows:
+        render.out("no brands yet: add one with 'budgetctl brand add'")
+        return
+    table_rows = []
+    for r in rows:
+        s = r.state
+        table_rows.append(
+            [
+                f"[bold]{render.safe(s.name)}[/bold]\n[dim]{s.timezone} {r.currency}[/dim]",
+                f"{format_money(s.day_spend)} / {format_budget(s.daily_budget)}\n{render.bar(s.day_spend, s.daily_budget)}",
+                f"{format_money(s.month_spend)} / {format_budget(s.monthly_budget)}\n{render.bar(s.month_spend, s.monthly_budget)}",
+                f"{format_money(r.projected)}\n"
+                + (f"[dim]{format_money(r.to_land)}/day lands on budget[/dim]" if r.to_land is not None else ""),
+                render.sparkline(r.days),
+                f"{r.campaigns_active}/{r.campaigns_total}",
+            ]
+        )
+    render.table(
+        None,
+        ["brand", f"today ({rows[0].state.day.label})", "month", ("projected", "right"), "this month", ("active", "right")],
+        table_rows,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("status")
+    def status(
+        ctx: typer.Context,
+        brand: Annotated[str | None, typer.Option("--brand", help="Only this brand.")] = None,
+        now: Annotated[str | None, typer.Option("--now", help="As of this ISO 8601 time with offset.")] = None,
+        json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Per brand: today's and this month's spend against budget, the projection, campaigns.
+
+        Projected = month-to-date spend at the current pace; 'lands on budget' = the daily spend
+        from today on that ends the month exactly on the monthly budget.
+
+        Example: budgetctl status --brand Acme
+        """
+        from budgetctl.services.reports import status as brand_status
+
+        rows = brand_status(context(ctx, now=now), brand=brand, daily_series=not json_)
+        if json_:
+            render.emit_json([r.as_json() for r in rows])
+            return
+        show_status(rows)
+
+    @app.command("history")
+    def history(
+        ctx: typer.Context,
+        brand: Annotated[str | None, typer.Option("--brand", help="Only this brand.")] = None,
+        campaign: Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")] = None,
+        since: Annotated[str | None, typer.Option("--since", help="From this date or time.")] = None,
+        limit: Annotated[int, typer.Option("--limit", help="At most this many (the newest).")] = 50,
+        json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """What changed, when, by whom: state changes with reasons, holds, budgets, imports, closes.
+
+        Example: budgetctl history --brand Acme --since 2026-11-01
+        """
+        from budgetctl.services.reports import history as events
+
+        items = events(context(ctx), brand=brand, campaign=campaign, since=since, limit=limit)
+        if json_:
+            render.emit_json([e.as_json() for e in items])
+            return
+        render.table(
+            None,
+            ["when (UTC)", "who", "command", "brand / campaign", "what"],
+            [
+                [
+                    e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    render.safe(e.actor),
+                    render.safe(e.command),
+                    render.safe(" / ".join(x for x in (e.brand, e.campaign) if x)),
+                    render.safe(e.message),
+                ]
+                for e in items
+            ],
+            empty="no history yet",
+        )
+
+    @app.command("doctor")
+    def doctor(
+        ctx: typer.Context,
+        now: Annotated[str | None, typer.Option("--now", help="Judge freshness as of this time.")] = None,
+        json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Check integrity, schema, journal mode and when each pass last ran.
+
+        Exits 1 when the database is damaged or a pass is overdue (enforce > 15 min,
+        daypart > 5 min, reset > 26 h).
+
+        Example: budgetctl doctor || mail -s "budgetctl needs attention" ops@example.com
+        """
+        from budgetctl.services.reports import doctor as check
+
+        c = context(ctx, now=now)
+        checks = check(c.db, c.now)
+        healthy = all(x.ok for x in checks)
+        if json_:
+            render.emit_json(
+                {
+                    "database": c.db.label,
+                    "ok": healthy,
+                    "checks": [{"name": x.name, "ok": x.ok, "detail": x.detail} for x in checks],
+                }
+            )
+        else:
+            render.out(f"database: {c.db.label}")
+            for x in checks:
+                render.out(f"{'ok  ' if x.ok else 'FAIL'} {x.name}: {x.detail}")
+        if not healthy:
+            raise typer.Exit(1)

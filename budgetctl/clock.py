@@ -1,0 +1,45 @@
+"""The one place that reads the time.
+
+Every command reads the clock once, through :func:`now`. ``$BUDGETCTL_NOW``
+(ISO 8601 with an offset) replaces the system clock for replays, dry runs and
+tests; the passes and ``status`` also take ``--now``, parsed by
+:func:`parse_instant`. Everything returned here is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from budgetctl.domain.errors import InvalidValue
+
+ENV_NOW = "BUDGETCTL_NOW"
+
+
+def parse_instant(text: str, *, what: str = "--now") -> datetime:
+    """Parse ISO 8601 text that carries an offset (or ``Z``) into aware UTC."""
+    raw = text.strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue(
+            f"{what} {text!r} is not an ISO 8601 time: use e.g. 2026-11-25T09:30:00+01:00"
+        ) from None
+    if value.tzinfo is None:
+        raise InvalidValue(
+            f"{what} {text!r} has no UTC offset: add one, e.g. {raw}+00:00 or {raw}Z"
+        )
+    return value.astimezone(UTC)
+
+
+def now() -> datetime:
+    """The current instant (aware UTC), or ``$BUDGETCTL_NOW`` when set."""
+    override = os.environ.get(ENV_NOW, "").strip()
+    if override:
+        return parse_instant(override, what="BUDGETCTL_NOW")
+    return datetime.now(UTC)
+
+
+def resolve_now(option: str | None) -> datetime:
+    """``--now`` when given, else :func:`now`."""
+    return parse_instant(option) if option else now()

@@ -1,0 +1,70 @@
+"""The one rule of budgetctl: may this campaign run at this moment?
+
+A campaign is **active** if and only if none of the reasons below holds; any
+that holds pauses it, and the set of them says why:
+
+=====================  ===================================================
+``held``               an operator paused it (only ``campaign resume`` lifts it)
+``daily_budget``       its brand's spend in the current brand day >= the daily budget
+``monthly_budget``     its brand's spend in the current brand month >= the monthly budget
+``outside_schedule``   it has a schedule and the moment is in none of its windows
+=====================  ===================================================
+
+A budget of ``None`` never blocks; a budget of 0 always does. Every pass and
+every command that changes spend, budgets, holds or schedules calls
+:func:`reasons_at` through one service, so no two commands can disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HELD = "held"
+DAILY_BUDGET = "daily_budget"
+MONTHLY_BUDGET = "monthly_budget"
+OUTSIDE_SCHEDULE = "outside_schedule"
+REASONS = (HELD, DAILY_BUDGET, MONTHLY_BUDGET, OUTSIDE_SCHEDULE)
+
+ACTIVE = "active"
+PAUSED = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class BrandSpend:
+    """A brand's budgets and its spend in the current day and month (micros)."""
+
+    daily_budget: int | None
+    monthly_budget: int | None
+    day_spend: int
+    month_spend: int
+
+    def budget_reasons(self) -> tuple[str, ...]:
+        """The budget reasons, shared by every campaign of the brand."""
+        daily = self.daily_budget is not None and self.day_spend >= self.daily_budget
+        monthly = self.monthly_budget is not None and self.month_spend >= self.monthly_budget
+        if daily and monthly:
+            return (DAILY_BUDGET, MONTHLY_BUDGET)
+        if daily:
+            return (DAILY_BUDGET,)
+        if monthly:
+            return (MONTHLY_BUDGET,)
+        return ()
+
+
+def reasons_at(held: bool, brand: BrandSpend, in_schedule: bool) -> tuple[str, ...]:
+    """Why the campaign must be paused, in the fixed order of :data:`REASONS`; empty if it may run.
+
+    ``in_schedule`` is True for a campaign without a schedule.
+    """
+    budget = brand.budget_reasons()
+    if not held and not budget and in_schedule:
+        return ()
+    out: list[str] = [HELD] if held else []
+    out.extend(budget)
+    if not in_schedule:
+        out.append(OUTSIDE_SCHEDULE)
+    return tuple(out)
+
+
+def state_for(reasons: tuple[str, ...]) -> str:
+    return PAUSED if reasons else ACTIVE

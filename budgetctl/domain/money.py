@@ -1,0 +1,95 @@
+"""Money as exact integer micros.
+
+One currency unit is 1,000,000 micros (as the Google Ads API counts). Text from
+the command line or a CSV cell is parsed into :class:`~decimal.Decimal` and then
+into an ``int``; sums happen in SQL over integers. Floats never touch money.
+
+Accepted text: an optional sign, digits, an optional ``.`` and at most six
+fractional digits (``12``, ``-12.50``, ``0.000001``). Rejected: exponents
+(``1e3``), ``NaN``, infinities, more than six fractional digits, empty text,
+and anything else. Importers handle their networks' own number dressing
+(thousands separators, ``--``) before calling :func:`parse_micros`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from budgetctl.domain.errors import InvalidValue
+
+MICROS_PER_UNIT = 1_000_000
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+
+_AMOUNT = re.compile(r"([+-]?)(\d+)(?:\.(\d*))?|([+-]?)\.(\d+)")
+
+
+def parse_micros(text: str, *, what: str = "amount") -> int:
+    """Parse decimal text into integer micros, or raise :class:`InvalidValue`."""
+    raw = text.strip()
+    match = _AMOUNT.fullmatch(raw)
+    if match is None:
+        if not raw:
+            raise InvalidValue(f"{what} is empty: give a decimal number such as 12.50")
+        raise InvalidValue(
+            f"{what} {text!r} is not a decimal number: use digits with an optional "
+            "'.' and at most 6 decimals, such as 12.50 (no exponents, NaN or infinity)"
+        )
+    if match.group(2) is not None:
+        sign, whole, frac = match.group(1), match.group(2), match.group(3) or ""
+    else:
+        sign, whole, frac = match.group(4), "0", match.group(5)
+    if len(frac) > 6:
+        raise InvalidValue(
+            f"{what} {text!r} has more than 6 decimals: the smallest amount is 0.000001"
+        )
+    micros = int(whole) * MICROS_PER_UNIT + int(frac.ljust(6, "0") or "0")
+    if sign == "-":
+        micros = -micros
+    if not INT64_MIN <= micros <= INT64_MAX:
+        raise InvalidValue(f"{what} {text!r} is too large")
+    return micros
+
+
+def parse_budget(text: str, *, what: str = "budget") -> int | None:
+    """Parse a budget: ``none`` for no limit, else a non-negative amount in micros."""
+    if text.strip().lower() == "none":
+        return None
+    micros = parse_micros(text, what=what)
+    if micros < 0:
+        raise InvalidValue(f"{what} {text!r} is negative: give 0 or more, or 'none' for no limit")
+    return micros
+
+
+def to_decimal(micros: int) -> Decimal:
+    """The exact decimal value of ``micros``."""
+    return Decimal(micros).scaleb(-6)
+
+
+def format_exact(micros: int) -> str:
+    """Exact decimal text: at least 2 decimals, more only where needed (``12.50``, ``0.000001``)."""
+    sign = "-" if micros < 0 else ""
+    whole, frac = divmod(abs(micros), MICROS_PER_UNIT)
+    digits = f"{frac:06d}".rstrip("0").ljust(2, "0")
+    return f"{sign}{whole}.{digits}"
+
+
+def format_money(micros: int, *, grouping: bool = True) -> str:
+    """Display text with 2 decimals, rounded half away from zero (``1,234.50``)."""
+    sign = "-" if micros < 0 else ""
+    cents, rest = divmod(abs(micros), 10_000)
+    if rest * 2 >= 10_000:
+        cents += 1
+    whole, frac = divmod(cents, 100)
+    head = f"{whole:,}" if grouping else str(whole)
+    return f"{sign}{head}.{frac:02d}"
+
+
+def format_json(micros: int | None) -> str | None:
+    """JSON carries decimal strings with at least 2 decimals and never loses a micro."""
+    return None if micros is None else format_exact(micros)
+
+
+def format_budget(micros: int | None) -> str:
+    return "none" if micros is None else format_money(micros)

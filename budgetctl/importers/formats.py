@@ -1,0 +1,255 @@
+"""What each ad network's spend export looks like, as data.
+
+Every import format is a :class:`Profile`: which header names give the day, the
+campaign, its network id, the amount and the currency; which dates and numbers
+the cells may hold; and how the network marks rows that are not spend (totals,
+summaries, footers). :mod:`budgetctl.importers.reader` is the one parser that
+reads every format through its profile; adding a network means adding a
+profile here, not writing a parser.
+
+Network profiles match header names exactly as the networks spell them
+(``Campaign ID``, ``Amount spent (USD)``): they are machine-written and stable,
+and exact names keep a hand-written ``day,campaign,cost`` file out of the
+Google Ads profile. The generic profile matches case-insensitively, with
+spaces, ``_`` and ``-`` treated alike, and knows the common synonyms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: Roles a header column can play. ``day`` holds the date (or, for the generic
+#: format, a date or a timestamp); Meta's undivided exports give a range instead.
+ROLES = (
+    "day",
+    "range_start",
+    "range_end",
+    "campaign",
+    "external_id",
+    "brand",
+    "amount",
+    "currency",
+    "row_id",
+    "note",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One role and the header names that carry it.
+
+    ``pattern`` matches headers that carry a value in their name, such as Meta's
+    ``Amount spent (USD)``: its ``currency`` group is the currency of every row.
+    """
+
+    role: str
+    names: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """An import format: its columns, its number and date rules, its non-spend rows."""
+
+    network: str
+    label: str
+    #: what the header needs, for error messages
+    expects: str
+    columns: tuple[Column, ...]
+    #: ways to find the day, best first: each a tuple of roles that must all be present
+    day_sources: tuple[tuple[str, ...], ...] = (("day",),)
+    #: header names compared case-insensitively, with runs of space, ``_``, ``-`` as one ``_``
+    loose_names: bool = False
+    #: the day cell may also be an ISO 8601 timestamp (with or without an offset)
+    timestamps: bool = False
+    #: the day cell may also be ``M/D/YYYY`` (US month first)
+    month_first_dates: bool = False
+    #: a row with an empty day cell is a per-campaign total, not spend
+    blank_day_is_total: bool = False
+    #: a row with an empty campaign cell is a summary row, not spend
+    blank_campaign_is_total: bool = False
+    #: cells read as zero
+    zero_amounts: frozenset[str] = field(default_factory=lambda: frozenset({"", "--"}))
+    #: thousands separator allowed in amounts (grouped by three: ``1,234.56``)
+    thousands: str = ","
+    #: a row whose first non-empty cell matches this (and whose day is not a date) is a total
+    total_row: re.Pattern[str] = re.compile(r"totals?\b", re.IGNORECASE)
+    #: a row of one non-empty cell matching this is a footer
+    footer_row: re.Pattern[str] = re.compile(
+        r"(?:©|\(c\)|copyright\b).*|.*\ball rights reserved\b.*", re.IGNORECASE | re.DOTALL
+    )
+    #: why a row spanning several days is refused, and what to do instead
+    range_hint: str = ""
+
+
+def loose(name: str) -> str:
+    """A header name as the loose (generic) profile compares it."""
+    return _LOOSE_SEPARATORS.sub("_", name.strip().casefold()).strip("_")
+
+
+_LOOSE_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+GOOGLE_ADS = Profile(
+    network="google-ads",
+    label="Google Ads",
+    expects="Day, Campaign, Cost (optional: Campaign ID, Currency code)",
+    columns=(
+        Column("day", ("Day",), required=True),
+        Column("campaign", ("Campaign",), required=True),
+        Column("external_id", ("Campaign ID",)),
+        Column("amount", ("Cost",), required=True),
+        Column("currency", ("Currency code", "Currency")),
+    ),
+    blank_day_is_total=True,
+)
+
+META = Profile(
+    network="meta",
+    label="Meta Ads",
+    expects=(
+        "Campaign name, Amount spent (CUR), and Day or Reporting starts + Reporting ends"
+        " (optional: Campaign ID)"
+    ),
+    columns=(
+        Column("day", ("Day",)),
+        Column("range_start", ("Reporting starts",)),
+        Column("range_end", ("Reporting ends",)),
+        Column("campaign", ("Campaign name",), required=True),
+        Column("external_id", ("Campaign ID",)),
+        Column("amount", pattern=re.compile(r"Amount spent \((?P<currency>[A-Za-z]{3})\)"),
+               required=True),
+        Column("currency", ("Currency",)),
+    ),
+    day_sources=(("day",), ("range_start", "range_end")),
+    blank_day_is_total=True,
+    blank_campaign_is_total=True,
+    range_hint=(
+        "export from Ads Manager with Breakdown > By time > Day so that each row is one day"
+    ),
+)
+
+MICROSOFT = Profile(
+    network="microsoft",
+    label="Microsoft Advertising",
+    expects=(
+        "Gregorian date or TimePeriod, Campaign name or CampaignName, Spend"
+        " (optional: Campaign ID or CampaignId, Currency code or CurrencyCode)"
+    ),
+    columns=(
+        Column("day", ("Gregorian date", "TimePeriod", "Date"), required=True),
+        Column("campaign", ("Campaign name", "CampaignName"), required=True),
+        Column("external_id", ("Campaign ID", "CampaignId")),
+        Column("amount", ("Spend",), required=True),
+        Column("currency", ("Currency code", "CurrencyCode")),
+    ),
+    month_first_dates=True,
+    blank_day_is_total=True,
+)
+
+GENERIC = Profile(
+    network="generic",
+    label="generic",
+    expects=(
+        "date (or day, time, timestamp, occurred_at), campaign (or campaign_name),"
+        " amount (or cost, spend); optional: brand, currency, id (or key, idempotency_key,"
+        " txn), external_id (or campaign_id), note (or memo, description)"
+    ),
+    columns=(
+        Column(
+            "day",
+            ("date", "day", "time", "timestamp", "datetime", "date_time", "occurred_at",
+             "occurred", "when"),
+            required=True,
+        ),
+        Column("brand", ("brand", "brand_name", "client", "advertiser")),
+        Column("campaign", ("campaign", "campaign_name"), required=True),
+        Column("amount", ("amount", "cost", "spend", "spent", "amount_spent"), required=True),
+        Column("currency", ("currency", "currency_code", "ccy")),
+        Column("external_id", ("external_id", "campaign_id", "network_id", "ext_id")),
+        Column(
+            "row_id",
+            ("id", "key", "idempotency_key", "txn", "txn_id", "transaction_id"),
+        ),
+        Column("note", ("note", "notes", "memo", "description", "comment")),
+    ),
+    loose_names=True,
+    timestamps=True,
+)
+
+#: ``--format`` names, in the order ``auto`` tries them: networks first (exact
+#: names), the loose generic format last.
+PROFILES: dict[str, Profile] = {p.network: p for p in (GOOGLE_ADS, META, MICROSOFT, GENERIC)}
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A header matched to a profile: the column index of every role (-1 when absent)."""
+
+    profile: Profile
+    width: int
+    index: dict[str, int]
+    #: which role gives the day: ``day`` or ``range_start`` (then ``range_end`` is set)
+    day_role: str
+    #: the currency named in the header (Meta's ``Amount spent (USD)``), upper-cased
+    header_currency: str | None
+
+    def column(self, role: str) -> int:
+        return self.index.get(role, -1)
+
+
+class HeaderConflict(ValueError):
+    """Two header cells claim the same role; the message names them."""
+
+
+def match_header(profile: Profile, cells: list[str]) -> Layout | None:
+    """Fit a header row to ``profile``, or ``None`` when it is not that format's header.
+
+    Raises :class:`HeaderConflict` when the header fits but two columns claim
+    one role (``date`` and ``day``): guessing which one is meant would import
+    the wrong figures.
+    """
+    names = [loose(c) for c in cells] if profile.loose_names else [c.strip() for c in cells]
+    index: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
+    header_currency: str | None = None
+    for col in profile.columns:
+        wanted = {loose(n) for n in col.names} if profile.loose_names else set(col.names)
+        for i, name in enumerate(names):
+            hit = name in wanted
+            if not hit and col.pattern is not None:
+                m = col.pattern.fullmatch(name)
+                if m is not None:
+                    hit = True
+                    if header_currency is None and "currency" in col.pattern.groupindex:
+                        header_currency = m.group("currency").upper()
+            if hit:
+                seen.setdefault(col.role, []).append(i)
+        if col.required and col.role not in seen:
+            return None
+    day_role = ""
+    for source in profile.day_sources:
+        if all(role in seen for role in source):
+            day_role = source[0]
+            break
+    if not day_role:
+        return None
+    for role, hits in seen.items():
+        if len(hits) > 1:
+            shown = " and ".join(repr(cells[i].strip()) for i in hits)
+            raise HeaderConflict(
+                f"columns {shown} both give the {role.replace('_', ' ')}: keep one of them"
+            )
+        index[role] = hits[0]
+    if day_role != "range_start":
+        index.pop("range_start", None)
+        index.pop("range_end", None)
+    return Layout(
+        profile=profile,
+        width=len(cells),
+        index=index,
+        day_role=day_role,
+        header_currency=header_currency,
+    )

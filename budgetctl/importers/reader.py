@@ -1,0 +1,578 @@
+"""Read a spend export, of any format, into plain rows.
+
+One reader serves every format (:mod:`budgetctl.importers.formats` says what
+each looks like). Opening a file decides everything that is about the file as a
+whole and refuses a bad file at once:
+
+1. the encoding, from the byte-order mark (UTF-8, UTF-16 LE/BE) or ``encoding=``;
+2. the header: lines before it (report titles, date ranges, ``Key: value``
+   lines, blank lines) are preamble; the first line that fits a profile, with
+   a comma, tab or semicolon delimiter, is the header and picks the format.
+
+Iterating then streams rows as plain tuples (:data:`SpendRow`). A bad row is
+recorded in :attr:`SpendReader.problems` as ``FILE:LINE: message`` and not
+yielded; reading goes on, so the service can list every problem at once.
+Totals, summaries and footers are skipped and counted.
+
+Speed matters (a million rows should take about a second), so the row loop
+resolves column indexes once, caches parsed dates and currencies (they
+repeat), parses plain amounts with integer arithmetic, and sends any row that
+is not plainly good to one careful path that decides what is wrong with it.
+Bytes pass through a small layer that checks the encoding and NUL bytes chunk
+by chunk, so an error names its line even though decoding runs ahead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import BinaryIO, Final
+
+from budgetctl.domain.errors import ImportRejected, InvalidValue
+from budgetctl.domain.money import parse_micros
+from budgetctl.importers.formats import PROFILES, HeaderConflict, Layout, Profile, match_header
+
+SpendRow = tuple[
+    int, str, str | None, str | None, date | None, datetime | None, int, str | None, str | None,
+    str | None,
+]
+"""``(line, campaign, external_id, brand, day, at, micros, currency, row_id, note)``.
+
+``line`` is the 1-based physical line where the row starts. Exactly one of
+``day`` (a calendar day: network rows, generic plain dates) and ``at`` (a
+generic timestamp: aware when the cell has an offset or ``Z``, naive meaning the
+brand's local time) is set. ``micros`` is the amount in integer micros.
+"""
+
+FORMATS: Final = ("auto", *PROFILES)
+
+MAX_PROBLEMS: Final = 1000
+"""Problems kept in :attr:`SpendReader.problems`; :attr:`SpendReader.problem_count` counts all."""
+
+_PREAMBLE_LINES: Final = 200
+_LINE_LIMIT: Final = 1 << 16
+_CHUNK: Final = 1 << 20
+_CACHE_LIMIT: Final = 1 << 16
+_DELIMITERS: Final = (",", "\t", ";")
+_DELIMITER_NAMES: Final = {",": "comma", "\t": "tab", ";": "semicolon"}
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MISSING: Final = object()
+
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,6})?")
+# micros per unit of the last digit, by the length of the text from the '.' on
+_SCALE: Final = (1_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
+_GROUPED_AMOUNT = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ISO_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def show_name(name: str) -> str:
+    """How errors name a file: standard input is ``<stdin>``."""
+    return "<stdin>" if name == "-" else name
+
+
+class _Feed(io.RawIOBase):
+    """The source's bytes as UTF-8, checked chunk by chunk.
+
+    Decoding errors and NUL bytes surface here, where the absolute line is
+    known, as :class:`ImportRejected`. UTF-8 passes through untouched (ASCII
+    chunks are not even decoded); other encodings are transcoded.
+    """
+
+    def __init__(self, source: BinaryIO, head: bytes, encoding: str, name: str) -> None:
+        super().__init__()
+        self._source = source
+        self._head = head
+        self._encoding = encoding
+        self._name = name
+        self._passthrough = codecs.lookup(encoding).name == "utf-8"
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._pending = memoryview(b"")
+        self._undecoded = False  # the decoder holds part of a character
+        self._newlines = 0
+        self._eof = False
+        self.consumed = len(head)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending and not self._eof:
+            if self._head:
+                chunk, self._head = self._head, b""
+            else:
+                try:
+                    chunk = self._source.read(_CHUNK)
+                except OSError as err:
+                    raise ImportRejected(
+                        [f"{self._name}: cannot read: {err.strerror or err}"]
+                    ) from None
+                self.consumed += len(chunk)
+            self._eof = not chunk
+            self._pending = memoryview(self._convert(chunk, self._eof))
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def _convert(self, chunk: bytes, final: bool) -> bytes:
+        try:
+            if self._passthrough:
+                if self._undecoded or final or not chunk.isascii():
+                    self._decoder.decode(chunk, final)
+                    self._undecoded = bool(self._decoder.getstate()[0])
+                out = chunk
+            else:
+                out = self._decoder.decode(chunk, final).encode("utf-8")
+        except UnicodeError as err:
+            raise ImportRejected([self._undecodable(err)]) from None
+        nul = out.find(b"\x00")
+        if nul >= 0:
+            line = self._newlines + out.count(b"\n", 0, nul) + 1
+            raise ImportRejected(
+                [
+                    f"{self._name}:{line}: contains NUL bytes: this is not a text CSV export"
+                    " (a binary file, or UTF-16 without a byte-order mark: then try"
+                    " --encoding utf-16-le)"
+                ]
+            )
+        self._newlines += out.count(b"\n")
+        return out
+
+    def _undecodable(self, err: UnicodeError) -> str:
+        line = self._newlines + 1
+        data = getattr(err, "object", None)
+        start = getattr(err, "start", 0)
+        if isinstance(data, bytes | bytearray):
+            line += data[:start].decode(self._encoding, "replace").count("\n")
+        label = codecs.lookup(self._encoding).name
+        return (
+            f"{self._name}:{line}: cannot decode as {label}: try --encoding latin-1"
+            " (or the file's real encoding)"
+        )
+
+
+class SpendReader:
+    """Spend rows from one export file; see the module docstring."""
+
+    network: str
+    skipped_totals: int
+    problems: list[str]
+    problem_count: int
+    rows_read: int
+    encoding: str
+    delimiter: str
+    header_line: int
+    layout: Layout
+
+    def __init__(
+        self, source: BinaryIO, name: str, fmt: str = "auto", encoding: str | None = None
+    ) -> None:
+        self.name = show_name(name)
+        if fmt not in FORMATS:
+            raise InvalidValue(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        self.skipped_totals = 0
+        self.problems = []
+        self.problem_count = 0
+        self.rows_read = 0
+        self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
+        self._currency_cache: dict[str, str | None] = {}
+        self._feed = self._open_feed(source, encoding)
+        self._text = io.TextIOWrapper(
+            io.BufferedReader(self._feed, _CHUNK), encoding="utf-8", newline=""
+        )
+        self._find_header(fmt)
+        self.network = self.layout.profile.network
+        self._reader = csv.reader(
+            self._text, delimiter=self.delimiter, skipinitialspace=True, strict=False
+        )
+        self._rows = self._read_rows()
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes taken from the source so far (reading runs a little ahead)."""
+        return self._feed.consumed
+
+    def __iter__(self) -> Iterator[SpendRow]:
+        return self._rows
+
+    # -- opening --------------------------------------------------------------------------
+
+    def _open_feed(self, source: BinaryIO, encoding: str | None) -> _Feed:
+        head = b""
+        try:
+            while len(head) < 4:
+                more = source.read(_CHUNK)
+                if not more:
+                    break
+                head += more
+        except OSError as err:
+            raise ImportRejected([f"{self.name}: cannot read: {err.strerror or err}"]) from None
+        if encoding is None:
+            encoding = "utf-8"
+            for bom, codec in _BOMS:
+                if head.startswith(bom):
+                    encoding = codec
+                    break
+        else:
+            try:
+                b"".decode(encoding)
+            except LookupError:
+                raise ImportRejected(
+                    [
+                        f"{self.name}: unknown encoding {encoding!r}: give --encoding a text"
+                        " encoding such as utf-8, utf-16 or latin-1"
+                    ]
+                ) from None
+        if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            head = head[len(codecs.BOM_UTF8) :]
+        if not head:
+            raise ImportRejected([f"{self.name}: file is empty"])
+        self.encoding = encoding
+        return _Feed(source, head, encoding, self.name)
+
+    def _find_header(self, fmt: str) -> None:
+        wanted = list(PROFILES.values()) if fmt == "auto" else [PROFILES[fmt]]
+        others = [p for p in PROFILES.values() if p not in wanted]
+        lookalike: Profile | None = None
+        content = False
+        for lineno in range(1, _PREAMBLE_LINES + 1):
+            line = self._text.readline(_LINE_LIMIT)
+            if not line:
+                break
+            if len(line) == _LINE_LIMIT and line[-1] not in "\r\n":
+                raise ImportRejected(
+                    [
+                        f"{self.name}:{lineno}: line is longer than {_LINE_LIMIT} characters"
+                        " and no spend header came before it: this is not a CSV export"
+                    ]
+                )
+            if lineno == 1:
+                line = line.lstrip("\ufeff")
+            if not line.strip():
+                continue
+            content = True
+            found = self._fit(line, wanted, lineno)
+            if found is not None:
+                self.layout, self.delimiter = found
+                self.header_line = lineno
+                return
+            if lookalike is None and others:
+                other = self._fit(line, others, lineno, conflicts=False)
+                lookalike = other[0].profile if other is not None else None
+        if not content:
+            raise ImportRejected([f"{self.name}: file is empty"])
+        if fmt == "auto":
+            needs = "; ".join(f"{p.label}: {p.expects}" for p in PROFILES.values())
+            raise ImportRejected(
+                [
+                    f"{self.name}: no spend header found: expected columns like date, campaign,"
+                    " amount (generic) or a Google Ads, Meta or Microsoft Advertising export"
+                    f" ({needs})"
+                ]
+            )
+        profile = PROFILES[fmt]
+        hint = ""
+        if lookalike is not None:
+            hint = (
+                f" (this looks like a {lookalike.label} export: use --format"
+                f" {lookalike.network} or auto)"
+            )
+        raise ImportRejected(
+            [
+                f"{self.name}: no {profile.label} header found: expected columns"
+                f" {profile.expects}{hint}"
+            ]
+        )
+
+    def _fit(
+        self, line: str, profiles: list[Profile], lineno: int, conflicts: bool = True
+    ) -> tuple[Layout, str] | None:
+        counts = sorted(((line.count(d), d) for d in _DELIMITERS), reverse=True)
+        for count, delimiter in counts:
+            if not count:
+                break
+            cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+            for profile in profiles:
+                try:
+                    layout = match_header(profile, cells)
+                except HeaderConflict as err:
+                    if not conflicts:
+                        continue
+                    raise ImportRejected([f"{self.name}:{lineno}: {err}"]) from None
+                if layout is not None:
+                    return layout, delimiter
+        return None
+
+    # -- rows -----------------------------------------------------------------------------
+
+    def _read_rows(self) -> Iterator[SpendRow]:
+        layout = self.layout
+        width = layout.width
+        i_day = layout.column(layout.day_role)
+        i_campaign = layout.column("campaign")
+        i_amount = layout.column("amount")
+        i_ext = layout.column("external_id")
+        i_brand = layout.column("brand")
+        i_currency = layout.column("currency")
+        i_id = layout.column("row_id")
+        i_note = layout.column("note")
+        has_ext, has_brand, has_id, has_note = i_ext >= 0, i_brand >= 0, i_id >= 0, i_note >= 0
+        has_currency = i_currency >= 0
+        fixed_currency = layout.header_currency
+        # Meta rows that carry a range are checked one by one on the careful path.
+        fast = layout.day_role == "day"
+        day_get = self._day_cache.get
+        currency_get = self._currency_cache.get
+        plain_amount = _PLAIN_AMOUNT.fullmatch
+        scale = _SCALE
+        missing = _MISSING
+        careful = self._careful_row
+        reader = self._reader
+        base = last = self.header_line
+        good = 0
+        try:
+            for rec in reader:
+                start = last + 1
+                last = base + reader.line_num
+                if fast and len(rec) == width:
+                    when = day_get(rec[i_day])
+                    amount = rec[i_amount]
+                    campaign = rec[i_campaign].strip()
+                    if when is not None and campaign and plain_amount(amount) is not None:
+                        currency = fixed_currency
+                        if has_currency:
+                            currency = currency_get(rec[i_currency], missing)  # type: ignore[assignment]
+                        if currency is not missing:
+                            dot = amount.find(".")
+                            if dot < 0:
+                                micros = int(amount) * 1_000_000
+                            else:
+                                micros = int(amount[:dot] + amount[dot + 1 :]) * scale[
+                                    len(amount) - dot
+                                ]
+                            good += 1
+                            yield (
+                                start,
+                                campaign,
+                                (rec[i_ext].strip() or None) if has_ext else None,
+                                (rec[i_brand].strip() or None) if has_brand else None,
+                                when[0],
+                                when[1],
+                                micros,
+                                currency,
+                                (rec[i_id].strip() or None) if has_id else None,
+                                (rec[i_note].strip() or None) if has_note else None,
+                            )
+                            continue
+                row = careful(rec, start)
+                if row is not None:
+                    yield row
+        except csv.Error as err:
+            self._fatal(f"{self.name}:{last + 1}: cannot read this line as CSV: {_csv_reason(err)}")
+        finally:
+            self.rows_read += good
+        if not self.rows_read:
+            totals = ""
+            if self.skipped_totals:
+                totals = f" (only {self.skipped_totals} total or footer rows, which are not spend)"
+            self._fatal(f"{self.name}: no spend rows after the header{totals}")
+
+    def _fatal(self, problem: str) -> None:
+        raise ImportRejected([*self.problems, problem])
+
+    def _careful_row(self, rec: list[str], line: int) -> SpendRow | None:
+        """Decide what a row is that the fast path did not take: spend, not spend, or wrong."""
+        layout = self.layout
+        profile = layout.profile
+        width = layout.width
+        filled = [c for c in rec if c.strip()]
+        if not filled:
+            return None
+        first = filled[0].strip()
+        if len(filled) == 1 and profile.footer_row.fullmatch(first):
+            self.skipped_totals += 1
+            return None
+        looks_total = profile.total_row.match(first) is not None
+        if len(rec) < width:
+            if looks_total:
+                self.skipped_totals += 1
+                return None
+            delimiter = _DELIMITER_NAMES[self.delimiter]
+            self.rows_read += 1
+            self._problem(
+                line, f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated)"
+            )
+            return None
+        if len(rec) > width and any(c.strip() for c in rec[width:]):
+            self.rows_read += 1
+            self._problem(
+                line,
+                f"row has {len(rec)} cells but the header has {width}: is a"
+                f" {self.delimiter!r} inside a value not quoted?",
+            )
+            return None
+        campaign = rec[layout.column("campaign")].strip()
+        if not campaign and profile.blank_campaign_is_total:
+            self.skipped_totals += 1
+            return None
+        day_text = rec[layout.column(layout.day_role)].strip()
+        if not day_text and (profile.blank_day_is_total or looks_total):
+            self.skipped_totals += 1
+            return None
+        errors: list[str] = []
+        when: tuple[date | None, datetime | None] = (None, None)
+        try:
+            when = self._day(rec[layout.column(layout.day_role)])
+        except InvalidValue as err:
+            if looks_total:
+                self.skipped_totals += 1
+                return None
+            errors.append(err.message)
+        self.rows_read += 1
+        if layout.day_role == "range_start" and not errors:
+            end_text = rec[layout.column("range_end")]
+            try:
+                end = self._day(end_text)
+            except InvalidValue as err:
+                errors.append(err.message)
+            else:
+                if end != when:
+                    self._fatal(
+                        f"{self.name}:{line}: row covers {when[0]} to {end[0]}:"
+                        f" {profile.range_hint}"
+                    )
+        if not campaign:
+            errors.append("campaign is empty")
+        micros = 0
+        try:
+            micros = _amount(rec[layout.column("amount")], profile)
+        except InvalidValue as err:
+            errors.append(err.message)
+        currency = layout.header_currency
+        i_currency = layout.column("currency")
+        if i_currency >= 0:
+            try:
+                currency = self._currency(rec[i_currency])
+            except InvalidValue as err:
+                errors.append(err.message)
+        if errors:
+            for message in errors:
+                self._problem(line, message)
+            return None
+        return (
+            line,
+            campaign,
+            _optional(rec, layout.column("external_id")),
+            _optional(rec, layout.column("brand")),
+            when[0],
+            when[1],
+            micros,
+            currency,
+            _optional(rec, layout.column("row_id")),
+            _optional(rec, layout.column("note")),
+        )
+
+    def _problem(self, line: int, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(f"{self.name}:{line}: {message}")
+
+    def _day(self, text: str) -> tuple[date | None, datetime | None]:
+        cached = self._day_cache.get(text)
+        if cached is not None:
+            return cached
+        value = _parse_day(text, self.layout.profile)
+        if len(self._day_cache) < _CACHE_LIMIT:
+            self._day_cache[text] = value
+        return value
+
+    def _currency(self, text: str) -> str | None:
+        cached = self._currency_cache.get(text, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
+        code = text.strip().strip('"').strip().upper()
+        value: str | None = code or self.layout.header_currency
+        if code and _CURRENCY.fullmatch(code) is None:
+            raise InvalidValue(f"currency {text.strip()!r} is not a 3-letter ISO 4217 code")
+        if len(self._currency_cache) < _CACHE_LIMIT:
+            self._currency_cache[text] = value
+        return value
+
+
+def _optional(rec: list[str], index: int) -> str | None:
+    return (rec[index].strip() or None) if index >= 0 else None
+
+
+def _parse_day(text: str, profile: Profile) -> tuple[date | None, datetime | None]:
+    """A day cell as ``(day, None)`` or, for timestamps, ``(None, at)``."""
+    t = text.strip()
+    if not t:
+        raise InvalidValue("date is empty")
+    m = _ISO_DATE.fullmatch(t)
+    if m is None and profile.month_first_dates:
+        us = _US_DATE.fullmatch(t)
+        if us is not None:
+            month, day, year = us.groups()
+            try:
+                return date(int(year), int(month), int(day)), None
+            except ValueError:
+                raise InvalidValue(f"date {t!r} is not a valid date") from None
+    if m is not None:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3])), None
+        except ValueError:
+            raise InvalidValue(f"date {t!r} is not a valid date") from None
+    if profile.timestamps and _ISO_TIMESTAMP.fullmatch(t) is not None:
+        try:
+            return None, datetime.fromisoformat(t)
+        except ValueError:
+            raise InvalidValue(f"timestamp {t!r} is not a valid date and time") from None
+    forms = "YYYY-MM-DD"
+    if profile.month_first_dates:
+        forms += " or M/D/YYYY"
+    if profile.timestamps:
+        forms += ", or a time such as 2026-11-24T09:15:00-05:00 or 2026-11-24 09:15"
+    raise InvalidValue(f"date {t!r} is not a date: use {forms}")
+
+
+def _amount(text: str, profile: Profile) -> int:
+    """An amount cell in micros, with the profile's number dressing removed."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'":
+        t = t[1:-1].strip()
+    if t in profile.zero_amounts:
+        return 0
+    if len(t) > 40:
+        raise InvalidValue(f"amount {t[:40]!r}... is too long to be an amount")
+    if profile.thousands and profile.thousands in t:
+        if _GROUPED_AMOUNT.fullmatch(t) is None:
+            raise InvalidValue(
+                f"amount {t!r} is not a decimal number: use '.' for decimals and group"
+                " thousands by three (1234.56 or 1,234.56)"
+            )
+        t = t.replace(profile.thousands, "")
+    return parse_micros(t, what="amount")
+
+
+def _csv_reason(err: csv.Error) -> str:
+    reason = str(err)
+    if "field larger than field limit" in reason:
+        return (
+            f"a cell is longer than {csv.field_size_limit()} characters"
+            " (a quote that is never closed, or not a CSV file)"
+        )
+    return reason

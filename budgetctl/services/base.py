@@ -1,0 +1,161 @@
+"""What every use case shares: the request context, name look-ups and history events."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from budgetctl.domain.errors import NotFound
+from budgetctl.domain.instants import to_us
+from budgetctl.store.db import Database
+
+
+def current_actor() -> str:
+    """Who is acting: ``$BUDGETCTL_ACTOR``, else the operating-system user."""
+    override = os.environ.get("BUDGETCTL_ACTOR", "").strip()
+    if override:
+        return override
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One command's request: where, when (read once), who, and which command."""
+
+    db: Database
+    now: datetime
+    actor: str
+    command: str
+
+    @property
+    def now_us(self) -> int:
+        return to_us(self.now)
+
+
+def name_key(name: str) -> str:
+    """Names match trimmed and without regard to case."""
+    return name.strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRow:
+    id: int
+    name: str
+    daily_budget: int | None
+    monthly_budget: int | None
+    timezone: str
+    currency: str
+    closed_through: str
+
+
+BRAND_COLUMNS = "id, name, daily_budget, monthly_budget, timezone, currency, closed_through"
+
+
+def brand_from_row(row: Any) -> BrandRow:
+    return BrandRow(
+        int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6]
+    )
+
+
+def get_brand(conn: Connection, name: str) -> BrandRow:
+    row = conn.execute(
+        sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE name_key = :k"), {"k": name_key(name)}
+    ).first()
+    if row is None:
+        raise NotFound(f"no brand named {name!r}: 'budgetctl brand list' shows the brands")
+    return brand_from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    id: int
+    brand_id: int
+    name: str
+    external_id: str | None
+    state: str
+    reasons: str
+    held: bool
+    hold_note: str | None
+    schedule_tz: str | None
+
+
+CAMPAIGN_COLUMNS = (
+    "c.id, c.brand_id, c.name, c.external_id, c.state, c.reasons, c.held, c.hold_note, "
+    "c.schedule_tz"
+)
+
+
+def campaign_from_row(row: Any) -> CampaignRow:
+    return CampaignRow(
+        int(row[0]), int(row[1]), row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8]
+    )
+
+
+def get_campaign(conn: Connection, brand: BrandRow, name: str) -> CampaignRow:
+    row = conn.execute(
+        sa.text(f"SELECT {CAMPAIGN_COLUMNS} FROM campaign c WHERE c.brand_id = :b AND c.name_key = :k"),
+        {"b": brand.id, "k": name_key(name)},
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"brand {brand.name!r} has no campaign named {name!r}: "
+            f"'budgetctl campaign list --brand {brand.name}' shows its campaigns"
+        )
+    return campaign_from_row(row)
+
+
+INSERT_EVENT = sa.text(
+    "INSERT INTO event (at, actor, command, kind, brand_id, campaign_id, brand, campaign, "
+    "message, detail) VALUES (:at, :actor, :command, :kind, :brand_id, :campaign_id, :brand, "
+    ":campaign, :message, :detail)"
+)
+
+
+def event_params(
+    ctx: Context,
+    kind: str,
+    message: str,
+    *,
+    brand: BrandRow | None = None,
+    campaign: CampaignRow | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": ctx.now_us,
+        "actor": ctx.actor,
+        "command": ctx.command,
+        "kind": kind,
+        "brand_id": brand.id if brand else None,
+        "campaign_id": campaign.id if campaign else None,
+        "brand": brand.name if brand else None,
+        "campaign": campaign.name if campaign else None,
+        "message": message,
+        "detail": json.dumps(detail, sort_keys=True) if detail else None,
+    }
+
+
+def record_event(
+    conn: Connection,
+    ctx: Context,
+    kind: str,
+    message: str,
+    *,
+    brand: BrandRow | None = None,
+    campaign: CampaignRow | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        INSERT_EVENT,
+        event_params(ctx, kind, message, brand=brand, campaign=campaign, detail=detail),
+    )

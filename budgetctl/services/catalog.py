@@ -1,0 +1,633 @@
+"""Brands, campaigns and schedules: create, change, remove, bulk-onboard.
+
+Each function is one use case in one write transaction. Anything that can
+change whether a campaign may run (budgets, zone, holds, schedules) ends by
+evaluating the affected campaigns at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from budgetctl.domain.currency import check_currency
+from budgetctl.domain.decide import ACTIVE
+from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, InvalidValue
+from budgetctl.domain.money import format_budget, parse_budget
+from budgetctl.domain.periods import check_zone, local_day, zone
+from budgetctl.domain.schedule import Window, parse_windows
+from budgetctl.services.base import (
+    BRAND_COLUMNS,
+    BrandRow,
+    CampaignRow,
+    Context,
+    brand_from_row,
+    get_brand,
+    get_campaign,
+    name_key,
+    record_event,
+)
+from budgetctl.services.evaluate import Change, evaluate
+
+MAX_NAME = 200
+
+
+def check_name(name: str, what: str) -> str:
+    clean = name.strip()
+    if not clean:
+        raise InvalidValue(f"{what} name is empty")
+    if len(clean) > MAX_NAME:
+        raise InvalidValue(f"{what} name is longer than {MAX_NAME} characters")
+    return clean
+
+
+# -- brands ---------------------------------------------------------------------
+
+
+def _insert_brand(
+    conn: Connection,
+    ctx: Context,
+    name: str,
+    daily: int | None,
+    monthly: int | None,
+    tz: str,
+    currency: str,
+) -> BrandRow:
+    if conn.execute(
+        sa.text("SELECT 1 FROM brand WHERE name_key = :k"), {"k": name_key(name)}
+    ).first():
+        raise Conflict(f"brand {name!r} already exists: change it with 'budgetctl brand set'")
+    yesterday = local_day(ctx.now, zone(tz)) - timedelta(days=1)
+    bid = conn.execute(
+        sa.text(
+            "INSERT INTO brand (name, name_key, daily_budget, monthly_budget, timezone, currency, "
+            "created_at, closed_through) VALUES (:n, :k, :d, :m, :tz, :cur, :at, :ct) RETURNING id"
+        ),
+        {
+            "n": name,
+            "k": name_key(name),
+            "d": daily,
+            "m": monthly,
+            "tz": tz,
+            "cur": currency,
+            "at": ctx.now_us,
+            "ct": yesterday.isoformat(),
+        },
+    ).scalar_one()
+    brand = BrandRow(int(bid), name, daily, monthly, tz, currency, yesterday.isoformat())
+    record_event(
+        conn,
+        ctx,
+        "brand.created",
+        f"created: daily {format_budget(daily)}, monthly {format_budget(monthly)}, {tz}, {currency}",
+        brand=brand,
+    )
+    return brand
+
+
+def add_brand(
+    ctx: Context, name: str, daily: str, monthly: str, tz: str = "UTC", currency: str = "USD"
+) -> BrandRow:
+    clean = check_name(name, "brand")
+    daily_m = parse_budget(daily, what="daily budget")
+    monthly_m = parse_budget(monthly, what="monthly budget")
+    tz = check_zone(tz)
+    cur = check_currency(currency)
+    with ctx.db.write() as conn:
+        return _insert_brand(conn, ctx, clean, daily_m, monthly_m, tz, cur)
+
+
+def list_brands(ctx: Context) -> list[BrandRow]:
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE removed_at IS NULL ORDER BY name_key")
+        )
+        return [brand_from_row(r) for r in rows]
+
+
+@dataclass(slots=True)
+class BrandChanges:
+    daily: int | None = None
+    monthly: int | None = None
+    set_daily: bool = False
+    set_monthly: bool = False
+    tz: str | None = None
+    currency: str | None = None
+    rename: str | None = None
+
+
+def _apply_brand_changes(
+    conn: Connection, ctx: Context, brand: BrandRow, changes: BrandChanges
+) -> list[str]:
+    said: list[str] = []
+    if changes.set_daily and changes.daily != brand.daily_budget:
+        conn.execute(
+            sa.text("UPDATE brand SET daily_budget = :v WHERE id = :id"),
+            {"v": changes.daily, "id": brand.id},
+        )
+        msg = f"daily budget {format_budget(brand.daily_budget)} -> {format_budget(changes.daily)}"
+        record_event(conn, ctx, "brand.budget", msg, brand=brand)
+        said.append(msg)
+    if changes.set_monthly and changes.monthly != brand.monthly_budget:
+        conn.execute(
+            sa.text("UPDATE brand SET monthly_budget = :v WHERE id = :id"),
+            {"v": changes.monthly, "id": brand.id},
+        )
+        msg = (
+            f"monthly budget {format_budget(brand.monthly_budget)} -> "
+            f"{format_budget(changes.monthly)}"
+        )
+        record_event(conn, ctx, "brand.budget", msg, brand=brand)
+        said.append(msg)
+    if changes.tz is not None and changes.tz != brand.timezone:
+        conn.execute(
+            sa.text("UPDATE brand SET timezone = :v WHERE id = :id"), {"v": changes.tz, "id": brand.id}
+        )
+        msg = f"time zone {brand.timezone} -> {changes.tz}"
+        record_event(conn, ctx, "brand.timezone", msg, brand=brand)
+        said.append(msg)
+    if changes.currency is not None and changes.currency != brand.currency:
+        has_spend = conn.execute(
+            sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": brand.id}
+        ).first()
+        if has_spend:
+            raise Conflict(
+                f"brand {brand.name!r} has spend in {brand.currency}: its currency cannot change"
+            )
+        conn.execute(
+            sa.text("UPDATE brand SET currency = :v WHERE id = :id"),
+            {"v": changes.currency, "id": brand.id},
+        )
+        msg = f"currency {brand.currency} -> {changes.currency}"
+        record_event(conn, ctx, "brand.currency", msg, brand=brand)
+        said.append(msg)
+    if changes.rename is not None and changes.rename != brand.name:
+        if name_key(changes.rename) != name_key(brand.name) and conn.execute(
+            sa.text("SELECT 1 FROM brand WHERE name_key = :k"), {"k": name_key(changes.rename)}
+        ).first():
+            raise Conflict(f"brand {changes.rename!r} already exists: pick another name")
+        conn.execute(
+            sa.text("UPDATE brand SET name = :n, name_key = :k WHERE id = :id"),
+            {"n": changes.rename, "k": name_key(changes.rename), "id": brand.id},
+        )
+        msg = f"renamed {brand.name!r} -> {changes.rename!r}"
+        record_event(conn, ctx, "brand.renamed", msg, brand=brand)
+        said.append(msg)
+    return said
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a catalog command did: lines to show, and the state changes it caused."""
+
+    said: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+
+def set_brand(
+    ctx: Context,
+    name: str,
+    *,
+    daily: str | None = None,
+    monthly: str | None = None,
+    tz: str | None = None,
+    rename: str | None = None,
+    currency: str | None = None,
+) -> Outcome:
+    changes = BrandChanges()
+    if daily is not None:
+        changes.daily, changes.set_daily = parse_budget(daily, what="daily budget"), True
+    if monthly is not None:
+        changes.monthly, changes.set_monthly = parse_budget(monthly, what="monthly budget"), True
+    if tz is not None:
+        changes.tz = check_zone(tz)
+    if currency is not None:
+        changes.currency = check_currency(currency)
+    if rename is not None:
+        changes.rename = check_name(rename, "brand")
+    if not (changes.set_daily or changes.set_monthly or tz or rename or currency):
+        raise InvalidValue("nothing to change: give --daily, --monthly, --tz, --currency or --rename")
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, name)
+        out = Outcome(_apply_brand_changes(conn, ctx, brand, changes))
+        out.changes = evaluate(conn, ctx, brand_ids=[brand.id]).changes
+        return out
+
+
+def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, name)
+        spend = conn.execute(
+            sa.text("SELECT COUNT(*) FROM spend_entry WHERE brand_id = :b"), {"b": brand.id}
+        ).scalar_one()
+        if spend and not force:
+            raise Conflict(
+                f"brand {brand.name!r} has {spend} spend entr{'y' if spend == 1 else 'ies'}: "
+                "they stay in the ledger; use --force to remove the brand anyway"
+            )
+        conn.execute(
+            sa.text(
+                "UPDATE campaign SET removed_at = :at, name_key = NULL WHERE brand_id = :b "
+                "AND removed_at IS NULL"
+            ),
+            {"at": ctx.now_us, "b": brand.id},
+        )
+        conn.execute(
+            sa.text("UPDATE brand SET removed_at = :at, name_key = NULL WHERE id = :b"),
+            {"at": ctx.now_us, "b": brand.id},
+        )
+        record_event(
+            conn,
+            ctx,
+            "brand.removed",
+            "removed" + (f" (forced; {spend} spend entries kept in the ledger)" if spend else ""),
+            brand=brand,
+        )
+        return brand
+
+
+# -- campaigns ------------------------------------------------------------------
+
+
+def _insert_campaign(
+    conn: Connection, ctx: Context, brand: BrandRow, name: str, external_id: str | None
+) -> CampaignRow:
+    if conn.execute(
+        sa.text("SELECT 1 FROM campaign WHERE brand_id = :b AND name_key = :k"),
+        {"b": brand.id, "k": name_key(name)},
+    ).first():
+        raise Conflict(f"brand {brand.name!r} already has a campaign named {name!r}")
+    cid = conn.execute(
+        sa.text(
+            "INSERT INTO campaign (brand_id, name, name_key, external_id, state, reasons, held, "
+            "created_at) VALUES (:b, :n, :k, :x, :s, '', 0, :at) RETURNING id"
+        ),
+        {"b": brand.id, "n": name, "k": name_key(name), "x": external_id, "s": ACTIVE, "at": ctx.now_us},
+    ).scalar_one()
+    campaign = CampaignRow(int(cid), brand.id, name, external_id, ACTIVE, "", False, None, None)
+    record_event(
+        conn,
+        ctx,
+        "campaign.created",
+        "created" + (f" (external id {external_id})" if external_id else ""),
+        brand=brand,
+        campaign=campaign,
+    )
+    return campaign
+
+
+def clean_external_id(external_id: str | None) -> str | None:
+    if external_id is None:
+        return None
+    clean = external_id.strip()
+    if len(clean) > 100:
+        raise InvalidValue("external id is longer than 100 characters")
+    return clean or None
+
+
+def add_campaign(ctx: Context, brand_name: str, name: str, external_id: str | None = None) -> Outcome:
+    clean = check_name(name, "campaign")
+    ext = clean_external_id(external_id)
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, brand_name)
+        campaign = _insert_campaign(conn, ctx, brand, clean, ext)
+        out = Outcome([f"added campaign {brand.name} / {campaign.name}"])
+        out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignListing:
+    brand: str
+    campaign: str
+    external_id: str | None
+    state: str
+    reasons: tuple[str, ...]
+    scheduled: bool
+
+
+def list_campaigns(
+    ctx: Context, *, brand: str | None = None, state: str | None = None
+) -> list[CampaignListing]:
+    with ctx.db.read() as conn:
+        where = ["c.removed_at IS NULL"]
+        params: dict[str, Any] = {}
+        if brand is not None:
+            where.append("c.brand_id = :b")
+            params["b"] = get_brand(conn, brand).id
+        if state is not None:
+            where.append("c.state = :s")
+            params["s"] = state
+        rows = conn.execute(
+            sa.text(
+                "SELECT b.name, c.name, c.external_id, c.state, c.reasons, "
+                "EXISTS (SELECT 1 FROM schedule_window w WHERE w.campaign_id = c.id) "
+                "FROM campaign c JOIN brand b ON b.id = c.brand_id "
+                f"WHERE {' AND '.join(where)} ORDER BY b.name_key, c.name_key"
+            ),
+            params,
+        )
+        return [
+            CampaignListing(r[0], r[1], r[2], r[3], tuple(r[4].split(",")) if r[4] else (), bool(r[5]))
+            for r in rows
+        ]
+
+
+def remove_campaign(ctx: Context, brand_name: str, name: str, *, force: bool = False) -> CampaignRow:
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, brand_name)
+        campaign = get_campaign(conn, brand, name)
+        spend = conn.execute(
+            sa.text("SELECT COUNT(*) FROM spend_entry WHERE campaign_id = :c"), {"c": campaign.id}
+        ).scalar_one()
+        if spend and not force:
+            raise Conflict(
+                f"campaign {brand.name} / {campaign.name} has {spend} spend "
+                f"entr{'y' if spend == 1 else 'ies'}: they stay in the ledger; use --force to "
+                "remove the campaign anyway"
+            )
+        conn.execute(
+            sa.text("UPDATE campaign SET removed_at = :at, name_key = NULL WHERE id = :c"),
+            {"at": ctx.now_us, "c": campaign.id},
+        )
+        record_event(
+            conn,
+            ctx,
+            "campaign.removed",
+            "removed" + (f" (forced; {spend} spend entries kept in the ledger)" if spend else ""),
+            brand=brand,
+            campaign=campaign,
+        )
+        return campaign
+
+
+def set_hold(ctx: Context, brand_name: str, name: str, *, held: bool, note: str | None = None) -> Outcome:
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, brand_name)
+        campaign = get_campaign(conn, brand, name)
+        out = Outcome()
+        if held == campaign.held:
+            out.said.append(
+                f"{brand.name} / {campaign.name} is already "
+                + ("held" if held else "not held")
+            )
+        else:
+            conn.execute(
+                sa.text("UPDATE campaign SET held = :h, hold_note = :n WHERE id = :c"),
+                {"h": 1 if held else 0, "n": note if held else None, "c": campaign.id},
+            )
+            kind, msg = (
+                ("campaign.held", "hold placed" + (f": {note}" if note else ""))
+                if held
+                else ("campaign.resumed", "hold lifted")
+            )
+            record_event(conn, ctx, kind, msg, brand=brand, campaign=campaign)
+            out.said.append(f"{brand.name} / {campaign.name}: {msg}")
+        out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
+        return out
+
+
+# -- schedules -------------------------------------------------------------------
+
+
+def _replace_windows(
+    conn: Connection,
+    ctx: Context,
+    brand: BrandRow,
+    campaign: CampaignRow,
+    windows: Sequence[Window],
+    tz: str | None,
+) -> str:
+    conn.execute(sa.text("DELETE FROM schedule_window WHERE campaign_id = :c"), {"c": campaign.id})
+    if windows:
+        conn.execute(
+            sa.text("INSERT INTO schedule_window (campaign_id, position, spec) VALUES (:c, :p, :s)"),
+            [{"c": campaign.id, "p": i, "s": str(w)} for i, w in enumerate(windows)],
+        )
+    conn.execute(
+        sa.text("UPDATE campaign SET schedule_tz = :tz WHERE id = :c"),
+        {"tz": tz if windows else None, "c": campaign.id},
+    )
+    text = "; ".join(str(w) for w in windows)
+    if windows:
+        msg = f"schedule set: {text} ({tz or brand.timezone})"
+        record_event(conn, ctx, "schedule.set", msg, brand=brand, campaign=campaign)
+    else:
+        msg = "schedule cleared: may run at any time"
+        record_event(conn, ctx, "schedule.cleared", msg, brand=brand, campaign=campaign)
+    return msg
+
+
+def set_schedule(
+    ctx: Context, brand_name: str, name: str, specs: Sequence[str], tz: str | None = None
+) -> Outcome:
+    windows = parse_windows(specs)
+    if not windows:
+        raise InvalidValue("no windows given: use e.g. 'Mon-Fri 09:00-17:00' ('schedule clear' removes a schedule)")
+    zone_name = check_zone(tz) if tz is not None else None
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, brand_name)
+        campaign = get_campaign(conn, brand, name)
+        out = Outcome([f"{brand.name} / {campaign.name}: " + _replace_windows(conn, ctx, brand, campaign, windows, zone_name)])
+        out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
+        return out
+
+
+def clear_schedule(ctx: Context, brand_name: str, name: str) -> Outcome:
+    with ctx.db.write() as conn:
+        brand = get_brand(conn, brand_name)
+        campaign = get_campaign(conn, brand, name)
+        out = Outcome([f"{brand.name} / {campaign.name}: " + _replace_windows(conn, ctx, brand, campaign, (), None)])
+        out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
+        return out
+
+
+def campaign_windows(conn: Connection, campaign_id: int) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            sa.text("SELECT spec FROM schedule_window WHERE campaign_id = :c ORDER BY position"),
+            {"c": campaign_id},
+        )
+    ]
+
+
+# -- bulk onboarding --------------------------------------------------------------
+
+
+def read_sheet(path: Path, required: Sequence[str], optional: Sequence[str]) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """Rows of an onboarding CSV as dicts keyed by lower-case column, with their line numbers."""
+    label = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        raw = (
+            __import__("sys").stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        )
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {label}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidValue(
+            f"{label}: cannot decode as utf-8 at byte {exc.start}: save the sheet as CSV UTF-8"
+        ) from None
+    if not text.strip():
+        raise InvalidValue(f"{label}: file is empty")
+    sample = text[:4096]
+    delimiter = max((",", "\t", ";"), key=lambda d: sample.split("\n", 1)[0].count(d))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        raise InvalidValue(f"{label}:1: {exc}") from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InvalidValue(
+            f"{label}:1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(expected {', '.join([*required, *optional])})"
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+            rows.append((reader.line_num, values))
+    except csv.Error as exc:
+        raise InvalidValue(f"{label}:{reader.line_num}: {exc}") from None
+    if not rows:
+        raise InvalidValue(f"{label}: no rows after the header")
+    return label, rows
+
+
+def import_brands(ctx: Context, path: Path) -> Outcome:
+    label, rows = read_sheet(path, ("name", "daily", "monthly"), ("timezone", "currency"))
+    problems: list[str] = []
+    parsed: list[tuple[str, int | None, int | None, str, str]] = []
+    seen: set[str] = set()
+    for line, row in rows:
+        try:
+            name = check_name(row["name"], "brand")
+            if name_key(name) in seen:
+                raise Conflict(f"brand {name!r} appears twice in the file")
+            seen.add(name_key(name))
+            parsed.append(
+                (
+                    name,
+                    parse_budget(row["daily"], what="daily budget"),
+                    parse_budget(row["monthly"], what="monthly budget"),
+                    check_zone(row.get("timezone") or "UTC"),
+                    check_currency(row.get("currency") or "USD"),
+                )
+            )
+        except BudgetError as exc:
+            problems.append(f"{label}:{line}: {exc.message}")
+    if problems:
+        raise ImportRejected(problems, "brand import refused, nothing written")
+    out = Outcome()
+    with ctx.db.write() as conn:
+        touched: list[int] = []
+        created = updated = 0
+        for name, daily, monthly, tz, cur in parsed:
+            row = conn.execute(
+                sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE name_key = :k"), {"k": name_key(name)}
+            ).first()
+            if row is None:
+                brand = _insert_brand(conn, ctx, name, daily, monthly, tz, cur)
+                created += 1
+            else:
+                brand = brand_from_row(row)
+                said = _apply_brand_changes(
+                    conn,
+                    ctx,
+                    brand,
+                    BrandChanges(daily, monthly, True, True, tz, cur, name),
+                )
+                updated += bool(said)
+            touched.append(brand.id)
+        out.said.append(
+            f"brands: {created} created, {updated} updated, {len(parsed) - created - updated} unchanged"
+        )
+        out.changes = evaluate(conn, ctx, brand_ids=touched).changes
+    return out
+
+
+def import_campaigns(ctx: Context, path: Path) -> Outcome:
+    label, rows = read_sheet(path, ("brand", "name"), ("external_id", "schedule", "timezone"))
+    problems: list[str] = []
+    out = Outcome()
+    with ctx.db.write() as conn:
+        brands: dict[str, BrandRow] = {}
+        plan: list[tuple[BrandRow, str, str | None, tuple[Window, ...] | None, str | None]] = []
+        seen: set[tuple[int, str]] = set()
+        for line, row in rows:
+            try:
+                key = name_key(row["brand"])
+                if key not in brands:
+                    brands[key] = get_brand(conn, row["brand"])
+                brand = brands[key]
+                name = check_name(row["name"], "campaign")
+                if (brand.id, name_key(name)) in seen:
+                    raise Conflict(f"campaign {brand.name} / {name} appears twice in the file")
+                seen.add((brand.id, name_key(name)))
+                ext = clean_external_id(row.get("external_id"))
+                sched = row.get("schedule")
+                windows = parse_windows([sched]) if sched else None
+                tz = check_zone(row["timezone"]) if row.get("timezone") else None
+                plan.append((brand, name, ext, windows, tz))
+            except BudgetError as exc:
+                problems.append(f"{label}:{line}: {exc.message}")
+        if problems:
+            raise ImportRejected(problems, "campaign import refused, nothing written")
+        created = updated = 0
+        touched: list[int] = []
+        for brand, name, ext, windows, tz in plan:
+            found = conn.execute(
+                sa.text(
+                    "SELECT c.id, c.brand_id, c.name, c.external_id, c.state, c.reasons, c.held, "
+                    "c.hold_note, c.schedule_tz FROM campaign c WHERE c.brand_id = :b AND c.name_key = :k"
+                ),
+                {"b": brand.id, "k": name_key(name)},
+            ).first()
+            if found is None:
+                campaign = _insert_campaign(conn, ctx, brand, name, ext)
+                created += 1
+                if windows:
+                    _replace_windows(conn, ctx, brand, campaign, windows, tz)
+            else:
+                campaign = CampaignRow(
+                    int(found[0]), int(found[1]), found[2], found[3], found[4], found[5],
+                    bool(found[6]), found[7], found[8],
+                )
+                changed = False
+                if ext != campaign.external_id:
+                    conn.execute(
+                        sa.text("UPDATE campaign SET external_id = :x WHERE id = :c"),
+                        {"x": ext, "c": campaign.id},
+                    )
+                    record_event(
+                        conn, ctx, "campaign.changed",
+                        f"external id {campaign.external_id or '-'} -> {ext or '-'}",
+                        brand=brand, campaign=campaign,
+                    )
+                    changed = True
+                current = campaign_windows(conn, campaign.id)
+                wanted = [str(w) for w in windows or ()]
+                if current != wanted or (windows and tz != campaign.schedule_tz):
+                    _replace_windows(conn, ctx, brand, campaign, windows or (), tz)
+                    changed = True
+                updated += changed
+            touched.append(campaign.id)
+        out.said.append(
+            f"campaigns: {created} created, {updated} updated, "
+            f"{len(plan) - created - updated} unchanged"
+        )
+        out.changes = evaluate(conn, ctx, campaign_ids=touched).changes
+    return out

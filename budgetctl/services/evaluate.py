@@ -1,0 +1,312 @@
+"""Evaluate campaigns at ``now``, apply the difference, write one event per change.
+
+This is the single place where the rule of :mod:`budgetctl.domain.decide` meets
+the database. Every pass, ``spend record``, ``spend import``, ``brand set``,
+``campaign pause|resume`` and ``schedule set|clear`` ends here, so no command
+can disagree with another about whether a campaign may run.
+
+It works in sets, whatever the scope: one grouped ``SUM`` per time zone for the
+brands' day and month totals (a range scan of the ``(brand_id, occurred_at,
+amount)`` index), one query for the campaigns, one for their windows, a loop in
+Python, then one batched ``UPDATE`` and one batched ``INSERT`` of events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from budgetctl.domain.decide import (
+    DAILY_BUDGET,
+    HELD,
+    MONTHLY_BUDGET,
+    OUTSIDE_SCHEDULE,
+    BrandSpend,
+    reasons_at,
+    state_for,
+)
+from budgetctl.domain.instants import to_us
+from budgetctl.domain.money import format_money
+from budgetctl.domain.periods import Period, periods_at, zone
+from budgetctl.domain.schedule import Window, is_open_local, parse_window
+from budgetctl.services.base import INSERT_EVENT, Context
+
+
+@dataclass(slots=True)
+class BrandState:
+    """A brand's budgets and its spend in the day and month around ``now``."""
+
+    id: int
+    name: str
+    timezone: str
+    daily_budget: int | None
+    monthly_budget: int | None
+    day: Period
+    month: Period
+    day_spend: int = 0
+    month_spend: int = 0
+
+    @property
+    def spend(self) -> BrandSpend:
+        return BrandSpend(self.daily_budget, self.monthly_budget, self.day_spend, self.month_spend)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One campaign's state change (or, with ``quiet``, a change of reasons only)."""
+
+    campaign_id: int
+    brand: str
+    campaign: str
+    from_state: str
+    to_state: str
+    reasons: tuple[str, ...]
+    explanation: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "brand": self.brand,
+            "campaign": self.campaign,
+            "from": self.from_state,
+            "to": self.to_state,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(slots=True)
+class Evaluation:
+    evaluated: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+
+def period_bounds(timezone: str, now: datetime) -> tuple[Period, Period]:
+    return periods_at(now, zone(timezone))
+
+
+def brand_states(
+    conn: Connection, now: datetime, brand_ids: Collection[int] | None = None
+) -> dict[int, BrandState]:
+    """The brands (all live ones, or ``brand_ids``) with their day and month spend at ``now``."""
+    sql = (
+        "SELECT id, name, timezone, daily_budget, monthly_budget FROM brand "
+        "WHERE removed_at IS NULL"
+    )
+    params: dict[str, Any] = {}
+    stmt = sa.text(sql)
+    if brand_ids is not None:
+        stmt = sa.text(sql + " AND id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+        params["ids"] = list(brand_ids)
+    states: dict[int, BrandState] = {}
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    bounds: dict[str, tuple[Period, Period]] = {}
+    for bid, name, tz, daily, monthly in conn.execute(stmt, params):
+        if tz not in bounds:
+            bounds[tz] = period_bounds(tz, now)
+        day, month = bounds[tz]
+        states[bid] = BrandState(bid, name, tz, daily, monthly, day, month)
+        by_zone[tz].append(bid)
+    if not states:
+        return states
+    for tz, ids in by_zone.items():
+        day, month = bounds[tz]
+        params = {
+            "ms": to_us(month.start),
+            "me": to_us(month.end),
+            "ds": to_us(day.start),
+            "de": to_us(day.end),
+        }
+        head = (
+            "SELECT s.brand_id, SUM(s.amount), "
+            "SUM(CASE WHEN s.occurred_at >= :ds AND s.occurred_at < :de THEN s.amount ELSE 0 END) "
+            "FROM spend_entry s WHERE "
+        )
+        tail = " AND s.occurred_at >= :ms AND s.occurred_at < :me GROUP BY s.brand_id"
+        if brand_ids is None:
+            stmt = sa.text(
+                head + "s.brand_id IN (SELECT b.id FROM brand b WHERE b.timezone = :tz "
+                "AND b.removed_at IS NULL)" + tail
+            )
+            params["tz"] = tz
+        else:
+            stmt = sa.text(head + "s.brand_id IN :ids" + tail).bindparams(
+                sa.bindparam("ids", expanding=True)
+            )
+            params["ids"] = ids
+        for bid, month_spend, day_spend in conn.execute(stmt, params):
+            state = states.get(bid)
+            if state is not None:
+                state.month_spend = int(month_spend or 0)
+                state.day_spend = int(day_spend or 0)
+    return states
+
+
+_WINDOWS: dict[str, Window] = {}
+
+
+def _window(spec: str) -> Window:
+    window = _WINDOWS.get(spec)
+    if window is None:
+        window = _WINDOWS[spec] = parse_window(spec)
+    return window
+
+
+def load_windows(
+    conn: Connection, where: str, params: dict[str, Any], expanding: Iterable[str]
+) -> dict[int, list[Window]]:
+    stmt = sa.text(
+        "SELECT w.campaign_id, w.spec FROM schedule_window w JOIN campaign c ON c.id = w.campaign_id "
+        f"WHERE {where} ORDER BY w.campaign_id, w.position"
+    ).bindparams(*(sa.bindparam(n, expanding=True) for n in expanding))
+    windows: dict[int, list[Window]] = defaultdict(list)
+    for cid, spec in conn.execute(stmt, params):
+        windows[cid].append(_window(spec))
+    return windows
+
+
+def explain(
+    reasons: Iterable[str],
+    brand: BrandState,
+    *,
+    hold_note: str | None = None,
+    windows: list[Window] | None = None,
+    schedule_tz: str | None = None,
+) -> tuple[str, ...]:
+    """Each reason in words, with its figures."""
+    out: list[str] = []
+    for reason in reasons:
+        if reason == HELD:
+            out.append("held by an operator" + (f": {hold_note}" if hold_note else ""))
+        elif reason == DAILY_BUDGET:
+            assert brand.daily_budget is not None
+            out.append(
+                f"daily budget: {format_money(brand.day_spend)} of "
+                f"{format_money(brand.daily_budget)} spent on {brand.day.label} ({brand.timezone})"
+            )
+        elif reason == MONTHLY_BUDGET:
+            assert brand.monthly_budget is not None
+            out.append(
+                f"monthly budget: {format_money(brand.month_spend)} of "
+                f"{format_money(brand.monthly_budget)} spent in {brand.month.label} "
+                f"({brand.timezone})"
+            )
+        elif reason == OUTSIDE_SCHEDULE:
+            specs = "; ".join(str(w) for w in windows or [])
+            out.append(f"outside schedule: {specs} ({schedule_tz or brand.timezone})")
+    return tuple(out)
+
+
+def evaluate(
+    conn: Connection,
+    ctx: Context,
+    *,
+    brand_ids: Collection[int] | None = None,
+    campaign_ids: Collection[int] | None = None,
+    scheduled_only: bool = False,
+) -> Evaluation:
+    """Evaluate the campaigns in scope at ``ctx.now`` and apply the difference.
+
+    Scope: every live campaign, narrowed by ``brand_ids``, ``campaign_ids`` and
+    ``scheduled_only``. Returns every state change, each already written to
+    history (one event per change).
+    """
+    where = ["c.removed_at IS NULL"]
+    params: dict[str, Any] = {}
+    expanding: list[str] = []
+    if brand_ids is not None:
+        where.append("c.brand_id IN :brand_ids")
+        params["brand_ids"] = list(brand_ids)
+        expanding.append("brand_ids")
+    if campaign_ids is not None:
+        where.append("c.id IN :campaign_ids")
+        params["campaign_ids"] = list(campaign_ids)
+        expanding.append("campaign_ids")
+    if scheduled_only:
+        where.append("EXISTS (SELECT 1 FROM schedule_window sw WHERE sw.campaign_id = c.id)")
+    clause = " AND ".join(where)
+    result = Evaluation()
+    if (brand_ids is not None and not brand_ids) or (campaign_ids is not None and not campaign_ids):
+        return result
+
+    rows = conn.execute(
+        sa.text(
+            "SELECT c.id, c.brand_id, c.name, c.state, c.reasons, c.held, c.hold_note, "
+            f"c.schedule_tz FROM campaign c WHERE {clause}"
+        ).bindparams(*(sa.bindparam(n, expanding=True) for n in expanding)),
+        params,
+    ).all()
+    if not rows:
+        return result
+    wanted = {row[1] for row in rows}
+    everything = brand_ids is None and campaign_ids is None
+    brands = brand_states(conn, ctx.now, None if everything else wanted)
+    windows = load_windows(conn, clause, params, expanding)
+
+    local_cache: dict[str, tuple[int, int]] = {}
+
+    def local_clock(tz: str) -> tuple[int, int]:
+        hit = local_cache.get(tz)
+        if hit is None:
+            local = ctx.now.astimezone(zone(tz))
+            hit = local_cache[tz] = (local.weekday(), local.hour * 60 + local.minute)
+        return hit
+
+    budget_cache: dict[int, BrandSpend] = {}
+    updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for cid, bid, cname, state, stored, held, hold_note, schedule_tz in rows:
+        brand = brands.get(bid)
+        if brand is None:
+            continue
+        spend = budget_cache.get(bid)
+        if spend is None:
+            spend = budget_cache[bid] = brand.spend
+        wins = windows.get(cid)
+        if wins:
+            weekday, minute = local_clock(schedule_tz or brand.timezone)
+            open_now = is_open_local(wins, weekday, minute)
+        else:
+            open_now = True
+        reasons = reasons_at(bool(held), spend, open_now)
+        new_state = state_for(reasons)
+        joined = ",".join(reasons)
+        result.evaluated += 1
+        if new_state == state and joined == stored:
+            continue
+        updates.append({"id": cid, "state": new_state, "reasons": joined})
+        if new_state == state:
+            continue
+        words = explain(reasons, brand, hold_note=hold_note, windows=wins, schedule_tz=schedule_tz)
+        change = Change(cid, brand.name, cname, state, new_state, reasons, words)
+        result.changes.append(change)
+        message = f"{state} -> {new_state}" + (f": {'; '.join(words)}" if words else "")
+        events.append(
+            {
+                "at": ctx.now_us,
+                "actor": ctx.actor,
+                "command": ctx.command,
+                "kind": "state",
+                "brand_id": bid,
+                "campaign_id": cid,
+                "brand": brand.name,
+                "campaign": cname,
+                "message": message,
+                "detail": json.dumps(
+                    {"from": state, "to": new_state, "reasons": list(reasons), "figures": list(words)}
+                ),
+            }
+        )
+    if updates:
+        conn.execute(
+            sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id"), updates
+        )
+    if events:
+        conn.execute(INSERT_EVENT, events)
+    return result
+

@@ -1,0 +1,161 @@
+"""The cron passes: ``enforce``, ``daypart`` and ``reset``.
+
+All three are the same evaluation (:func:`budgetctl.services.evaluate.evaluate`)
+over different scopes, in one write transaction, so concurrent runs serialize
+on the database's write lock and none loses or duplicates an event. ``reset``
+first closes every brand day and month that has ended since the brand's
+``closed_through`` day (catching up whatever cron missed), recording each
+period's final spend and budget. A dry run does all of it and rolls back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from budgetctl.domain.instants import to_us
+from budgetctl.domain.money import format_budget, format_money
+from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
+from budgetctl.services.base import INSERT_EVENT, Context
+from budgetctl.services.evaluate import Change, evaluate
+
+PASSES = ("enforce", "daypart", "reset")
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    brand: str
+    kind: str
+    label: str
+    spend: int
+    budget: int | None
+
+
+@dataclass(slots=True)
+class PassReport:
+    name: str
+    dry_run: bool
+    evaluated: int = 0
+    changes: list[Change] = field(default_factory=list)
+    closed: list[Closed] = field(default_factory=list)
+
+
+def run_pass(ctx: Context, name: str, *, dry_run: bool = False) -> PassReport:
+    report = PassReport(name, dry_run)
+    with ctx.db.write(dry_run=dry_run) as conn:
+        if name == "reset":
+            report.closed = close_periods(conn, ctx)
+        evaluation = evaluate(conn, ctx, scheduled_only=name == "daypart")
+        report.evaluated = evaluation.evaluated
+        report.changes = evaluation.changes
+        mark_run(conn, ctx, name, len(report.changes))
+    return report
+
+
+def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
+    params = {"n": name, "at": ctx.now_us, "now": ctx.now_us, "c": changes}
+    updated = conn.execute(
+        sa.text("UPDATE pass_run SET last_run_at = :at, last_now = :now, changes = :c WHERE name = :n"),
+        params,
+    ).rowcount
+    if not updated:
+        conn.execute(
+            sa.text(
+                "INSERT INTO pass_run (name, last_run_at, last_now, changes) VALUES (:n, :at, :now, :c)"
+            ),
+            params,
+        )
+
+
+def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
+    """Close every brand day and month that ended since it was last closed."""
+    brands = conn.execute(
+        sa.text(
+            "SELECT id, name, timezone, daily_budget, monthly_budget, closed_through FROM brand "
+            "WHERE removed_at IS NULL"
+        )
+    ).all()
+    # Periods to close, grouped so that brands sharing a zone share one query per period.
+    wanted: dict[tuple[str, str, date], list[Any]] = defaultdict(list)
+    new_through: dict[int, str] = {}
+    for brand in brands:
+        bid, _name, tz, _daily, _monthly, closed_through = brand
+        yesterday = local_day(ctx.now, zone(tz)) - timedelta(days=1)
+        last = date.fromisoformat(closed_through)
+        if last >= yesterday:
+            continue
+        day = last + timedelta(days=1)
+        while day <= yesterday:
+            wanted[(tz, "day", day)].append(brand)
+            if (day + timedelta(days=1)).day == 1:
+                wanted[(tz, "month", day.replace(day=1))].append(brand)
+            day += timedelta(days=1)
+        new_through[bid] = yesterday.isoformat()
+    if not wanted:
+        return []
+    closed: list[Closed] = []
+    rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for (tz, kind, first), group in sorted(wanted.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
+        period: Period = day_period(first, zone(tz)) if kind == "day" else month_period(first, zone(tz))
+        ids = [b[0] for b in group]
+        totals = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT brand_id, SUM(amount) FROM spend_entry WHERE brand_id IN :ids "
+                    "AND occurred_at >= :s AND occurred_at < :e GROUP BY brand_id"
+                ).bindparams(sa.bindparam("ids", expanding=True)),
+                {"ids": ids, "s": to_us(period.start), "e": to_us(period.end)},
+            ).all()
+        )
+        for bid, bname, _tz, daily, monthly, _ct in group:
+            spend = int(totals.get(bid) or 0)
+            budget = daily if kind == "day" else monthly
+            closed.append(Closed(bname, kind, period.label, spend, budget))
+            rows.append(
+                {"b": bid, "k": kind, "f": first.isoformat(), "s": spend, "bud": budget, "at": ctx.now_us}
+            )
+            events.append(
+                {
+                    "at": ctx.now_us,
+                    "actor": ctx.actor,
+                    "command": ctx.command,
+                    "kind": "period.closed",
+                    "brand_id": bid,
+                    "campaign_id": None,
+                    "brand": bname,
+                    "campaign": None,
+                    "message": f"closed {kind} {period.label}: spent {format_money(spend)} of "
+                    f"{format_budget(budget)}",
+                    "detail": None,
+                }
+            )
+    # A period closed before (a brand whose zone moved) keeps its first record.
+    existing = {
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            sa.text("SELECT brand_id, kind, first_day FROM period_close WHERE first_day >= :f"),
+            {"f": min(r["f"] for r in rows)},
+        )
+    }
+    fresh = [r for r in rows if (r["b"], r["k"], r["f"]) not in existing]
+    if fresh:
+        conn.execute(
+            sa.text(
+                "INSERT INTO period_close (brand_id, kind, first_day, spend, budget, closed_at) "
+                "VALUES (:b, :k, :f, :s, :bud, :at)"
+            ),
+            fresh,
+        )
+    if events:
+        conn.execute(INSERT_EVENT, events)
+    conn.execute(
+        sa.text("UPDATE brand SET closed_through = :d WHERE id = :id"),
+        [{"d": d, "id": bid} for bid, d in new_through.items()],
+    )
+    return closed

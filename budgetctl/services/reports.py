@@ -1,0 +1,364 @@
+"""What operators look at: status, history and the doctor's check-up."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from budgetctl.domain.errors import BudgetError, DatabaseError
+from budgetctl.domain.instants import from_us, to_us
+from budgetctl.domain.money import format_json
+from budgetctl.domain.periods import day_period, days_in_month, zone
+from budgetctl.services.base import Context, get_brand, get_campaign, name_key
+from budgetctl.services.evaluate import BrandState, brand_states
+from budgetctl.services.ledger import resolve_when
+from budgetctl.store.db import Database, read_revision
+from budgetctl.store.schema import HEAD_REVISION
+
+
+@dataclass(slots=True)
+class BrandStatus:
+    state: BrandState
+    currency: str
+    campaigns_active: int
+    campaigns_total: int
+    projected: int
+    to_land: int | None
+    days: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "brand": s.name,
+            "currency": self.currency,
+            "timezone": s.timezone,
+            "daily_budget": format_json(s.daily_budget),
+            "daily_spend": format_json(s.day_spend),
+            "monthly_budget": format_json(s.monthly_budget),
+            "monthly_spend": format_json(s.month_spend),
+            "projected_month_spend": format_json(self.projected),
+            "campaigns_active": self.campaigns_active,
+            "campaigns_total": self.campaigns_total,
+        }
+
+
+def _div_round(num: int, den: int) -> int:
+    """Integer division rounded half away from zero."""
+    q, r = divmod(abs(num), den)
+    if 2 * r >= den:
+        q += 1
+    return q if num >= 0 else -q
+
+
+def status(ctx: Context, *, brand: str | None = None, daily_series: bool = False) -> list[BrandStatus]:
+    with ctx.db.read() as conn:
+        ids = None
+        if brand is not None:
+            ids = [get_brand(conn, brand).id]
+        states = brand_states(conn, ctx.now, ids)
+        currency = dict(conn.execute(sa.text("SELECT id, currency FROM brand WHERE removed_at IS NULL")).all())
+        counts: dict[int, tuple[int, int]] = {
+            r[0]: (int(r[1]), int(r[2]))
+            for r in conn.execute(
+                sa.text(
+                    "SELECT brand_id, SUM(CASE WHEN state = 'active' THEN 1 ELSE 0 END), COUNT(*) "
+                    "FROM campaign WHERE removed_at IS NULL GROUP BY brand_id"
+                )
+            )
+        }
+        series: dict[int, list[int]] = {}
+        if daily_series:
+            series = _daily_series(conn, ctx, states)
+    out: list[BrandStatus] = []
+    now_us = ctx.now_us
+    for s in sorted(states.values(), key=lambda b: name_key(b.name)):
+        start, end = to_us(s.month.start), to_us(s.month.end)
+        elapsed = max(now_us - start, 1)
+        projected = _div_round(s.month_spend * (end - start), elapsed)
+        to_land = None
+        if s.monthly_budget is not None:
+            days_left = days_in_month(s.day.first_day) - s.day.first_day.day + 1
+            remaining = s.monthly_budget - (s.month_spend - s.day_spend)
+            to_land = max(_div_round(remaining, days_left), 0)
+        active, total = counts.get(s.id, (0, 0))
+        out.append(
+            BrandStatus(s, currency.get(s.id, ""), active, total, projected, to_land, series.get(s.id, []))
+        )
+    return out
+
+
+def _daily_series(conn: sa.Connection, ctx: Context, states: dict[int, BrandState]) -> dict[int, list[int]]:
+    """Each brand's spend per local day of the current month, up to today."""
+    by_zone: dict[str, list[BrandState]] = defaultdict(list)
+    for s in states.values():
+        by_zone[s.timezone].append(s)
+    series: dict[int, list[int]] = {}
+    for tz, group in by_zone.items():
+        first = group[0].month.first_day
+        today = group[0].day.first_day
+        bounds = [to_us(day_period(first + timedelta(days=i), zone(tz)).start) for i in range(today.day + 1)]
+        bounds[-1] = to_us(group[0].day.end)
+        cols = ", ".join(
+            f"SUM(CASE WHEN occurred_at >= :d{i} AND occurred_at < :d{i + 1} THEN amount ELSE 0 END)"
+            for i in range(today.day)
+        )
+        params: dict[str, Any] = {f"d{i}": b for i, b in enumerate(bounds)}
+        params["ids"] = [s.id for s in group]
+        rows = conn.execute(
+            sa.text(
+                f"SELECT brand_id, {cols} FROM spend_entry WHERE brand_id IN :ids "
+                f"AND occurred_at >= :d0 AND occurred_at < :d{today.day} GROUP BY brand_id"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            params,
+        )
+        for row in rows:
+            series[row[0]] = [int(v or 0) for v in row[1:]]
+        for s in group:
+            series.setdefault(s.id, [0] * today.day)
+    return series
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    id: int
+    at: datetime
+    actor: str
+    command: str
+    kind: str
+    brand: str | None
+    campaign: str | None
+    message: str
+    detail: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "command": self.command,
+            "kind": self.kind,
+            "brand": self.brand,
+            "campaign": self.campaign,
+            "message": self.message,
+            "detail": self.detail,
+        }
+
+
+def history(
+    ctx: Context,
+    *,
+    brand: str | None = None,
+    campaign: str | None = None,
+    since: str | None = None,
+    limit: int = 50,
+) -> list[HistoryEvent]:
+    if limit < 1:
+        raise BudgetError("--limit must be 1 or more")
+    with ctx.db.read() as conn:
+        where: list[str] = []
+        params: dict[str, Any] = {"limit": limit}
+        tz = zone("UTC")
+        if brand is not None:
+            b = get_brand(conn, brand)
+            tz = zone(b.timezone)
+            where.append("e.brand_id = :b")
+            params["b"] = b.id
+            if campaign is not None:
+                where.append("e.campaign_id = :c")
+                params["c"] = get_campaign(conn, b, campaign).id
+        elif campaign is not None:
+            where.append("LOWER(e.campaign) = :cn")
+            params["cn"] = name_key(campaign).lower()
+        if since is not None:
+            where.append("e.at >= :since")
+            params["since"] = to_us(resolve_when(since, tz, what="--since"))
+        rows = conn.execute(
+            sa.text(
+                "SELECT e.id, e.at, e.actor, e.command, e.kind, e.brand, e.campaign, e.message, "
+                "e.detail FROM event e "
+                + (f"WHERE {' AND '.join(where)} " if where else "")
+                + "ORDER BY e.at DESC, e.id DESC LIMIT :limit"
+            ),
+            params,
+        ).all()
+    out = [
+        HistoryEvent(
+            int(r[0]), from_us(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
+            json.loads(r[8]) if r[8] else None,
+        )
+        for r in rows
+    ]
+    out.reverse()
+    return out
+
+
+OVERDUE = {"enforce": timedelta(minutes=15), "daypart": timedelta(minutes=5), "reset": timedelta(hours=26)}
+
+
+@dataclass(slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def doctor(db: Database, now: datetime) -> list[Check]:
+    """Integrity, schema, journal mode and pass freshness; never raises for a damaged file."""
+    checks: list[Check] = []
+    try:
+        engine = db.engine()
+        with engine.connect() as conn:
+            if db.sqlite:
+                result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+                ok = result == ["ok"]
+                checks.append(Check("integrity", ok, "ok" if ok else "; ".join(result[:5])))
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                checks.append(Check("journal mode", mode == "wal", str(mode)))
+            else:
+                checks.append(Check("integrity", True, "ok (PostgreSQL checks its own pages)"))
+            revision = read_revision(conn)
+            if revision is None:
+                checks.append(Check("schema", False, "not a budgetctl database"))
+                return checks
+            checks.append(
+                Check(
+                    "schema",
+                    revision == HEAD_REVISION,
+                    f"revision {revision}"
+                    + ("" if revision == HEAD_REVISION else f", expected {HEAD_REVISION}: run 'budgetctl init'"),
+                )
+            )
+            runs = {
+                r[0]: from_us(r[1])
+                for r in conn.exec_driver_sql("SELECT name, last_run_at FROM pass_run").fetchall()
+            }
+            counts = conn.exec_driver_sql(
+                "SELECT (SELECT COUNT(*) FROM brand WHERE removed_at IS NULL), "
+                "(SELECT COUNT(*) FROM campaign WHERE removed_at IS NULL), "
+                "(SELECT COUNT(*) FROM spend_entry)"
+            ).one()
+            checks.append(
+                Check("contents", True, f"{counts[0]} brands, {counts[1]} campaigns, {counts[2]} ledger entries")
+            )
+    except BudgetError as exc:
+        checks.append(Check("database", False, exc.message))
+        return checks
+    except sa.exc.DBAPIError as exc:
+        from budgetctl.store.db import translate_error
+
+        checks.append(Check("database", False, translate_error(exc, db.label).message))
+        return checks
+    for name, limit in OVERDUE.items():
+        last = runs.get(name)
+        if last is None:
+            checks.append(Check(f"last {name}", False, f"never ran (expected at least every {_span(limit)})"))
+            continue
+        age = now - last
+        ok = age <= limit
+        checks.append(
+            Check(
+                f"last {name}",
+                ok,
+                f"{last.isoformat(timespec='seconds')} ({_span(age)} ago"
+                + ("" if ok else f", overdue: expected every {_span(limit)}")
+                + ")",
+            )
+        )
+    return checks
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 0:
+        return "in the future"
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+
+
+@dataclass(slots=True)
+class CampaignReport:
+    brand: BrandState
+    currency: str
+    campaign: str
+    external_id: str | None
+    state: str
+    reasons: tuple[str, ...]
+    explanation: tuple[str, ...]
+    held: bool
+    hold_note: str | None
+    windows: list[str]
+    schedule_tz: str
+    campaign_day_spend: int
+    campaign_month_spend: int
+    next_change: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        b = self.brand
+        return {
+            "brand": b.name,
+            "campaign": self.campaign,
+            "external_id": self.external_id,
+            "state": self.state,
+            "reasons": list(self.reasons),
+            "explanation": list(self.explanation),
+            "held": self.held,
+            "hold_note": self.hold_note,
+            "schedule": self.windows,
+            "schedule_timezone": self.schedule_tz if self.windows else None,
+            "next_schedule_change": self.next_change.isoformat() if self.next_change else None,
+            "currency": self.currency,
+            "campaign_daily_spend": format_json(self.campaign_day_spend),
+            "campaign_monthly_spend": format_json(self.campaign_month_spend),
+            "brand_daily_spend": format_json(b.day_spend),
+            "brand_monthly_spend": format_json(b.month_spend),
+            "daily_budget": format_json(b.daily_budget),
+            "monthly_budget": format_json(b.monthly_budget),
+        }
+
+
+def campaign_report(ctx: Context, brand_name: str, name: str) -> CampaignReport:
+    """The campaign's state as the rule sees it now, with every reason and its figures."""
+    from budgetctl.domain.decide import reasons_at, state_for
+    from budgetctl.domain.schedule import is_open, next_change, parse_window
+    from budgetctl.services.catalog import campaign_windows
+    from budgetctl.services.evaluate import explain
+
+    with ctx.db.read() as conn:
+        brand = get_brand(conn, brand_name)
+        campaign = get_campaign(conn, brand, name)
+        state = brand_states(conn, ctx.now, [brand.id])[brand.id]
+        specs = campaign_windows(conn, campaign.id)
+        day_s, month_s = conn.execute(
+            sa.text(
+                "SELECT COALESCE(SUM(CASE WHEN occurred_at >= :ds AND occurred_at < :de THEN amount "
+                "ELSE 0 END), 0), COALESCE(SUM(amount), 0) FROM spend_entry WHERE campaign_id = :c "
+                "AND occurred_at >= :ms AND occurred_at < :me"
+            ),
+            {
+                "c": campaign.id,
+                "ds": to_us(state.day.start),
+                "de": to_us(state.day.end),
+                "ms": to_us(state.month.start),
+                "me": to_us(state.month.end),
+            },
+        ).one()
+    windows = [parse_window(s) for s in specs]
+    tz_name = campaign.schedule_tz or brand.timezone
+    open_now = is_open(windows, zone(tz_name), ctx.now) if windows else True
+    reasons = reasons_at(campaign.held, state.spend, open_now)
+    words = explain(reasons, state, hold_note=campaign.hold_note, windows=windows, schedule_tz=campaign.schedule_tz)
+    upcoming = next_change(windows, zone(tz_name), ctx.now) if windows else None
+    return CampaignReport(
+        state, brand.currency, campaign.name, campaign.external_id, state_for(reasons), reasons, words,
+        campaign.held, campaign.hold_note, specs, tz_name, int(day_s), int(month_s), upcoming,
+    )

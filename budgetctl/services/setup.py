@@ -1,0 +1,44 @@
+"""``budgetctl init``: create a database, or upgrade its schema; idempotent."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from budgetctl.domain.errors import DatabaseError
+from budgetctl.store.db import Database, read_revision
+from budgetctl.store.schema import HEAD_REVISION
+
+
+def init_database(db: Database) -> str:
+    """Create or upgrade ``db``; say what was done."""
+    from budgetctl.store.migrate import upgrade
+
+    engine = db.engine(create=True)
+    with db._translate(), engine.connect() as conn:  # noqa: SLF001
+        names = set(sa.inspect(conn).get_table_names())
+        before = read_revision(conn)
+        if before is None and names - {"alembic_version"}:
+            raise DatabaseError(
+                f"{db.label} already holds tables of another application: refusing to add "
+                "budgetctl's; choose a new path with --db"
+            )
+        if before == HEAD_REVISION:
+            return f"database {db.label} is up to date (schema revision {HEAD_REVISION})"
+        conn.commit()
+        if db.sqlite:
+            # journal_mode cannot change inside a transaction: talk to the driver directly.
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            mode = raw.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise DatabaseError(f"{db.label}: could not switch to WAL journal mode ({mode})")
+        conn = conn.execution_options(budgetctl_write=True)
+        with conn.begin():
+            if not db.sqlite:
+                from budgetctl.store.db import PG_LOCK_KEY
+
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+            upgrade(conn)
+    if before is None:
+        return f"created database {db.label} (schema revision {HEAD_REVISION})"
+    return f"upgraded database {db.label} from schema revision {before} to {HEAD_REVISION}"

@@ -1,0 +1,284 @@
+"""Where the database is, how to open it, and how to write to it safely.
+
+* :func:`resolve_url` turns ``--db`` / ``$BUDGETCTL_DB`` / the XDG default into
+  an SQLAlchemy URL. A plain path means SQLite.
+* SQLite connections run with ``journal_mode=WAL`` (set by ``init``; it lives in
+  the file), ``synchronous=NORMAL``, ``foreign_keys=ON`` and a busy timeout.
+  Write transactions start with ``BEGIN IMMEDIATE`` so that a writer waits for
+  the lock up front instead of failing half-way with ``SQLITE_BUSY``; readers use
+  a deferred ``BEGIN`` and, thanks to WAL, never wait for writers.
+* PostgreSQL write transactions take a transaction-scoped advisory lock, the
+  cross-host counterpart of SQLite's single write lock.
+* Every SQLAlchemy or driver error is translated here into a
+  :class:`~budgetctl.domain.errors.DatabaseError` with a message for a person.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from budgetctl.domain.errors import DatabaseError
+from budgetctl.store.schema import HEAD_REVISION
+
+ENV_DB = "BUDGETCTL_DB"
+ENV_BUSY = "BUDGETCTL_BUSY_TIMEOUT"
+DEFAULT_BUSY_SECONDS = 30.0
+PG_LOCK_KEY = 0x6275646765746374  # "budgetct": the advisory lock every writer takes
+
+
+def default_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "budgetctl" / "budget.db"
+
+
+def busy_timeout() -> float:
+    raw = os.environ.get(ENV_BUSY, "").strip()
+    if not raw:
+        return DEFAULT_BUSY_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise DatabaseError(f"${ENV_BUSY} {raw!r} is not a number of seconds between 0 and 86400")
+    return value
+
+
+def resolve_url(option: str | None) -> URL:
+    """The database URL from ``--db``, ``$BUDGETCTL_DB`` or the XDG default."""
+    raw = option or os.environ.get(ENV_DB) or str(default_path())
+    if "://" in raw:
+        try:
+            url = make_url(raw)
+        except ArgumentError:
+            raise DatabaseError(f"--db {mask(raw)!r} is not a valid database URL") from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise DatabaseError(
+                f"--db {mask(raw)!r}: unsupported database {backend!r} (use a file path, "
+                "sqlite:///path or postgresql+psycopg://user@host/db)"
+            )
+        if backend == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return url
+    return URL.create("sqlite", database=str(Path(raw).expanduser().absolute()))
+
+
+def mask(text: str) -> str:
+    """Hide a password in a URL: ``postgresql://u:secret@h`` -> ``postgresql://u:***@h``."""
+    return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", text)
+
+
+def describe(url: URL) -> str:
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return mask(url.render_as_string(hide_password=True))
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _sqlite_file(url: URL) -> str | None:
+    db = url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return db
+
+
+class Database:
+    """One database: its URL, its engine, and read and write transactions."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.sqlite = is_sqlite(url)
+        self.label = describe(url)
+        self._engine: Engine | None = None
+        self._checked = False
+
+    # -- opening ---------------------------------------------------------------
+
+    def engine(self, *, create: bool = False) -> Engine:
+        if self._engine is None:
+            self._engine = self._make_engine(create=create)
+        return self._engine
+
+    def _make_engine(self, *, create: bool) -> Engine:
+        timeout = busy_timeout()
+        if self.sqlite:
+            path = _sqlite_file(self.url)
+            url = self.url
+            if path is not None:
+                if not create and not Path(path).exists():
+                    raise DatabaseError(
+                        f"database {path} does not exist: run 'budgetctl init' to create it "
+                        "(or pass --db / set $BUDGETCTL_DB)"
+                    )
+                if create:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                # mode=rw: never create a database as a side effect of a typo.
+                mode = "rwc" if create else "rw"
+                url = self.url.set(database=f"file:{path}?mode={mode}", query={"uri": "true"})
+            engine = sa.create_engine(
+                url, poolclass=NullPool, connect_args={"timeout": timeout, "check_same_thread": False}
+            )
+            _configure_sqlite(engine, timeout)
+            return engine
+        try:
+            engine = sa.create_engine(
+                self.url,
+                poolclass=NullPool,
+                connect_args={"connect_timeout": 10, "application_name": "budgetctl"},
+            )
+        except ModuleNotFoundError:
+            raise DatabaseError(
+                "PostgreSQL support is not installed: pip install 'budgetctl[postgres]'"
+            ) from None
+        _configure_postgres(engine, timeout)
+        return engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    # -- transactions ------------------------------------------------------------
+
+    @contextmanager
+    def write(self, *, dry_run: bool = False) -> Iterator[Connection]:
+        """A write transaction: commits on success (rolls back for a dry run or on any error)."""
+        self.check_schema()
+        with self._translate(), self.engine().connect() as conn:
+            conn = conn.execution_options(budgetctl_write=True)
+            with conn.begin() as trans:
+                if not self.sqlite:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+                yield conn
+                if dry_run:
+                    trans.rollback()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        self.check_schema()
+        with self._translate(), self.engine().connect() as conn, conn.begin():
+            yield conn
+
+    def check_schema(self) -> None:
+        """Refuse a database that is not budgetctl's, is damaged, or is at another revision."""
+        if self._checked:
+            return
+        with self._translate(), self.engine().connect() as conn:
+            revision = read_revision(conn)
+        if revision is None:
+            raise DatabaseError(
+                f"{self.label} is not a budgetctl database (it has no budgetctl schema): "
+                "check --db, or run 'budgetctl init' on a new path"
+            )
+        if revision != HEAD_REVISION:
+            if revision in _KNOWN_OLDER:
+                raise DatabaseError(
+                    f"database {self.label} has schema revision {revision}, this budgetctl needs "
+                    f"{HEAD_REVISION}: run 'budgetctl init' to upgrade it"
+                )
+            raise DatabaseError(
+                f"database {self.label} has schema revision {revision}, which this budgetctl does "
+                "not know: it was written by a newer budgetctl (upgrade budgetctl) or is not "
+                "budgetctl's"
+            )
+        self._checked = True
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except DatabaseError:
+            raise
+        except DBAPIError as exc:
+            raise translate_error(exc, self.label) from exc
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"database {self.label}: {exc}") from exc
+
+
+_KNOWN_OLDER: frozenset[str] = frozenset()
+
+
+def read_revision(conn: Connection) -> str | None:
+    """The Alembic revision stamped in the database, or None if it has no budgetctl schema."""
+    names = set(sa.inspect(conn).get_table_names())
+    if "alembic_version" not in names or "brand" not in names:
+        return None
+    row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return None if row is None else str(row[0])
+
+
+def translate_error(exc: DBAPIError, label: str) -> DatabaseError:
+    """A driver error in words for the person at the terminal."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    low = text.lower()
+    first = mask(text.strip().splitlines()[0] if text.strip() else type(exc).__name__)
+    if "database is locked" in low or "database is busy" in low or "lock timeout" in low:
+        return DatabaseError(
+            f"database is busy: another process held the write lock for more than "
+            f"{busy_timeout():g} s; try again, or raise ${ENV_BUSY}"
+        )
+    if "file is not a database" in low or "file is encrypted" in low:
+        return DatabaseError(f"{label} is not a budgetctl database (not an SQLite file)")
+    if "malformed" in low or "disk i/o error" in low or "database corrupt" in low:
+        return DatabaseError(
+            f"database {label} is damaged ({first}): restore it from a backup; "
+            "'budgetctl doctor' shows the details"
+        )
+    if "database or disk is full" in low or "no space left" in low:
+        return DatabaseError(f"database {label}: the disk is full; nothing was written")
+    if "readonly" in low or "read-only" in low:
+        return DatabaseError(f"database {label} is read-only: this command needs to write")
+    if "unable to open database" in low:
+        return DatabaseError(f"cannot open database {label}: check the path and its permissions")
+    if "password authentication failed" in low or "authentication failed" in low:
+        return DatabaseError(f"cannot connect to {label}: authentication failed; check the user and password")
+    if "does not exist" in low and "database" in low:
+        return DatabaseError(f"cannot connect to {label}: {first}")
+    if "connection refused" in low or "could not connect" in low or "timeout expired" in low:
+        return DatabaseError(f"cannot connect to {label}: the server is not reachable ({first})")
+    if "server closed the connection" in low or "terminating connection" in low or "connection" in low and "lost" in low:
+        return DatabaseError(f"lost the connection to {label}; nothing was written ({first})")
+    return DatabaseError(f"database {label}: {first}")
+
+
+def _configure_sqlite(engine: Engine, timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is deferred-only).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("budgetctl_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def _configure_postgres(engine: Engine, timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+        cur.execute("SET TIME ZONE 'UTC'")
+        cur.close()
+        dbapi_conn.commit()
