@@ -245,11 +245,19 @@ def test_canonical_text(text: str, canonical: str) -> None:
     assert parse_window(canonical) == window
 
 
+# Wall times around the daylight-saving jumps (00:30..03:30), half of the time.
+NEAR_JUMPS = st.sampled_from(range(30, 211, 15))
+
+
 @st.composite
-def valid_windows(draw: st.DrawFn) -> Window:
+def valid_windows(draw: st.DrawFn, near_jumps: bool = False) -> Window:
     days = draw(st.frozensets(st.integers(0, 6), min_size=1))
-    start = draw(st.integers(0, 1439))
-    end = draw(st.integers(1, 1440).filter(lambda e: e != start))
+    starts = st.integers(0, 1439)
+    ends = st.integers(1, 1440)
+    if near_jumps:
+        starts, ends = st.one_of(NEAR_JUMPS, starts), st.one_of(NEAR_JUMPS, ends)
+    start = draw(starts)
+    end = draw(ends.filter(lambda e: e != start))
     return Window(days, start, end)
 
 
@@ -550,10 +558,10 @@ def brute_next_change(windows: Sequence[Window], tz: ZoneInfo, at: datetime) -> 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(valid_windows(), min_size=1, max_size=3),
+    st.lists(valid_windows(near_jumps=True), min_size=1, max_size=3),
     st.sampled_from(ZONES),
     st.sampled_from(DST_DAYS),
-    st.integers(-2 * 1440, 2 * 1440),
+    st.integers(-1440, 1440),
     st.integers(0, 59),
 )
 def test_next_change_matches_a_minute_by_minute_search(
@@ -561,6 +569,38 @@ def test_next_change_matches_a_minute_by_minute_search(
 ) -> None:
     tz = ZoneInfo(zone)
     at = day + timedelta(minutes=minutes, seconds=seconds)
+    assert next_change(windows, tz, at) == brute_next_change(windows, tz, at)
+
+
+JUMPS = [
+    ("Europe/Berlin", utc(2026, 3, 29, 1)),
+    ("Europe/Berlin", utc(2026, 10, 25, 1)),
+    ("America/New_York", utc(2026, 3, 8, 7)),
+    ("America/New_York", utc(2026, 11, 1, 6)),
+    ("Australia/Lord_Howe", utc(2026, 4, 4, 15)),
+    ("Australia/Lord_Howe", utc(2026, 10, 3, 15, 30)),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(JUMPS),
+    st.integers(0, 6),
+    st.sampled_from(range(30, 211, 15)),
+    st.sampled_from(range(30, 211, 15)),
+    st.integers(-150, 90),
+)
+def test_next_change_next_to_a_daylight_saving_jump(
+    jump: tuple[str, datetime], other_day: int, start: int, end: int, minutes: int
+) -> None:
+    """A window on the wall times around each jump, from just before it."""
+    zone, instant = jump
+    tz = ZoneInfo(zone)
+    jump_day = instant.astimezone(tz).weekday()
+    if start == end:
+        end += 15
+    windows = [Window(frozenset({jump_day, other_day}), start, end)]
+    at = instant + timedelta(minutes=minutes)
     assert next_change(windows, tz, at) == brute_next_change(windows, tz, at)
 
 

@@ -98,3 +98,151 @@ def list_(
         ],
         empty="no spend recorded",
     )
+
+
+class _Bar:
+    """A Rich progress bar on stderr, for large files when stderr is a terminal."""
+
+    THRESHOLD = 5 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.progress: object | None = None
+        self.task: object | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.progress is None:
+            if total < self.THRESHOLD:
+                return
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(
+                "importing", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                console=render.err_console(), transient=True,
+            )
+            self.progress.start()  # type: ignore[attr-defined]
+            self.task = self.progress.add_task("import", total=total)  # type: ignore[attr-defined]
+        self.progress.update(self.task, completed=done)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()  # type: ignore[attr-defined]
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: Annotated[list[str], typer.Argument(help="Export files; '-' reads standard input.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="auto (by header), generic, google-ads, meta or microsoft."),
+    ] = "auto",
+    brand: Annotated[str | None, typer.Option("--brand", help="Brand of rows that do not name one.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
+    create_missing: Annotated[
+        bool, typer.Option("--create-missing", help="Create unknown campaigns under --brand.")
+    ] = False,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Override the detected encoding, e.g. latin-1.")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import spend from ad-network exports (Google Ads, Meta, Microsoft) or generic CSV.
+
+    All or nothing: any bad row refuses the whole import and lists every FILE:LINE problem.
+    Network rows are per-day snapshots: re-importing changes nothing, an updated report moves
+    each day to its new figure.
+
+    Example: budgetctl spend import google-ads-report.csv meta-export.csv --dry-run
+    """
+    import sys
+
+    from budgetctl.domain.money import format_money
+    from budgetctl.services.imports import import_spend
+
+    bar = _Bar() if sys.stderr.isatty() and not json_ else None
+    try:
+        report = import_spend(
+            context(ctx), files, fmt=fmt, brand=brand, dry_run=dry_run,
+            create_missing=create_missing, encoding=encoding, progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    if json_:
+        render.emit_json(report.as_json())
+        return
+    verb = "would write" if dry_run else "wrote"
+    head = "dry run: " if dry_run else f"batch #{report.batch}: "
+    render.out(
+        f"{head}{report.rows} rows ({report.format}), {verb} {report.entries_written} entries, "
+        f"{report.unchanged} unchanged, {report.skipped} total rows skipped, net "
+        f"{format_money(report.net_amount)}"
+    )
+    for name in report.created_campaigns:
+        render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
+    for bname, cname, currency, count, net, _bid in report.per_campaign:
+        render.out(f"  {bname} / {cname}: {count} entr{'y' if count == 1 else 'ies'}, net {format_money(net)} {currency}")
+    render.changes(report.changes)
+
+
+@app.command("batches")
+def batches(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (the newest).")] = 50,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List import batches: id, files, format, rows, entries, net amount, when, who.
+
+    Example: budgetctl spend batches --limit 10
+    """
+    from budgetctl.domain.money import format_money
+    from budgetctl.services.imports import list_batches
+
+    items = list_batches(context(ctx), limit=limit)
+    if json_:
+        render.emit_json([b.as_json() for b in items])
+        return
+    render.table(
+        None,
+        ["#", "when (UTC)", "who", "format", "files", ("rows", "right"), ("entries", "right"), ("net", "right"), "note"],
+        [
+            [
+                str(b.id),
+                b.created_at.strftime("%Y-%m-%d %H:%M"),
+                render.safe(b.actor),
+                b.format,
+                render.safe(", ".join(b.files)),
+                str(b.rows),
+                str(b.entries_written),
+                format_money(b.net_amount),
+                (f"undoes #{b.undoes}" if b.undoes else f"undone by #{b.undone_by}" if b.undone_by else ""),
+            ]
+            for b in items
+        ],
+        empty="no imports yet",
+    )
+
+
+@app.command("undo")
+def undo(
+    ctx: typer.Context,
+    batch: Annotated[int, typer.Argument(help="Batch number (see 'spend batches').")],
+) -> None:
+    """Reverse an import batch with compensating entries (the ledger keeps both).
+
+    Example: budgetctl spend undo 12
+    """
+    from budgetctl.domain.money import format_money
+    from budgetctl.services.imports import undo_batch
+
+    report = undo_batch(context(ctx), batch)
+    render.out(
+        f"undid batch #{report.batch} as batch #{report.undo_batch}: {report.entries} compensating "
+        f"entries, net {format_money(report.net_amount)}"
+    )
+    render.changes(report.changes)

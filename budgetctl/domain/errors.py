@@ -43,11 +43,18 @@ class ImportRejected(BudgetError):
 
     SHOWN = 20
 
-    def __init__(self, problems: list[str], summary: str = "import refused, nothing written") -> None:
+    def __init__(
+        self,
+        problems: list[str],
+        summary: str = "import refused, nothing written",
+        *,
+        total: int | None = None,
+    ) -> None:
         self.problems = problems
+        count = max(total or 0, len(problems))
         shown = problems[: self.SHOWN]
-        more = len(problems) - len(shown)
-        lines = [f"{summary}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", *shown]
+        more = count - len(shown)
+        lines = [f"{summary}: {count} problem{'s' if count != 1 else ''}", *shown]
         if more:
             lines.append(f"... and {more} more")
         super().__init__("\n".join(lines))

@@ -56,7 +56,7 @@ MAX_PROBLEMS: Final = 1000
 _PREAMBLE_LINES: Final = 200
 _LINE_LIMIT: Final = 1 << 16
 _CHUNK: Final = 1 << 20
-_CACHE_LIMIT: Final = 1 << 16
+_CACHE_LIMIT: Final = 1 << 15
 _DELIMITERS: Final = (",", "\t", ";")
 _DELIMITER_NAMES: Final = {",": "comma", "\t": "tab", ";": "semicolon"}
 _BOMS: Final = (
@@ -66,16 +66,12 @@ _BOMS: Final = (
 )
 _MISSING: Final = object()
 
-_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,6})?")
-# micros per unit of the last digit, by the length of the text from the '.' on
-_SCALE: Final = (1_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
+# micros per unit of an amount's last digit, by the number of decimals
+_SCALE: Final = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
 _GROUPED_AMOUNT = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_ISO_TIMESTAMP = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
-)
+_TIME_SEPARATORS: Final = ("T", " ")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -333,11 +329,11 @@ class SpendReader:
         has_ext, has_brand, has_id, has_note = i_ext >= 0, i_brand >= 0, i_id >= 0, i_note >= 0
         has_currency = i_currency >= 0
         fixed_currency = layout.header_currency
-        # Meta rows that carry a range are checked one by one on the careful path.
-        fast = layout.day_role == "day"
+        # Rows that carry a range (Meta without a Day column) all take the careful path.
+        width = layout.width if layout.day_role == "day" else -1
         day_get = self._day_cache.get
+        day_if_valid = self._day_if_valid
         currency_get = self._currency_cache.get
-        plain_amount = _PLAIN_AMOUNT.fullmatch
         scale = _SCALE
         missing = _MISSING
         careful = self._careful_row
@@ -348,36 +344,39 @@ class SpendReader:
             for rec in reader:
                 start = last + 1
                 last = base + reader.line_num
-                if fast and len(rec) == width:
+                if len(rec) == width:
                     when = day_get(rec[i_day])
-                    amount = rec[i_amount]
+                    if when is None:
+                        when = day_if_valid(rec[i_day])
+                    whole, _, fraction = rec[i_amount].partition(".")
+                    digits = whole + fraction
                     campaign = rec[i_campaign].strip()
-                    if when is not None and campaign and plain_amount(amount) is not None:
-                        currency = fixed_currency
-                        if has_currency:
-                            currency = currency_get(rec[i_currency], missing)  # type: ignore[assignment]
-                        if currency is not missing:
-                            dot = amount.find(".")
-                            if dot < 0:
-                                micros = int(amount) * 1_000_000
-                            else:
-                                micros = int(amount[:dot] + amount[dot + 1 :]) * scale[
-                                    len(amount) - dot
-                                ]
-                            good += 1
-                            yield (
-                                start,
-                                campaign,
-                                (rec[i_ext].strip() or None) if has_ext else None,
-                                (rec[i_brand].strip() or None) if has_brand else None,
-                                when[0],
-                                when[1],
-                                micros,
-                                currency,
-                                (rec[i_id].strip() or None) if has_id else None,
-                                (rec[i_note].strip() or None) if has_note else None,
-                            )
-                            continue
+                    currency = (
+                        currency_get(rec[i_currency], missing) if has_currency else fixed_currency
+                    )
+                    if (
+                        when is not None
+                        and campaign
+                        and currency is not missing
+                        and digits.isdigit()
+                        and digits.isascii()
+                        and len(fraction) < 7
+                        and len(digits) < 19
+                    ):
+                        good += 1
+                        yield (
+                            start,
+                            campaign,
+                            (rec[i_ext].strip() or None) if has_ext else None,
+                            (rec[i_brand].strip() or None) if has_brand else None,
+                            when[0],
+                            when[1],
+                            int(digits) * scale[len(fraction)],
+                            currency,  # type: ignore[misc]
+                            (rec[i_id].strip() or None) if has_id else None,
+                            (rec[i_note].strip() or None) if has_note else None,
+                        )
+                        continue
                 row = careful(rec, start)
                 if row is not None:
                     yield row
@@ -500,6 +499,16 @@ class SpendReader:
             self._day_cache[text] = value
         return value
 
+    def _day_if_valid(self, text: str) -> tuple[date | None, datetime | None] | None:
+        """The fast path's miss: a day not seen yet, or ``None`` for the careful path."""
+        try:
+            value = _parse_day(text, self.layout.profile)
+        except InvalidValue:
+            return None
+        if len(self._day_cache) < _CACHE_LIMIT:
+            self._day_cache[text] = value
+        return value
+
     def _currency(self, text: str) -> str | None:
         cached = self._currency_cache.get(text, _MISSING)
         if cached is not _MISSING:
@@ -518,12 +527,23 @@ def _optional(rec: list[str], index: int) -> str | None:
 
 
 def _parse_day(text: str, profile: Profile) -> tuple[date | None, datetime | None]:
-    """A day cell as ``(day, None)`` or, for timestamps, ``(None, at)``."""
+    """A day cell as ``(day, None)`` or, for a timestamp, ``(None, at)``."""
     t = text.strip()
-    if not t:
-        raise InvalidValue("date is empty")
-    m = _ISO_DATE.fullmatch(t)
-    if m is None and profile.month_first_dates:
+    if len(t) == 10 and _ISO_DATE.fullmatch(t) is not None:
+        try:
+            return date(int(t[:4]), int(t[5:7]), int(t[8:])), None
+        except ValueError:
+            raise InvalidValue(f"date {t!r} is not a valid date") from None
+    if profile.timestamps and t[10:11] in _TIME_SEPARATORS and t[4:5] == t[7:8] == "-":
+        # datetime.fromisoformat checks the rest (3.11 takes any ISO 8601 date and time)
+        try:
+            return None, datetime.fromisoformat(t)
+        except ValueError:
+            raise InvalidValue(
+                f"timestamp {t!r} is not a valid date and time: use ISO 8601 such as"
+                " 2026-11-24T09:15:00-05:00, 2026-11-24T14:15:00Z or 2026-11-24 09:15"
+            ) from None
+    if profile.month_first_dates:
         us = _US_DATE.fullmatch(t)
         if us is not None:
             month, day, year = us.groups()
@@ -531,21 +551,13 @@ def _parse_day(text: str, profile: Profile) -> tuple[date | None, datetime | Non
                 return date(int(year), int(month), int(day)), None
             except ValueError:
                 raise InvalidValue(f"date {t!r} is not a valid date") from None
-    if m is not None:
-        try:
-            return date(int(m[1]), int(m[2]), int(m[3])), None
-        except ValueError:
-            raise InvalidValue(f"date {t!r} is not a valid date") from None
-    if profile.timestamps and _ISO_TIMESTAMP.fullmatch(t) is not None:
-        try:
-            return None, datetime.fromisoformat(t)
-        except ValueError:
-            raise InvalidValue(f"timestamp {t!r} is not a valid date and time") from None
+    if not t:
+        raise InvalidValue("date is empty")
     forms = "YYYY-MM-DD"
     if profile.month_first_dates:
         forms += " or M/D/YYYY"
     if profile.timestamps:
-        forms += ", or a time such as 2026-11-24T09:15:00-05:00 or 2026-11-24 09:15"
+        forms += ", or a date and time such as 2026-11-24T09:15:00-05:00 or 2026-11-24 09:15"
     raise InvalidValue(f"date {t!r} is not a date: use {forms}")
 
 

@@ -131,7 +131,7 @@ class SpendEntry(SQLModel, table=True):
     batch_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_batch.id")))
     actor: str = Field(sa_column=Column(String(100), nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text))
-    idem_key: str | None = Field(default=None, sa_column=Column(String(300), unique=True))
+    idem_key: str | None = Field(default=None, sa_column=Column(String(300), index=True))
     snapshot_key: str | None = Field(default=None, sa_column=Column(String(40)))
 
 

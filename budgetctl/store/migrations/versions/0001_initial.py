@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 14:15:00.827766
+Create Date: 2026-11-25 14:17:07.895943
 """
 
 from __future__ import annotations
@@ -172,7 +172,6 @@ def upgrade() -> None:
             ["campaign_id"], ["campaign.id"], name=op.f("fk_spend_entry_campaign_id_campaign")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spend_entry")),
-        sa.UniqueConstraint("idem_key", name=op.f("uq_spend_entry_idem_key")),
     )
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_spend_entry_batch_id"), ["batch_id"], unique=False)
@@ -186,6 +185,7 @@ def upgrade() -> None:
             ["campaign_id", "occurred_at"],
             unique=False,
         )
+        batch_op.create_index(batch_op.f("ix_spend_entry_idem_key"), ["idem_key"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_spend_entry_snapshot_key_campaign_id"),
             ["snapshot_key", "campaign_id"],
@@ -196,6 +196,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_spend_entry_snapshot_key_campaign_id"))
+        batch_op.drop_index(batch_op.f("ix_spend_entry_idem_key"))
         batch_op.drop_index(batch_op.f("ix_spend_entry_campaign_id_occurred_at"))
         batch_op.drop_index(batch_op.f("ix_spend_entry_brand_id_occurred_at_amount"))
         batch_op.drop_index(batch_op.f("ix_spend_entry_batch_id"))

@@ -1,0 +1,656 @@
+"""``spend import``, ``spend batches`` and ``spend undo``.
+
+An import is one batch in one write transaction, all or nothing:
+
+1. Each file is streamed through :class:`~budgetctl.importers.reader.SpendReader`.
+   Every row is matched to a campaign (external id, then name; the brand from
+   the file, ``--brand`` or a campaign name unique across brands), checked
+   (currency, not in the future) and appended to a temporary staging table in
+   batches: memory stays flat whatever the file's size.
+2. Any problem anywhere rejects the whole import, listing every
+   ``FILE:LINE: message``; the transaction rolls back and nothing is written.
+3. Set-based SQL moves the staged rows into the ledger:
+
+   * network rows are *snapshots* keyed by (network, campaign, day): the ledger
+     gets, per key, the difference between the file's total and what the ledger
+     already holds for that key, so a re-import changes nothing and an updated
+     report moves each day to its new figure;
+   * generic rows with an ``id`` are recorded once per id (a retry with the
+     same amount is unchanged, another amount is an error);
+   * generic rows without ids are appended, and a file whose content was
+     imported before is refused, naming the earlier batch.
+
+4. The brands touched are evaluated at once (same transaction).
+
+``spend undo`` appends compensating entries for a batch, so snapshot totals
+return to what they were before it, and marks the batch undone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from budgetctl.domain.errors import BudgetError, ImportRejected, InvalidValue, NotFound
+from budgetctl.domain.instants import from_us, to_us
+from budgetctl.domain.money import format_money
+from budgetctl.domain.periods import local_day, local_midnight, zone
+from budgetctl.importers.reader import FORMATS, SpendReader, show_name
+from budgetctl.services.base import Context, name_key, record_event
+from budgetctl.services.evaluate import Change, evaluate
+
+STAGE_CHUNK = 20_000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+Progress = Callable[[int, int], None]
+"""``progress(bytes_done, bytes_total)``; total is 0 when unknown (stdin)."""
+
+
+class _Hashing:
+    """A binary stream that hashes what it hands out (for the generic content check)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+@dataclass(slots=True)
+class _Brand:
+    id: int
+    name: str
+    tz: ZoneInfo
+    currency: str
+    today: date
+
+
+@dataclass(slots=True)
+class _Catalog:
+    """Campaign look-ups for one import, loaded once."""
+
+    brands: dict[str, _Brand]
+    by_id: dict[int, _Brand]
+    by_external: dict[str, list[tuple[int, int]]]
+    by_name: dict[str, list[tuple[int, int]]]
+    names: dict[int, str]
+
+
+def _load_catalog(conn: Connection, now: datetime) -> _Catalog:
+    brands: dict[str, _Brand] = {}
+    by_id: dict[int, _Brand] = {}
+    for bid, name, tz, cur in conn.execute(
+        sa.text("SELECT id, name, timezone, currency FROM brand WHERE removed_at IS NULL")
+    ):
+        z = zone(tz)
+        brand = _Brand(bid, name, z, cur, local_day(now, z))
+        brands[name_key(name)] = brand
+        by_id[bid] = brand
+    by_external: dict[str, list[tuple[int, int]]] = {}
+    by_name: dict[str, list[tuple[int, int]]] = {}
+    names: dict[int, str] = {}
+    for cid, bid, name, key, ext in conn.execute(
+        sa.text(
+            "SELECT id, brand_id, name, name_key, external_id FROM campaign WHERE removed_at IS NULL"
+        )
+    ):
+        names[cid] = name
+        by_name.setdefault(key, []).append((cid, bid))
+        if ext:
+            by_external.setdefault(ext, []).append((cid, bid))
+    return _Catalog(brands, by_id, by_external, by_name, names)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    batch: int | None
+    files: list[str]
+    format: str
+    rows: int = 0
+    entries_written: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    net_amount: int = 0
+    created_campaigns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    per_campaign: list[tuple[str, str, str, int, int, int]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        from budgetctl.domain.money import format_exact
+
+        return {
+            "batch": self.batch,
+            "files": self.files,
+            "rows": self.rows,
+            "entries_written": self.entries_written,
+            "unchanged": self.unchanged,
+            "net_amount": format_exact(self.net_amount),
+            "dry_run": self.dry_run,
+        }
+
+
+@contextmanager
+def _open(path: str) -> Iterator[tuple[BinaryIO, int]]:
+    if path == "-":
+        yield sys.stdin.buffer, 0
+        return
+    p = Path(path)
+    try:
+        handle = p.open("rb")
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        yield handle, p.stat().st_size
+    finally:
+        handle.close()
+
+
+_STAGE_DDL = (
+    "CREATE TEMPORARY TABLE import_stage (line BIGINT NOT NULL, file_no INTEGER NOT NULL, "
+    "brand_id INTEGER NOT NULL, campaign_id INTEGER NOT NULL, amount BIGINT NOT NULL, "
+    "occurred_at BIGINT NOT NULL, idem_key VARCHAR(300), snapshot_key VARCHAR(40), note TEXT)"
+)
+_STAGE_INSERT = (
+    "INSERT INTO import_stage (line, file_no, brand_id, campaign_id, amount, occurred_at, "
+    "idem_key, snapshot_key, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def import_spend(
+    ctx: Context,
+    paths: Sequence[str],
+    *,
+    fmt: str = "auto",
+    brand: str | None = None,
+    dry_run: bool = False,
+    create_missing: bool = False,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    if fmt not in FORMATS:
+        raise InvalidValue(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if not paths:
+        raise InvalidValue("no files given: name one or more files, or '-' for standard input")
+    if sum(1 for p in paths if p == "-") > 1:
+        raise InvalidValue("standard input ('-') can be read only once")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidValue(f"unknown encoding {encoding!r}: try utf-8, utf-16 or latin-1") from None
+    report = ImportReport(None, [show_name(p) for p in paths], fmt, dry_run=dry_run)
+    with ctx.db.write(dry_run=dry_run) as conn:
+        catalog = _load_catalog(conn, ctx.now)
+        forced: _Brand | None = None
+        if brand is not None:
+            forced = catalog.brands.get(name_key(brand))
+            if forced is None:
+                raise NotFound(f"no brand named {brand!r}: 'budgetctl brand list' shows the brands")
+        if create_missing and forced is None:
+            raise InvalidValue("--create-missing needs --brand: the brand the new campaigns belong to")
+        batch_id = conn.execute(
+            sa.text(
+                "INSERT INTO import_batch (created_at, actor, format, files, rows, entries_written, "
+                "unchanged, skipped, net_amount) VALUES (:at, :actor, :fmt, :files, 0, 0, 0, 0, 0) "
+                "RETURNING id"
+            ),
+            {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
+        ).scalar_one()
+        report.batch = int(batch_id)
+        conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
+        conn.exec_driver_sql(_STAGE_DDL)
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        stage_sql = _STAGE_INSERT if ctx.db.sqlite else _STAGE_INSERT.replace("?", "%s")
+
+        problems: list[str] = []
+        problem_total = 0
+        networks: set[str] = set()
+        hashes: list[tuple[str, str]] = []
+        created: dict[tuple[int, str], int] = {}
+        done_bytes = 0
+        total_bytes = 0
+
+        for file_no, path in enumerate(paths):
+            label = show_name(path)
+            with _open(path) as (handle, size):
+                total_bytes += size
+                hashing = _Hashing(handle)
+                reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
+                networks.add(reader.network)
+                keyed = False
+                pending: list[tuple[Any, ...]] = []
+                cursor = raw.cursor()
+                for row in reader:
+                    line, cname, ext, bname, day, at, micros, currency, row_id, note = row
+                    try:
+                        cid, b = _match(
+                            catalog, cname, ext, bname, forced, create_missing, conn, ctx, created
+                        )
+                        if currency is not None and currency != b.currency:
+                            raise InvalidValue(
+                                f"currency {currency} differs from brand {b.name}'s {b.currency}"
+                            )
+                        if day is not None:
+                            if day > b.today:
+                                raise InvalidValue(
+                                    f"day {day.isoformat()} is in the future for {b.name} "
+                                    f"(today is {b.today.isoformat()} in {b.tz.key})"
+                                )
+                            occurred = local_midnight(day, b.tz)
+                        else:
+                            assert at is not None
+                            occurred = (
+                                at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=b.tz).astimezone(UTC)
+                            )
+                            if occurred > ctx.now + FUTURE_TOLERANCE:
+                                raise InvalidValue(
+                                    f"time {at.isoformat()} is in the future (now is "
+                                    f"{ctx.now.astimezone(b.tz).isoformat(timespec='minutes')} in {b.tz.key})"
+                                )
+                    except BudgetError as exc:
+                        problem_total += 1
+                        if len(problems) < 1000:
+                            problems.append(f"{label}:{line}: {exc.message}")
+                        continue
+                    if reader.network == "generic":
+                        idem = f"generic:{row_id}" if row_id else None
+                        keyed = keyed or idem is not None
+                        snap = None
+                    else:
+                        idem = None
+                        snap = f"{reader.network}:{(day or occurred.date()).isoformat()}"
+                    if problem_total == 0:
+                        pending.append((line, file_no, b.id, cid, micros, to_us(occurred), idem, snap, note))
+                        if len(pending) >= STAGE_CHUNK:
+                            cursor.executemany(stage_sql, pending)
+                            pending.clear()
+                            if progress is not None:
+                                progress(done_bytes + reader.bytes_read, total_bytes)
+                if pending and problem_total == 0:
+                    cursor.executemany(stage_sql, pending)
+                cursor.close()
+                report.rows += reader.rows_read
+                report.skipped += reader.skipped_totals
+                problem_total += reader.problem_count
+                problems.extend(reader.problems[: max(0, 1000 - len(problems))])
+                done_bytes += reader.bytes_read
+                if reader.network == "generic" and not keyed:
+                    hashes.append((label, hashing.digest.hexdigest()))
+                if reader.rows_read == 0 and not reader.problem_count:
+                    problem_total += 1
+                    problems.append(f"{label}: no spend rows after the header")
+        if progress is not None:
+            progress(total_bytes or done_bytes, total_bytes or done_bytes)
+
+        if not problem_total:
+            problem_total += _check_keys(conn, problems, report.files)
+        for label, digest in hashes:
+            earlier = conn.execute(
+                sa.text(
+                    "SELECT id, created_at FROM import_batch WHERE content_hash = :h "
+                    "AND undone_by IS NULL ORDER BY id LIMIT 1"
+                ),
+                {"h": digest},
+            ).first()
+            if earlier is not None:
+                problem_total += 1
+                problems.append(
+                    f"{label}: this file was already imported as batch #{earlier[0]} on "
+                    f"{from_us(earlier[1]).isoformat(timespec='seconds')}; its rows have no ids, so "
+                    f"importing it again would count them twice ('budgetctl spend undo {earlier[0]}' "
+                    "first to replace it)"
+                )
+        if problem_total:
+            problems.sort(key=_problem_order)
+            raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
+
+        _write(conn, ctx, report, batch_id)
+        report.format = networks.pop() if len(networks) == 1 else "mixed"
+        conn.execute(
+            sa.text(
+                "UPDATE import_batch SET format = :fmt, rows = :rows, entries_written = :w, "
+                "unchanged = :u, skipped = :s, net_amount = :net, content_hash = :h WHERE id = :id"
+            ),
+            {
+                "fmt": report.format,
+                "rows": report.rows,
+                "w": report.entries_written,
+                "u": report.unchanged,
+                "s": report.skipped,
+                "net": report.net_amount,
+                "h": hashes[0][1] if len(hashes) == 1 and len(paths) == 1 else None,
+                "id": batch_id,
+            },
+        )
+        report.created_campaigns = [f"{catalog.by_id[b].name} / {n}" for (b, n) in created]
+        touched = sorted({r[5] for r in report.per_campaign} if report.per_campaign else set())
+        for bid in touched:
+            b = catalog.by_id[bid]
+            net = sum(r[4] for r in report.per_campaign if r[5] == bid)
+            record_event(
+                conn, ctx, "import",
+                f"import batch #{batch_id} ({report.format}): net {format_money(net)} {b.currency}",
+                detail={"batch": int(batch_id), "files": report.files},
+                brand=_as_brand_row(b),
+            )
+        report.changes = evaluate(conn, ctx, brand_ids=touched).changes
+        conn.exec_driver_sql("DROP TABLE import_stage")
+    return report
+
+
+def _problem_order(problem: str) -> tuple[str, int]:
+    head, _, _ = problem.partition(": ")
+    name, _, line = head.rpartition(":")
+    return (name, int(line)) if line.isdigit() else (head, 0)
+
+
+def _as_brand_row(b: _Brand) -> Any:
+    from budgetctl.services.base import BrandRow
+
+    return BrandRow(b.id, b.name, None, None, b.tz.key, b.currency, "")
+
+
+def _match(
+    catalog: _Catalog,
+    cname: str,
+    ext: str | None,
+    bname: str | None,
+    forced: _Brand | None,
+    create_missing: bool,
+    conn: Connection,
+    ctx: Context,
+    created: dict[tuple[int, str], int],
+) -> tuple[int, _Brand]:
+    """The campaign a row belongs to, or :class:`InvalidValue` saying why none."""
+    brand = forced
+    if bname:
+        found = catalog.brands.get(name_key(bname))
+        if found is None:
+            raise InvalidValue(f"unknown brand {bname!r}")
+        if forced is not None and found.id != forced.id:
+            raise InvalidValue(f"row is for brand {bname!r} but --brand is {forced.name!r}")
+        brand = found
+    if ext:
+        hits = catalog.by_external.get(ext)
+        if hits:
+            if brand is not None:
+                hits = [h for h in hits if h[1] == brand.id]
+            if len(hits) == 1:
+                return hits[0][0], catalog.by_id[hits[0][1]]
+    key = name_key(cname)
+    if not key:
+        raise InvalidValue("campaign name is empty")
+    hits = catalog.by_name.get(key, [])
+    if brand is not None:
+        hits = [h for h in hits if h[1] == brand.id]
+    if len(hits) == 1:
+        return hits[0][0], catalog.by_id[hits[0][1]]
+    if len(hits) > 1:
+        brands = ", ".join(sorted(catalog.by_id[h[1]].name for h in hits))
+        raise InvalidValue(
+            f"campaign {cname!r} exists in several brands ({brands}): give --brand or a brand column"
+        )
+    if create_missing and brand is not None:
+        cid = created.get((brand.id, key))
+        if cid is None:
+            from budgetctl.services.catalog import _insert_campaign, check_name, get_brand
+
+            row = get_brand(conn, brand.name)
+            campaign = _insert_campaign(conn, ctx, row, check_name(cname, "campaign"), ext)
+            cid = created[(brand.id, key)] = campaign.id
+            catalog.by_name.setdefault(key, []).append((cid, brand.id))
+            catalog.names[cid] = campaign.name
+            if ext:
+                catalog.by_external.setdefault(ext, []).append((cid, brand.id))
+        return cid, brand
+    where = f" in brand {brand.name!r}" if brand is not None else ""
+    raise InvalidValue(
+        f"unknown campaign {cname!r}{where}"
+        + (f" (external id {ext})" if ext else "")
+        + ": add it with 'budgetctl campaign add', or import with --create-missing --brand B"
+    )
+
+
+def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> int:
+    """Generic ids: the same id twice with different amounts, or an id recorded before differently."""
+    found = 0
+    conn.exec_driver_sql("CREATE INDEX import_stage_key ON import_stage (idem_key)")
+    for line, file_no, key, amount, other in conn.exec_driver_sql(
+        "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount FROM import_stage st "
+        "JOIN import_stage o ON o.idem_key = st.idem_key AND (o.file_no < st.file_no OR "
+        "(o.file_no = st.file_no AND o.line < st.line)) "
+        "WHERE st.idem_key IS NOT NULL AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id) "
+        "ORDER BY st.file_no, st.line LIMIT 1000"
+    ):
+        found += 1
+        problems.append(
+            f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier with "
+            f"{format_money(other)}, here with {format_money(amount)}"
+        )
+    for line, file_no, key, amount, old, old_batch in conn.exec_driver_sql(
+        "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id "
+        "FROM import_stage st JOIN spend_entry s ON s.idem_key = st.idem_key "
+        "LEFT JOIN import_batch ib ON ib.id = s.batch_id "
+        "WHERE st.idem_key IS NOT NULL AND s.source = 'import' AND ib.undone_by IS NULL "
+        "AND (s.amount <> st.amount OR s.campaign_id <> st.campaign_id) "
+        "ORDER BY st.file_no, st.line LIMIT 1000"
+    ):
+        found += 1
+        problems.append(
+            f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
+            f"#{old_batch} as {format_money(old)}, here {format_money(amount)}: ids are recorded "
+            "once; correct it with a new row (a new id)"
+        )
+    return found
+
+
+def _write(conn: Connection, ctx: Context, report: ImportReport, batch_id: int) -> None:
+    params = {"now": ctx.now_us, "actor": ctx.actor, "batch": batch_id}
+    staged = conn.exec_driver_sql("SELECT COUNT(*) FROM import_stage").scalar_one()
+    # Network snapshots: the ledger gets each key's difference from what it holds.
+    snap = conn.execute(
+        sa.text(
+            "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
+            "source, batch_id, actor, snapshot_key) "
+            "SELECT st.brand_id, st.campaign_id, st.total - COALESCE(prev.total, 0), st.occurred_at, "
+            ":now, 'import', :batch, :actor, st.snapshot_key FROM "
+            "(SELECT brand_id, campaign_id, snapshot_key, MIN(occurred_at) AS occurred_at, "
+            "SUM(amount) AS total FROM import_stage WHERE snapshot_key IS NOT NULL "
+            "GROUP BY brand_id, campaign_id, snapshot_key) st "
+            "LEFT JOIN (SELECT campaign_id, snapshot_key, SUM(amount) AS total FROM spend_entry "
+            "WHERE snapshot_key IN (SELECT DISTINCT snapshot_key FROM import_stage) "
+            "GROUP BY campaign_id, snapshot_key) prev "
+            "ON prev.campaign_id = st.campaign_id AND prev.snapshot_key = st.snapshot_key "
+            "WHERE st.total <> COALESCE(prev.total, 0)"
+        ),
+        params,
+    ).rowcount
+    snap_keys = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT campaign_id, snapshot_key FROM import_stage "
+        "WHERE snapshot_key IS NOT NULL) k"
+    ).scalar_one()
+    snap_rows = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM import_stage WHERE snapshot_key IS NOT NULL"
+    ).scalar_one()
+    # Generic rows: once per id (the first occurrence), always when without id.
+    generic = conn.execute(
+        sa.text(
+            "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
+            "source, batch_id, actor, note, idem_key) "
+            "SELECT st.brand_id, st.campaign_id, st.amount, st.occurred_at, :now, 'import', :batch, "
+            ":actor, st.note, st.idem_key FROM import_stage st "
+            "WHERE st.snapshot_key IS NULL AND (st.idem_key IS NULL OR (NOT EXISTS ("
+            "SELECT 1 FROM import_stage o WHERE o.idem_key = st.idem_key AND (o.file_no < st.file_no "
+            "OR (o.file_no = st.file_no AND o.line < st.line))) AND NOT EXISTS ("
+            "SELECT 1 FROM spend_entry s LEFT JOIN import_batch ib ON ib.id = s.batch_id "
+            "WHERE s.idem_key = st.idem_key AND s.source = 'import' AND ib.undone_by IS NULL))) "
+            "ORDER BY st.file_no, st.line"
+        ),
+        params,
+    ).rowcount
+    report.entries_written = int(snap) + int(generic)
+    generic_rows = int(staged) - int(snap_rows)
+    report.unchanged = (int(snap_keys) - int(snap)) + (generic_rows - int(generic))
+    totals = conn.execute(
+        sa.text(
+            "SELECT b.name, c.name, b.currency, COUNT(*), SUM(s.amount), b.id "
+            "FROM spend_entry s JOIN campaign c ON c.id = s.campaign_id JOIN brand b ON b.id = s.brand_id "
+            "WHERE s.batch_id = :batch GROUP BY b.name, c.name, b.currency, b.id ORDER BY b.name, c.name"
+        ),
+        {"batch": batch_id},
+    ).all()
+    report.per_campaign = [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in totals]
+    report.net_amount = sum(r[4] for r in report.per_campaign)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchView:
+    id: int
+    created_at: datetime
+    actor: str
+    format: str
+    files: list[str]
+    rows: int
+    entries_written: int
+    unchanged: int
+    net_amount: int
+    undoes: int | None
+    undone_by: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        from budgetctl.domain.money import format_exact
+
+        return {
+            "batch": self.id,
+            "created_at": self.created_at.isoformat(),
+            "actor": self.actor,
+            "format": self.format,
+            "files": self.files,
+            "rows": self.rows,
+            "entries_written": self.entries_written,
+            "unchanged": self.unchanged,
+            "net_amount": format_exact(self.net_amount),
+            "undoes": self.undoes,
+            "undone_by": self.undone_by,
+        }
+
+
+def list_batches(ctx: Context, *, limit: int = 50) -> list[BatchView]:
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT id, created_at, actor, format, files, rows, entries_written, unchanged, "
+                "net_amount, undoes, undone_by FROM import_batch ORDER BY id DESC LIMIT :n"
+            ),
+            {"n": limit},
+        ).all()
+    return [
+        BatchView(
+            int(r[0]), from_us(r[1]), r[2], r[3], r[4].split("\n"), int(r[5]), int(r[6]), int(r[7]),
+            int(r[8]), r[9], r[10],
+        )
+        for r in reversed(rows)
+    ]
+
+
+@dataclass(slots=True)
+class UndoReport:
+    batch: int
+    undo_batch: int
+    entries: int
+    net_amount: int
+    changes: list[Change] = field(default_factory=list)
+
+
+def undo_batch(ctx: Context, batch: int) -> UndoReport:
+    with ctx.db.write() as conn:
+        row = conn.execute(
+            sa.text("SELECT id, undoes, undone_by FROM import_batch WHERE id = :b"), {"b": batch}
+        ).first()
+        if row is None:
+            raise NotFound(f"no import batch #{batch}: 'budgetctl spend batches' lists them")
+        if row[1] is not None:
+            raise InvalidValue(f"batch #{batch} is itself an undo (of #{row[1]}): it cannot be undone")
+        if row[2] is not None:
+            raise InvalidValue(f"batch #{batch} was already undone by batch #{row[2]}")
+        undo_id = int(
+            conn.execute(
+                sa.text(
+                    "INSERT INTO import_batch (created_at, actor, format, files, rows, "
+                    "entries_written, unchanged, skipped, net_amount, undoes) VALUES (:at, :actor, "
+                    "'undo', '', 0, 0, 0, 0, 0, :b) RETURNING id"
+                ),
+                {"at": ctx.now_us, "actor": ctx.actor, "b": batch},
+            ).scalar_one()
+        )
+        written = conn.execute(
+            sa.text(
+                "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
+                "source, batch_id, actor, note, snapshot_key) SELECT brand_id, campaign_id, -amount, "
+                "occurred_at, :now, 'undo', :undo, :actor, :note, snapshot_key FROM spend_entry "
+                "WHERE batch_id = :b ORDER BY id"
+            ),
+            {"now": ctx.now_us, "undo": undo_id, "actor": ctx.actor, "b": batch, "note": f"undo of batch #{batch}"},
+        ).rowcount
+        net = conn.execute(
+            sa.text("SELECT COALESCE(SUM(amount), 0) FROM spend_entry WHERE batch_id = :u"), {"u": undo_id}
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "UPDATE import_batch SET entries_written = :w, net_amount = :net WHERE id = :u"
+            ),
+            {"w": written, "net": net, "u": undo_id},
+        )
+        conn.execute(
+            sa.text("UPDATE import_batch SET undone_by = :u WHERE id = :b"), {"u": undo_id, "b": batch}
+        )
+        brands = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT DISTINCT brand_id FROM spend_entry WHERE batch_id = :u"), {"u": undo_id}
+            )
+        ]
+        for bid, name, tz, cur in conn.execute(
+            sa.text("SELECT id, name, timezone, currency FROM brand WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": brands or [-1]},
+        ):
+            from budgetctl.services.base import BrandRow
+
+            record_event(
+                conn, ctx, "import.undo",
+                f"undo of batch #{batch} (batch #{undo_id}): {written} compensating entries",
+                brand=BrandRow(bid, name, None, None, tz, cur, ""),
+            )
+        report = UndoReport(batch, undo_id, int(written), int(net))
+        report.changes = evaluate(conn, ctx, brand_ids=brands).changes
+        return report

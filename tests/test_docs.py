@@ -1,0 +1,77 @@
+"""Every command documents itself and is documented in the README.
+
+Walks the real Typer app: each command and sub-command has help text with an
+``Example:`` line, and its full name (``brand add``, ``spend record``) appears
+in README.md.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from budgetctl.cli.app import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _is_group(command: Any) -> bool:
+    return isinstance(getattr(command, "commands", None), dict)
+
+
+def _walk(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    """(full name, command) for every command and sub-command, depth first."""
+    found: list[tuple[str, Any]] = []
+    if path:
+        found.append((" ".join(path), command))
+    if _is_group(command):
+        for name, sub in sorted(command.commands.items()):
+            found.extend(_walk(sub, (*path, name)))
+    return found
+
+
+ROOT = typer.main.get_command(app)
+COMMANDS = _walk(ROOT)
+LEAVES = [(name, cmd) for name, cmd in COMMANDS if not _is_group(cmd)]
+GROUPS = [(name, cmd) for name, cmd in COMMANDS if _is_group(cmd)]
+
+
+def test_the_walk_finds_the_commands_of_the_spec() -> None:
+    names = {name for name, _ in COMMANDS}
+    expected = {
+        "init", "brand", "brand add", "brand list", "brand show", "brand import", "brand set",
+        "brand remove", "campaign", "campaign add", "campaign list", "campaign show",
+        "campaign pause", "campaign resume", "campaign remove", "campaign import", "schedule",
+        "schedule set", "schedule show", "schedule clear", "spend", "spend record", "spend list",
+        "spend import", "spend batches", "spend undo", "enforce", "daypart", "reset", "status",
+        "history", "doctor", "demo",
+    }
+    assert expected <= names
+
+
+def test_root_help_has_an_example() -> None:
+    assert "Example:" in (ROOT.help or "")
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_command_help_has_an_example(name: str, command: Any) -> None:
+    assert command.help, f"{name} has no help text"
+    assert "Example:" in command.help, f"'budgetctl {name} --help' shows no example"
+
+
+@pytest.mark.parametrize(("name", "command"), LEAVES, ids=[n for n, _ in LEAVES])
+def test_example_runs_the_command_itself(name: str, command: Any) -> None:
+    example = (command.help or "").split("Example:", 1)[-1]
+    assert re.search(rf"budgetctl( --db \S+)? {re.escape(name)}\b", example), example
+
+
+@pytest.mark.parametrize("name", [n for n, _ in COMMANDS])
+def test_command_is_in_readme(name: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text), (
+        f"README.md does not mention '{name}'"
+    )

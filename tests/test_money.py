@@ -1,0 +1,161 @@
+"""Money is exact: decimal text <-> integer micros, and the two display forms."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from budgetctl.domain.errors import InvalidValue
+from budgetctl.domain.money import (
+    INT64_MAX,
+    INT64_MIN,
+    format_budget,
+    format_exact,
+    format_json,
+    format_money,
+    parse_budget,
+    parse_micros,
+)
+
+NOT_DECIMAL = (
+    "amount {!r} is not a decimal number: use digits with an optional '.' and at most 6 "
+    "decimals, such as 12.50 (no exponents, NaN or infinity)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "micros"),
+    [
+        ("0", 0),
+        ("12", 12_000_000),
+        ("12.5", 12_500_000),
+        ("12.50", 12_500_000),
+        ("-12.50", -12_500_000),
+        ("+3", 3_000_000),
+        ("0.000001", 1),
+        ("-0.000001", -1),
+        (".5", 500_000),
+        ("-.25", -250_000),
+        ("7.", 7_000_000),
+        ("  42.10  ", 42_100_000),
+        ("1234567.123456", 1_234_567_123_456),
+        ("9223372036854.775807", INT64_MAX),
+        ("-9223372036854.775808", INT64_MIN),
+    ],
+)
+def test_parse_micros_exact(text: str, micros: int) -> None:
+    assert parse_micros(text) == micros
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "amount is empty: give a decimal number such as 12.50"),
+        ("   ", "amount is empty: give a decimal number such as 12.50"),
+        ("abc", NOT_DECIMAL.format("abc")),
+        ("NaN", NOT_DECIMAL.format("NaN")),
+        ("inf", NOT_DECIMAL.format("inf")),
+        ("-Infinity", NOT_DECIMAL.format("-Infinity")),
+        ("1e3", NOT_DECIMAL.format("1e3")),
+        ("1,000", NOT_DECIMAL.format("1,000")),
+        ("0x10", NOT_DECIMAL.format("0x10")),
+        ("1.2.3", NOT_DECIMAL.format("1.2.3")),
+        ("--1", NOT_DECIMAL.format("--1")),
+        (".", NOT_DECIMAL.format(".")),
+        (
+            "1.0000001",
+            "amount '1.0000001' has more than 6 decimals: the smallest amount is 0.000001",
+        ),
+        ("9223372036854.775808", "amount '9223372036854.775808' is too large"),
+        ("-9223372036854.775809", "amount '-9223372036854.775809' is too large"),
+    ],
+)
+def test_parse_micros_refuses(text: str, message: str) -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_micros(text)
+    assert err.value.message == message
+
+
+def test_parse_micros_names_what() -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_micros("x", what="spend")
+    assert err.value.message.startswith("spend 'x' is not a decimal number")
+
+
+@pytest.mark.parametrize(
+    ("text", "micros"),
+    [("none", None), ("NONE", None), (" None ", None), ("0", 0), ("100", 100_000_000),
+     ("2500.50", 2_500_500_000)],
+)
+def test_parse_budget(text: str, micros: int | None) -> None:
+    assert parse_budget(text) == micros
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-5", "budget '-5' is negative: give 0 or more, or 'none' for no limit"),
+        ("-0.000001", "budget '-0.000001' is negative: give 0 or more, or 'none' for no limit"),
+        ("", "budget is empty: give a decimal number such as 12.50"),
+        ("nothing", NOT_DECIMAL.replace("amount", "budget", 1).format("nothing")),
+    ],
+)
+def test_parse_budget_refuses(text: str, message: str) -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_budget(text)
+    assert err.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("micros", "text"),
+    [
+        (0, "0.00"),
+        (1, "0.00"),
+        (4_999, "0.00"),
+        (5_000, "0.01"),
+        (-5_000, "-0.01"),
+        (12_500_000, "12.50"),
+        (1_234_504_999, "1,234.50"),
+        (1_234_505_000, "1,234.51"),
+        (999_995_000, "1,000.00"),
+        (-1_234_567_890_000, "-1,234,567.89"),
+        (INT64_MAX, "9,223,372,036,854.78"),
+    ],
+)
+def test_format_money(micros: int, text: str) -> None:
+    assert format_money(micros) == text
+
+
+def test_format_money_without_grouping() -> None:
+    assert format_money(1_234_567_890_000, grouping=False) == "1234567.89"
+
+
+@pytest.mark.parametrize(
+    ("micros", "text"),
+    [
+        (0, "0.00"),
+        (1, "0.000001"),
+        (-1, "-0.000001"),
+        (10_000, "0.01"),
+        (12_500_000, "12.50"),
+        (12_345_000, "12.345"),
+        (1_234_567_890_123, "1234567.890123"),
+        (INT64_MAX, "9223372036854.775807"),
+        (INT64_MIN, "-9223372036854.775808"),
+    ],
+)
+def test_format_exact(micros: int, text: str) -> None:
+    assert format_exact(micros) == text
+
+
+def test_format_json_and_budget() -> None:
+    assert format_json(None) is None
+    assert format_json(1_234_500_000) == "1234.50"
+    assert format_budget(None) == "none"
+    assert format_budget(2_500_000_000) == "2,500.00"
+
+
+@given(st.integers(min_value=INT64_MIN, max_value=INT64_MAX))
+def test_format_exact_round_trips(micros: int) -> None:
+    assert parse_micros(format_exact(micros)) == micros
