@@ -39,13 +39,20 @@ class Cli:
         self.db = db
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, now: str | None = None, input: str | bytes | None = None,
-                 env: dict[str, str] | None = None) -> Run:
+    def __call__(
+        self,
+        *args: str,
+        now: str | None = None,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Run:
         environ = {"BUDGETCTL_DB": str(self.db)}
         if now is not None:
             environ["BUDGETCTL_NOW"] = now
         environ.update(env or {})
-        result = self.runner.invoke(app, list(args), env=environ, input=input, catch_exceptions=False)
+        result = self.runner.invoke(
+            app, list(args), env=environ, input=input, catch_exceptions=False
+        )
         return Run(result.exit_code, result.stdout, result.stderr)
 
     def ok(self, *args: str, now: str | None = None, input: str | bytes | None = None) -> Run:
@@ -85,8 +92,12 @@ def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, for 'the database is unchanged' assertions."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
     finally:
         conn.close()

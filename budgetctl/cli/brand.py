@@ -10,7 +10,10 @@ import typer
 from budgetctl.cli import render
 from budgetctl.cli.app import context
 
-app = typer.Typer(help="Brands: the clients, each with a daily and a monthly budget.", no_args_is_help=True)
+app = typer.Typer(
+    help="Brands: the clients, each with a daily and a monthly budget.\n\nExample: budgetctl brand add Acme --daily 100 --monthly 2500 --tz America/New_York",
+    no_args_is_help=True,
+)
 
 AMOUNT_HELP = "a decimal amount such as 100 or 2500.50, or 'none' for no limit"
 
@@ -21,7 +24,9 @@ def add(
     name: Annotated[str, typer.Argument(help="Brand name, unique (case does not matter).")],
     daily: Annotated[str, typer.Option("--daily", help=f"Daily budget: {AMOUNT_HELP}.")],
     monthly: Annotated[str, typer.Option("--monthly", help=f"Monthly budget: {AMOUNT_HELP}.")],
-    tz: Annotated[str, typer.Option("--tz", help="IANA time zone of the brand's day and month.")] = "UTC",
+    tz: Annotated[
+        str, typer.Option("--tz", help="IANA time zone of the brand's day and month.")
+    ] = "UTC",
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217 currency code.")] = "USD",
 ) -> None:
     """Add a brand.
@@ -69,7 +74,13 @@ def list_(
         None,
         ["brand", ("daily", "right"), ("monthly", "right"), "currency", "time zone"],
         [
-            [render.safe(b.name), format_budget(b.daily_budget), format_budget(b.monthly_budget), b.currency, b.timezone]
+            [
+                render.safe(b.name),
+                format_budget(b.daily_budget),
+                format_budget(b.monthly_budget),
+                b.currency,
+                b.timezone,
+            ]
             for b in brands
         ],
         empty="no brands yet: add one with 'budgetctl brand add'",
@@ -96,7 +107,12 @@ def show(
     if json_:
         data = rows[0].as_json()
         data["campaigns"] = [
-            {"campaign": x.campaign, "external_id": x.external_id, "state": x.state, "reasons": list(x.reasons)}
+            {
+                "campaign": x.campaign,
+                "external_id": x.external_id,
+                "state": x.state,
+                "reasons": list(x.reasons),
+            }
             for x in campaigns
         ]
         render.emit_json(data)
@@ -106,7 +122,15 @@ def show(
     render.table(
         None,
         ["campaign", "external id", "state", "reasons"],
-        [[render.safe(x.campaign), render.safe(x.external_id or ""), x.state, ", ".join(x.reasons)] for x in campaigns],
+        [
+            [
+                render.safe(x.campaign),
+                render.safe(x.external_id or ""),
+                x.state,
+                ", ".join(x.reasons),
+            ]
+            for x in campaigns
+        ],
         empty="no campaigns yet: add one with 'budgetctl campaign add'",
     )
 
@@ -115,10 +139,17 @@ def show(
 def set_(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Brand name.")],
-    daily: Annotated[str | None, typer.Option("--daily", help=f"New daily budget: {AMOUNT_HELP}.")] = None,
-    monthly: Annotated[str | None, typer.Option("--monthly", help=f"New monthly budget: {AMOUNT_HELP}.")] = None,
+    daily: Annotated[
+        str | None, typer.Option("--daily", help=f"New daily budget: {AMOUNT_HELP}.")
+    ] = None,
+    monthly: Annotated[
+        str | None, typer.Option("--monthly", help=f"New monthly budget: {AMOUNT_HELP}.")
+    ] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="New IANA time zone.")] = None,
-    currency: Annotated[str | None, typer.Option("--currency", help="New currency (only while the brand has no spend).")] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option("--currency", help="New currency (only while the brand has no spend)."),
+    ] = None,
     rename: Annotated[str | None, typer.Option("--rename", help="New name.")] = None,
 ) -> None:
     """Change a brand's budgets, zone or name; takes effect at once (a lowered budget pauses now).
@@ -127,7 +158,9 @@ def set_(
     """
     from budgetctl.services.catalog import set_brand
 
-    outcome = set_brand(context(ctx), name, daily=daily, monthly=monthly, tz=tz, rename=rename, currency=currency)
+    outcome = set_brand(
+        context(ctx), name, daily=daily, monthly=monthly, tz=tz, rename=rename, currency=currency
+    )
     for line in outcome.said or ["nothing changed"]:
         render.out(line)
     render.changes(outcome.changes)
@@ -137,7 +170,10 @@ def set_(
 def remove(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Brand name.")],
-    force: Annotated[bool, typer.Option("--force", help="Remove even if the brand has spend (the ledger keeps it).")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Remove even if the brand has spend (the ledger keeps it)."),
+    ] = False,
 ) -> None:
     """Remove a brand and its campaigns (refused if it has spend, unless --force).
 
@@ -152,7 +188,12 @@ def remove(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with columns name, daily, monthly[, timezone, currency]; '-' for stdin.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with columns name, daily, monthly[, timezone, currency]; '-' for stdin."
+        ),
+    ],
 ) -> None:
     """Create or update brands from a spreadsheet's CSV, all or nothing.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +11,16 @@ import typer
 from budgetctl.cli import render
 from budgetctl.cli.app import context
 
-app = typer.Typer(help="Campaigns: each belongs to a brand and is active or paused.", no_args_is_help=True)
+app = typer.Typer(
+    help="Campaigns: each belongs to a brand and is active or paused.\n\nExample: budgetctl campaign list --state paused",
+    no_args_is_help=True,
+)
 
 BrandArg = Annotated[str, typer.Argument(help="Brand name.")]
 NameArg = Annotated[str, typer.Argument(help="Campaign name (unique within its brand).")]
 
 
-class StateChoice(str, Enum):
+class StateChoice(StrEnum):
     active = "active"
     paused = "paused"
 
@@ -28,7 +31,8 @@ def add(
     brand: BrandArg,
     name: NameArg,
     external_id: Annotated[
-        str | None, typer.Option("--external-id", help="The ad network's campaign id (matches imports).")
+        str | None,
+        typer.Option("--external-id", help="The ad network's campaign id (matches imports)."),
     ] = None,
 ) -> None:
     """Add a campaign to a brand; it is evaluated at once.
@@ -46,8 +50,12 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    brand: Annotated[str | None, typer.Option("--brand", help="Only this brand's campaigns.")] = None,
-    state: Annotated[StateChoice | None, typer.Option("--state", help="Only active or paused ones.")] = None,
+    brand: Annotated[
+        str | None, typer.Option("--brand", help="Only this brand's campaigns.")
+    ] = None,
+    state: Annotated[
+        StateChoice | None, typer.Option("--state", help="Only active or paused ones.")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List campaigns with their state and reasons.
@@ -94,7 +102,9 @@ def show(
     ctx: typer.Context,
     brand: BrandArg,
     name: NameArg,
-    now: Annotated[str | None, typer.Option("--now", help="Evaluate at this ISO 8601 time (with offset).")] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Evaluate at this ISO 8601 time (with offset).")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Explain a campaign's state: every reason with its figures, schedule, spend.
@@ -112,7 +122,9 @@ def show(
     b = report.brand
     out = render.console().print
     colour = "green" if report.state == "active" else "yellow"
-    out(f"[bold]{render.safe(b.name)} / {render.safe(report.campaign)}[/bold]: [{colour}]{report.state}[/{colour}]")
+    out(
+        f"[bold]{render.safe(b.name)} / {render.safe(report.campaign)}[/bold]: [{colour}]{report.state}[/{colour}]"
+    )
     for line in report.explanation:
         out(f"  - {render.safe(line)}")
     if report.external_id:
@@ -142,7 +154,9 @@ def pause(
     ctx: typer.Context,
     brand: BrandArg,
     name: NameArg,
-    note: Annotated[str | None, typer.Option("--note", help="Why (shown in history and campaign show).")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Why (shown in history and campaign show).")
+    ] = None,
 ) -> None:
     """Place an operator hold: the campaign stays paused until 'campaign resume'.
 
@@ -175,7 +189,9 @@ def remove(
     ctx: typer.Context,
     brand: BrandArg,
     name: NameArg,
-    force: Annotated[bool, typer.Option("--force", help="Remove even if it has spend (the ledger keeps it).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove even if it has spend (the ledger keeps it).")
+    ] = False,
 ) -> None:
     """Remove a campaign (refused if it has spend, unless --force).
 

@@ -10,14 +10,19 @@ from budgetctl.cli import render
 from budgetctl.cli.app import context
 
 NowOpt = Annotated[
-    str | None, typer.Option("--now", help="Evaluate at this ISO 8601 time with offset (default: now).")
+    str | None,
+    typer.Option("--now", help="Evaluate at this ISO 8601 time with offset (default: now)."),
 ]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-VerboseOpt = Annotated[bool, typer.Option("-v", "--verbose", help="Explain each change and summarise.")]
+VerboseOpt = Annotated[
+    bool, typer.Option("-v", "--verbose", help="Explain each change and summarise.")
+]
 
 
-def _run(ctx: typer.Context, name: str, now: str | None, dry_run: bool, json_: bool, verbose: bool) -> None:
+def _run(
+    ctx: typer.Context, name: str, now: str | None, dry_run: bool, json_: bool, verbose: bool
+) -> None:
     from budgetctl.domain.money import format_budget, format_money
     from budgetctl.services.passes import run_pass
 
@@ -51,7 +56,11 @@ def _run(ctx: typer.Context, name: str, now: str | None, dry_run: bool, json_: b
 def register(app: typer.Typer) -> None:
     @app.command("enforce")
     def enforce(
-        ctx: typer.Context, now: NowOpt = None, dry_run: DryOpt = False, json_: JsonOpt = False, verbose: VerboseOpt = False
+        ctx: typer.Context,
+        now: NowOpt = None,
+        dry_run: DryOpt = False,
+        json_: JsonOpt = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Evaluate every campaign against budgets, holds and schedules; apply the changes.
 
@@ -63,7 +72,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("daypart")
     def daypart(
-        ctx: typer.Context, now: NowOpt = None, dry_run: DryOpt = False, json_: JsonOpt = False, verbose: VerboseOpt = False
+        ctx: typer.Context,
+        now: NowOpt = None,
+        dry_run: DryOpt = False,
+        json_: JsonOpt = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Evaluate the campaigns that have a schedule. Cron: every minute.
 
@@ -73,7 +86,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("reset")
     def reset(
-        ctx: typer.Context, now: NowOpt = None, dry_run: DryOpt = False, json_: JsonOpt = False, verbose: VerboseOpt = False
+        ctx: typer.Context,
+        now: NowOpt = None,
+        dry_run: DryOpt = False,
+        json_: JsonOpt = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Close every brand day and month that ended (catching up missed ones), then evaluate all.
 

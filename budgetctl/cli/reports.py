@@ -29,14 +29,25 @@ def show_status(rows: Sequence[BrandStatus]) -> None:
                 f"{format_money(s.day_spend)} / {format_budget(s.daily_budget)}\n{render.bar(s.day_spend, s.daily_budget)}",
                 f"{format_money(s.month_spend)} / {format_budget(s.monthly_budget)}\n{render.bar(s.month_spend, s.monthly_budget)}",
                 f"{format_money(r.projected)}\n"
-                + (f"[dim]{format_money(r.to_land)}/day lands on budget[/dim]" if r.to_land is not None else ""),
+                + (
+                    f"[dim]{format_money(r.to_land)}/day lands on budget[/dim]"
+                    if r.to_land is not None
+                    else ""
+                ),
                 render.sparkline(r.days),
                 f"{r.campaigns_active}/{r.campaigns_total}",
             ]
         )
     render.table(
         None,
-        ["brand", f"today ({rows[0].state.day.label})", "month", ("projected", "right"), "this month", ("active", "right")],
+        [
+            "brand",
+            f"today ({rows[0].state.day.label})",
+            "month",
+            ("projected", "right"),
+            "this month",
+            ("active", "right"),
+        ],
         table_rows,
     )
 
@@ -46,7 +57,9 @@ def register(app: typer.Typer) -> None:
     def status(
         ctx: typer.Context,
         brand: Annotated[str | None, typer.Option("--brand", help="Only this brand.")] = None,
-        now: Annotated[str | None, typer.Option("--now", help="As of this ISO 8601 time with offset.")] = None,
+        now: Annotated[
+            str | None, typer.Option("--now", help="As of this ISO 8601 time with offset.")
+        ] = None,
         json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Per brand: today's and this month's spend against budget, the projection, campaigns.
@@ -68,8 +81,12 @@ def register(app: typer.Typer) -> None:
     def history(
         ctx: typer.Context,
         brand: Annotated[str | None, typer.Option("--brand", help="Only this brand.")] = None,
-        campaign: Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")] = None,
-        since: Annotated[str | None, typer.Option("--since", help="From this date or time.")] = None,
+        campaign: Annotated[
+            str | None, typer.Option("--campaign", help="Only this campaign.")
+        ] = None,
+        since: Annotated[
+            str | None, typer.Option("--since", help="From this date or time.")
+        ] = None,
         limit: Annotated[int, typer.Option("--limit", help="At most this many (the newest).")] = 50,
         json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
@@ -102,7 +119,9 @@ def register(app: typer.Typer) -> None:
     @app.command("doctor")
     def doctor(
         ctx: typer.Context,
-        now: Annotated[str | None, typer.Option("--now", help="Judge freshness as of this time.")] = None,
+        now: Annotated[
+            str | None, typer.Option("--now", help="Judge freshness as of this time.")
+        ] = None,
         json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Check integrity, schema, journal mode and when each pass last ran.

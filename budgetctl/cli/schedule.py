@@ -10,7 +10,8 @@ from budgetctl.cli import render
 from budgetctl.cli.app import context
 
 app = typer.Typer(
-    help="Dayparting: weekly windows in which a campaign may run (none = any time).",
+    help="Dayparting: weekly windows in which a campaign may run (none = any time).\n\n"
+    'Example: budgetctl schedule set Acme "Acme - Display" "Mon-Fri 09:00-17:00"',
     no_args_is_help=True,
 )
 
@@ -30,7 +31,9 @@ def set_(
             "ranges such as Mon-Fri or Mon,Wed,Fri; end before start runs overnight; 24:00 ends a day."
         ),
     ],
-    tz: Annotated[str | None, typer.Option("--tz", help="Zone of the windows (default: the brand's).")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="Zone of the windows (default: the brand's).")
+    ] = None,
 ) -> None:
     """Replace a campaign's windows; it is evaluated at once.
 

@@ -9,7 +9,11 @@ import typer
 from budgetctl.cli import render
 from budgetctl.cli.app import context
 
-app = typer.Typer(help="Spend: the append-only ledger, by hand or from ad-network exports.", no_args_is_help=True)
+app = typer.Typer(
+    help="Spend: the append-only ledger, by hand or from ad-network exports.\n\n"
+    'Example: budgetctl spend record Acme "Acme - Search" 12.50',
+    no_args_is_help=True,
+)
 
 
 @app.command("record")
@@ -17,7 +21,9 @@ def record(
     ctx: typer.Context,
     brand: Annotated[str, typer.Argument(help="Brand name.")],
     campaign: Annotated[str, typer.Argument(help="Campaign name.")],
-    amount: Annotated[str, typer.Argument(help="Decimal amount; negative for a refund (write '-- -12.50').")],
+    amount: Annotated[
+        str, typer.Argument(help="Decimal amount; negative for a refund (write '-- -12.50').")
+    ],
     at: Annotated[
         str | None,
         typer.Option(
@@ -26,7 +32,9 @@ def record(
             "(2026-11-25T14:30) or one with an offset. Default: now.",
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="Free text kept with the entry.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Free text kept with the entry.")
+    ] = None,
     key: Annotated[
         str | None,
         typer.Option("--key", help="Idempotency key: the same key again records once."),
@@ -62,9 +70,15 @@ def list_(
     brand: Annotated[str | None, typer.Option("--brand", help="Only this brand.")] = None,
     campaign: Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="From this date or time (dates in the brand's zone with --brand, else UTC).")
+        str | None,
+        typer.Option(
+            "--since",
+            help="From this date or time (dates in the brand's zone with --brand, else UTC).",
+        ),
     ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Up to this date (inclusive) or time (exclusive).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Up to this date (inclusive) or time (exclusive).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many (the newest).")] = 50,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -76,13 +90,24 @@ def list_(
     from budgetctl.domain.periods import zone
     from budgetctl.services.ledger import list_spend
 
-    items = list_spend(context(ctx), brand=brand, campaign=campaign, since=since, until=until, limit=limit)
+    items = list_spend(
+        context(ctx), brand=brand, campaign=campaign, since=since, until=until, limit=limit
+    )
     if json_:
         render.emit_json([e.as_json() for e in items])
         return
     render.table(
         None,
-        ["#", "occurred (brand time)", "brand", "campaign", ("amount", "right"), "source", "who", "note"],
+        [
+            "#",
+            "occurred (brand time)",
+            "brand",
+            "campaign",
+            ("amount", "right"),
+            "source",
+            "who",
+            "note",
+        ],
         [
             [
                 str(e.id),
@@ -121,11 +146,15 @@ class _Bar:
             )
 
             self.progress = Progress(
-                "importing", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                console=render.err_console(), transient=True,
+                "importing",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=render.err_console(),
+                transient=True,
             )
-            self.progress.start()  # type: ignore[attr-defined]
-            self.task = self.progress.add_task("import", total=total)  # type: ignore[attr-defined]
+            self.progress.start()
+            self.task = self.progress.add_task("import", total=total)
         self.progress.update(self.task, completed=done)  # type: ignore[attr-defined]
 
     def stop(self) -> None:
@@ -141,8 +170,12 @@ def import_(
         str,
         typer.Option("--format", help="auto (by header), generic, google-ads, meta or microsoft."),
     ] = "auto",
-    brand: Annotated[str | None, typer.Option("--brand", help="Brand of rows that do not name one.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")] = False,
+    brand: Annotated[
+        str | None, typer.Option("--brand", help="Brand of rows that do not name one.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
+    ] = False,
     create_missing: Annotated[
         bool, typer.Option("--create-missing", help="Create unknown campaigns under --brand.")
     ] = False,
@@ -167,8 +200,14 @@ def import_(
     bar = _Bar() if sys.stderr.isatty() and not json_ else None
     try:
         report = import_spend(
-            context(ctx), files, fmt=fmt, brand=brand, dry_run=dry_run,
-            create_missing=create_missing, encoding=encoding, progress=bar,
+            context(ctx),
+            files,
+            fmt=fmt,
+            brand=brand,
+            dry_run=dry_run,
+            create_missing=create_missing,
+            encoding=encoding,
+            progress=bar,
         )
     finally:
         if bar is not None:
@@ -186,7 +225,9 @@ def import_(
     for name in report.created_campaigns:
         render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
     for bname, cname, currency, count, net, _bid in report.per_campaign:
-        render.out(f"  {bname} / {cname}: {count} entr{'y' if count == 1 else 'ies'}, net {format_money(net)} {currency}")
+        render.out(
+            f"  {bname} / {cname}: {count} entr{'y' if count == 1 else 'ies'}, net {format_money(net)} {currency}"
+        )
     render.changes(report.changes)
 
 
@@ -209,7 +250,17 @@ def batches(
         return
     render.table(
         None,
-        ["#", "when (UTC)", "who", "format", "files", ("rows", "right"), ("entries", "right"), ("net", "right"), "note"],
+        [
+            "#",
+            "when (UTC)",
+            "who",
+            "format",
+            "files",
+            ("rows", "right"),
+            ("entries", "right"),
+            ("net", "right"),
+            "note",
+        ],
         [
             [
                 str(b.id),
@@ -220,7 +271,13 @@ def batches(
                 str(b.rows),
                 str(b.entries_written),
                 format_money(b.net_amount),
-                (f"undoes #{b.undoes}" if b.undoes else f"undone by #{b.undone_by}" if b.undone_by else ""),
+                (
+                    f"undoes #{b.undoes}"
+                    if b.undoes
+                    else f"undone by #{b.undone_by}"
+                    if b.undone_by
+                    else ""
+                ),
             ]
             for b in items
         ],

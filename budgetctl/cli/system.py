@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         db: Annotated[
             str | None,
-            typer.Option("--db", help="Build the sample agency here (default: a fresh temporary database)."),
+            typer.Option(
+                "--db", help="Build the sample agency here (default: a fresh temporary database)."
+            ),
         ] = None,
     ) -> None:
         """Build a sample agency, import sample exports, run the passes through a day, show the result.

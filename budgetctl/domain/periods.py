@@ -27,7 +27,9 @@ class Period:
 
     @property
     def label(self) -> str:
-        return self.first_day.isoformat() if self.kind == "day" else self.first_day.strftime("%Y-%m")
+        return (
+            self.first_day.isoformat() if self.kind == "day" else self.first_day.strftime("%Y-%m")
+        )
 
 
 @lru_cache(maxsize=512)

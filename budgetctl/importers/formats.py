@@ -82,6 +82,8 @@ class Profile:
     )
     #: why a row spanning several days is refused, and what to do instead
     range_hint: str = ""
+    #: what to do when the header has everything but a day column
+    day_hint: str = ""
 
 
 def loose(name: str) -> str:
@@ -104,6 +106,7 @@ GOOGLE_ADS = Profile(
         Column("currency", ("Currency code", "Currency")),
     ),
     blank_day_is_total=True,
+    day_hint="add the Day segment (Segment > Time > Day) so that each row is one day",
 )
 
 META = Profile(
@@ -129,6 +132,7 @@ META = Profile(
     range_hint=(
         "export from Ads Manager with Breakdown > By time > Day so that each row is one day"
     ),
+    day_hint="export from Ads Manager with Breakdown > By time > Day",
 )
 
 MICROSOFT = Profile(
@@ -147,6 +151,10 @@ MICROSOFT = Profile(
     ),
     month_first_dates=True,
     blank_day_is_total=True,
+    day_hint=(
+        "add the Gregorian date column (or TimePeriod with daily aggregation) so that each"
+        " row is one day"
+    ),
 )
 
 GENERIC = Profile(
@@ -177,6 +185,7 @@ GENERIC = Profile(
     ),
     loose_names=True,
     timestamps=True,
+    day_hint="add a date column (date, day, time, timestamp or occurred_at) to say when",
 )
 
 #: ``--format`` names, in the order ``auto`` tries them: networks first (exact
@@ -199,6 +208,16 @@ class Layout:
     def column(self, role: str) -> int:
         return self.index.get(role, -1)
 
+    @property
+    def needed_width(self) -> int:
+        """Cells a row needs to reach its day, campaign and amount."""
+        return 1 + max(
+            i for role, i in self.index.items() if role in _NEEDED_ROLES
+        )
+
+
+_NEEDED_ROLES = frozenset({"day", "range_start", "range_end", "campaign", "amount"})
+
 
 class HeaderConflict(ValueError):
     """Two header cells claim the same role; the message names them."""
@@ -211,31 +230,13 @@ def match_header(profile: Profile, cells: list[str]) -> Layout | None:
     one role (``date`` and ``day``): guessing which one is meant would import
     the wrong figures.
     """
-    names = [loose(c) for c in cells] if profile.loose_names else [c.strip() for c in cells]
-    index: dict[str, int] = {}
-    seen: dict[str, list[int]] = {}
-    header_currency: str | None = None
-    for col in profile.columns:
-        wanted = {loose(n) for n in col.names} if profile.loose_names else set(col.names)
-        for i, name in enumerate(names):
-            hit = name in wanted
-            if not hit and col.pattern is not None:
-                m = col.pattern.fullmatch(name)
-                if m is not None:
-                    hit = True
-                    if header_currency is None and "currency" in col.pattern.groupindex:
-                        header_currency = m.group("currency").upper()
-            if hit:
-                seen.setdefault(col.role, []).append(i)
-        if col.required and col.role not in seen:
-            return None
-    day_role = ""
-    for source in profile.day_sources:
-        if all(role in seen for role in source):
-            day_role = source[0]
-            break
-    if not day_role:
+    seen, header_currency = _claims(profile, cells)
+    if any(col.required and col.role not in seen for col in profile.columns):
         return None
+    day_role = _day_role(profile, seen)
+    if day_role is None:
+        return None
+    index: dict[str, int] = {}
     for role, hits in seen.items():
         if len(hits) > 1:
             shown = " and ".join(repr(cells[i].strip()) for i in hits)
@@ -253,3 +254,39 @@ def match_header(profile: Profile, cells: list[str]) -> Layout | None:
         day_role=day_role,
         header_currency=header_currency,
     )
+
+
+def lacks_only_a_day(profile: Profile, cells: list[str]) -> bool:
+    """Whether ``cells`` is ``profile``'s header but for the day (a report not split by day)."""
+    seen, _ = _claims(profile, cells)
+    day_roles = {role for source in profile.day_sources for role in source}
+    return _day_role(profile, seen) is None and all(
+        col.role in seen for col in profile.columns if col.required and col.role not in day_roles
+    )
+
+
+def _claims(profile: Profile, cells: list[str]) -> tuple[dict[str, list[int]], str | None]:
+    """The column indexes each role's names hit, and a currency named in the header."""
+    names = [loose(c) for c in cells] if profile.loose_names else [c.strip() for c in cells]
+    seen: dict[str, list[int]] = {}
+    header_currency: str | None = None
+    for col in profile.columns:
+        wanted = {loose(n) for n in col.names} if profile.loose_names else set(col.names)
+        for i, name in enumerate(names):
+            hit = name in wanted
+            if not hit and col.pattern is not None:
+                m = col.pattern.fullmatch(name)
+                if m is not None:
+                    hit = True
+                    if header_currency is None and "currency" in col.pattern.groupindex:
+                        header_currency = m.group("currency").upper()
+            if hit:
+                seen.setdefault(col.role, []).append(i)
+    return seen, header_currency
+
+
+def _day_role(profile: Profile, seen: dict[str, list[int]]) -> str | None:
+    for source in profile.day_sources:
+        if all(role in seen for role in source):
+            return source[0]
+    return None

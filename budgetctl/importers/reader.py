@@ -34,7 +34,14 @@ from typing import BinaryIO, Final
 
 from budgetctl.domain.errors import ImportRejected, InvalidValue
 from budgetctl.domain.money import parse_micros
-from budgetctl.importers.formats import PROFILES, HeaderConflict, Layout, Profile, match_header
+from budgetctl.importers.formats import (
+    PROFILES,
+    HeaderConflict,
+    Layout,
+    Profile,
+    lacks_only_a_day,
+    match_header,
+)
 
 SpendRow = tuple[
     int, str, str | None, str | None, date | None, datetime | None, int, str | None, str | None,
@@ -63,6 +70,10 @@ _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SPREADSHEETS: Final = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook"),
 )
 _MISSING: Final = object()
 
@@ -125,19 +136,28 @@ class _Feed(io.RawIOBase):
         return n
 
     def _convert(self, chunk: bytes, final: bool) -> bytes:
-        try:
-            if self._passthrough:
-                if self._undecoded or final or not chunk.isascii():
+        if self._passthrough:
+            self._refuse_nul(chunk)
+            if self._undecoded or final or not chunk.isascii():
+                try:
                     self._decoder.decode(chunk, final)
-                    self._undecoded = bool(self._decoder.getstate()[0])
-                out = chunk
-            else:
+                except UnicodeError as err:
+                    raise ImportRejected([self._undecodable(err)]) from None
+                self._undecoded = bool(self._decoder.getstate()[0])
+            out = chunk
+        else:
+            try:
                 out = self._decoder.decode(chunk, final).encode("utf-8")
-        except UnicodeError as err:
-            raise ImportRejected([self._undecodable(err)]) from None
-        nul = out.find(b"\x00")
+            except UnicodeError as err:
+                raise ImportRejected([self._undecodable(err)]) from None
+            self._refuse_nul(out)
+        self._newlines += out.count(b"\n")
+        return out
+
+    def _refuse_nul(self, data: bytes) -> None:
+        nul = data.find(b"\x00")
         if nul >= 0:
-            line = self._newlines + out.count(b"\n", 0, nul) + 1
+            line = self._newlines + data.count(b"\n", 0, nul) + 1
             raise ImportRejected(
                 [
                     f"{self._name}:{line}: contains NUL bytes: this is not a text CSV export"
@@ -145,8 +165,6 @@ class _Feed(io.RawIOBase):
                     " --encoding utf-16-le)"
                 ]
             )
-        self._newlines += out.count(b"\n")
-        return out
 
     def _undecodable(self, err: UnicodeError) -> str:
         line = self._newlines + 1
@@ -225,7 +243,9 @@ class SpendReader:
                     break
         else:
             try:
-                b"".decode(encoding)
+                b"\x00\x00\x00\x00".decode(encoding)  # b"" would skip the codec lookup
+            except (UnicodeError, ValueError):
+                pass
             except LookupError:
                 raise ImportRejected(
                     [
@@ -233,10 +253,20 @@ class SpendReader:
                         " encoding such as utf-8, utf-16 or latin-1"
                     ]
                 ) from None
-        if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
-            head = head[len(codecs.BOM_UTF8) :]
+        if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+            encoding = "utf-8"
+            if head.startswith(codecs.BOM_UTF8):
+                head = head[len(codecs.BOM_UTF8) :]
         if not head:
             raise ImportRejected([f"{self.name}: file is empty"])
+        for magic, what in _SPREADSHEETS:
+            if head.startswith(magic):
+                raise ImportRejected(
+                    [
+                        f"{self.name}: this is {what}, not CSV: download the report as CSV"
+                        " (or save it as CSV from the spreadsheet)"
+                    ]
+                )
         self.encoding = encoding
         return _Feed(source, head, encoding, self.name)
 
@@ -244,6 +274,7 @@ class SpendReader:
         wanted = list(PROFILES.values()) if fmt == "auto" else [PROFILES[fmt]]
         others = [p for p in PROFILES.values() if p not in wanted]
         lookalike: Profile | None = None
+        dayless: tuple[Profile, int] | None = None
         content = False
         for lineno in range(1, _PREAMBLE_LINES + 1):
             line = self._text.readline(_LINE_LIMIT)
@@ -269,8 +300,18 @@ class SpendReader:
             if lookalike is None and others:
                 other = self._fit(line, others, lineno, conflicts=False)
                 lookalike = other[0].profile if other is not None else None
+            if dayless is None:
+                dayless = self._dayless(line, wanted, lineno)
         if not content:
             raise ImportRejected([f"{self.name}: file is empty"])
+        if dayless is not None:
+            profile, lineno = dayless
+            raise ImportRejected(
+                [
+                    f"{self.name}:{lineno}: this {profile.label} export has no day column:"
+                    f" {profile.day_hint}"
+                ]
+            )
         if fmt == "auto":
             needs = "; ".join(f"{p.label}: {p.expects}" for p in PROFILES.values())
             raise ImportRejected(
@@ -301,7 +342,10 @@ class SpendReader:
         for count, delimiter in counts:
             if not count:
                 break
-            cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+            except (csv.Error, StopIteration):
+                continue
             for profile in profiles:
                 try:
                     layout = match_header(profile, cells)
@@ -311,6 +355,20 @@ class SpendReader:
                     raise ImportRejected([f"{self.name}:{lineno}: {err}"]) from None
                 if layout is not None:
                     return layout, delimiter
+        return None
+
+    @staticmethod
+    def _dayless(line: str, profiles: list[Profile], lineno: int) -> tuple[Profile, int] | None:
+        for delimiter in _DELIMITERS:
+            if delimiter not in line:
+                continue
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+            except (csv.Error, StopIteration):
+                continue
+            for profile in profiles:
+                if len(cells) > 1 and lacks_only_a_day(profile, cells):
+                    return profile, lineno
         return None
 
     # -- rows -----------------------------------------------------------------------------
@@ -361,7 +419,7 @@ class SpendReader:
                         and digits.isdigit()
                         and digits.isascii()
                         and len(fraction) < 7
-                        and len(digits) < 19
+                        and len(whole) < 13
                     ):
                         good += 1
                         yield (
@@ -407,15 +465,19 @@ class SpendReader:
             return None
         looks_total = profile.total_row.match(first) is not None
         if len(rec) < width:
-            if looks_total:
-                self.skipped_totals += 1
+            # Trailing optional cells may be left out; the day, campaign and amount may not.
+            if len(rec) < layout.needed_width:
+                if looks_total:
+                    self.skipped_totals += 1
+                    return None
+                delimiter = _DELIMITER_NAMES[self.delimiter]
+                self.rows_read += 1
+                self._problem(
+                    line,
+                    f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated)",
+                )
                 return None
-            delimiter = _DELIMITER_NAMES[self.delimiter]
-            self.rows_read += 1
-            self._problem(
-                line, f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated)"
-            )
-            return None
+            rec = rec + [""] * (width - len(rec))
         if len(rec) > width and any(c.strip() for c in rec[width:]):
             self.rows_read += 1
             self._problem(

@@ -63,9 +63,7 @@ BRAND_COLUMNS = "id, name, daily_budget, monthly_budget, timezone, currency, clo
 
 
 def brand_from_row(row: Any) -> BrandRow:
-    return BrandRow(
-        int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6]
-    )
+    return BrandRow(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
 
 
 def get_brand(conn: Connection, name: str) -> BrandRow:
@@ -104,7 +102,9 @@ def campaign_from_row(row: Any) -> CampaignRow:
 
 def get_campaign(conn: Connection, brand: BrandRow, name: str) -> CampaignRow:
     row = conn.execute(
-        sa.text(f"SELECT {CAMPAIGN_COLUMNS} FROM campaign c WHERE c.brand_id = :b AND c.name_key = :k"),
+        sa.text(
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaign c WHERE c.brand_id = :b AND c.name_key = :k"
+        ),
         {"b": brand.id, "k": name_key(name)},
     ).first()
     if row is None:

@@ -149,7 +149,8 @@ def _apply_brand_changes(
         said.append(msg)
     if changes.tz is not None and changes.tz != brand.timezone:
         conn.execute(
-            sa.text("UPDATE brand SET timezone = :v WHERE id = :id"), {"v": changes.tz, "id": brand.id}
+            sa.text("UPDATE brand SET timezone = :v WHERE id = :id"),
+            {"v": changes.tz, "id": brand.id},
         )
         msg = f"time zone {brand.timezone} -> {changes.tz}"
         record_event(conn, ctx, "brand.timezone", msg, brand=brand)
@@ -170,9 +171,12 @@ def _apply_brand_changes(
         record_event(conn, ctx, "brand.currency", msg, brand=brand)
         said.append(msg)
     if changes.rename is not None and changes.rename != brand.name:
-        if name_key(changes.rename) != name_key(brand.name) and conn.execute(
-            sa.text("SELECT 1 FROM brand WHERE name_key = :k"), {"k": name_key(changes.rename)}
-        ).first():
+        if (
+            name_key(changes.rename) != name_key(brand.name)
+            and conn.execute(
+                sa.text("SELECT 1 FROM brand WHERE name_key = :k"), {"k": name_key(changes.rename)}
+            ).first()
+        ):
             raise Conflict(f"brand {changes.rename!r} already exists: pick another name")
         conn.execute(
             sa.text("UPDATE brand SET name = :n, name_key = :k WHERE id = :id"),
@@ -214,7 +218,9 @@ def set_brand(
     if rename is not None:
         changes.rename = check_name(rename, "brand")
     if not (changes.set_daily or changes.set_monthly or tz or rename or currency):
-        raise InvalidValue("nothing to change: give --daily, --monthly, --tz, --currency or --rename")
+        raise InvalidValue(
+            "nothing to change: give --daily, --monthly, --tz, --currency or --rename"
+        )
     with ctx.db.write() as conn:
         brand = get_brand(conn, name)
         out = Outcome(_apply_brand_changes(conn, ctx, brand, changes))
@@ -270,7 +276,14 @@ def _insert_campaign(
             "INSERT INTO campaign (brand_id, name, name_key, external_id, state, reasons, held, "
             "created_at) VALUES (:b, :n, :k, :x, :s, '', 0, :at) RETURNING id"
         ),
-        {"b": brand.id, "n": name, "k": name_key(name), "x": external_id, "s": ACTIVE, "at": ctx.now_us},
+        {
+            "b": brand.id,
+            "n": name,
+            "k": name_key(name),
+            "x": external_id,
+            "s": ACTIVE,
+            "at": ctx.now_us,
+        },
     ).scalar_one()
     campaign = CampaignRow(int(cid), brand.id, name, external_id, ACTIVE, "", False, None, None)
     record_event(
@@ -293,7 +306,9 @@ def clean_external_id(external_id: str | None) -> str | None:
     return clean or None
 
 
-def add_campaign(ctx: Context, brand_name: str, name: str, external_id: str | None = None) -> Outcome:
+def add_campaign(
+    ctx: Context, brand_name: str, name: str, external_id: str | None = None
+) -> Outcome:
     clean = check_name(name, "campaign")
     ext = clean_external_id(external_id)
     with ctx.db.write() as conn:
@@ -336,12 +351,16 @@ def list_campaigns(
             params,
         )
         return [
-            CampaignListing(r[0], r[1], r[2], r[3], tuple(r[4].split(",")) if r[4] else (), bool(r[5]))
+            CampaignListing(
+                r[0], r[1], r[2], r[3], tuple(r[4].split(",")) if r[4] else (), bool(r[5])
+            )
             for r in rows
         ]
 
 
-def remove_campaign(ctx: Context, brand_name: str, name: str, *, force: bool = False) -> CampaignRow:
+def remove_campaign(
+    ctx: Context, brand_name: str, name: str, *, force: bool = False
+) -> CampaignRow:
     with ctx.db.write() as conn:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
@@ -369,15 +388,16 @@ def remove_campaign(ctx: Context, brand_name: str, name: str, *, force: bool = F
         return campaign
 
 
-def set_hold(ctx: Context, brand_name: str, name: str, *, held: bool, note: str | None = None) -> Outcome:
+def set_hold(
+    ctx: Context, brand_name: str, name: str, *, held: bool, note: str | None = None
+) -> Outcome:
     with ctx.db.write() as conn:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
         out = Outcome()
         if held == campaign.held:
             out.said.append(
-                f"{brand.name} / {campaign.name} is already "
-                + ("held" if held else "not held")
+                f"{brand.name} / {campaign.name} is already " + ("held" if held else "not held")
             )
         else:
             conn.execute(
@@ -409,7 +429,9 @@ def _replace_windows(
     conn.execute(sa.text("DELETE FROM schedule_window WHERE campaign_id = :c"), {"c": campaign.id})
     if windows:
         conn.execute(
-            sa.text("INSERT INTO schedule_window (campaign_id, position, spec) VALUES (:c, :p, :s)"),
+            sa.text(
+                "INSERT INTO schedule_window (campaign_id, position, spec) VALUES (:c, :p, :s)"
+            ),
             [{"c": campaign.id, "p": i, "s": str(w)} for i, w in enumerate(windows)],
         )
     conn.execute(
@@ -431,12 +453,19 @@ def set_schedule(
 ) -> Outcome:
     windows = parse_windows(specs)
     if not windows:
-        raise InvalidValue("no windows given: use e.g. 'Mon-Fri 09:00-17:00' ('schedule clear' removes a schedule)")
+        raise InvalidValue(
+            "no windows given: use e.g. 'Mon-Fri 09:00-17:00' ('schedule clear' removes a schedule)"
+        )
     zone_name = check_zone(tz) if tz is not None else None
     with ctx.db.write() as conn:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
-        out = Outcome([f"{brand.name} / {campaign.name}: " + _replace_windows(conn, ctx, brand, campaign, windows, zone_name)])
+        out = Outcome(
+            [
+                f"{brand.name} / {campaign.name}: "
+                + _replace_windows(conn, ctx, brand, campaign, windows, zone_name)
+            ]
+        )
         out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
         return out
 
@@ -445,7 +474,12 @@ def clear_schedule(ctx: Context, brand_name: str, name: str) -> Outcome:
     with ctx.db.write() as conn:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
-        out = Outcome([f"{brand.name} / {campaign.name}: " + _replace_windows(conn, ctx, brand, campaign, (), None)])
+        out = Outcome(
+            [
+                f"{brand.name} / {campaign.name}: "
+                + _replace_windows(conn, ctx, brand, campaign, (), None)
+            ]
+        )
         out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
         return out
 
@@ -463,13 +497,13 @@ def campaign_windows(conn: Connection, campaign_id: int) -> list[str]:
 # -- bulk onboarding --------------------------------------------------------------
 
 
-def read_sheet(path: Path, required: Sequence[str], optional: Sequence[str]) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+def read_sheet(
+    path: Path, required: Sequence[str], optional: Sequence[str]
+) -> tuple[str, list[tuple[int, dict[str, str]]]]:
     """Rows of an onboarding CSV as dicts keyed by lower-case column, with their line numbers."""
     label = "<stdin>" if str(path) == "-" else str(path)
     try:
-        raw = (
-            __import__("sys").stdin.buffer.read() if str(path) == "-" else path.read_bytes()
-        )
+        raw = __import__("sys").stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:
         raise InvalidValue(f"cannot read {label}: {exc.strerror or exc}") from None
     try:
@@ -498,7 +532,9 @@ def read_sheet(path: Path, required: Sequence[str], optional: Sequence[str]) -> 
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
-            values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+            values = {
+                h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)
+            }
             rows.append((reader.line_num, values))
     except csv.Error as exc:
         raise InvalidValue(f"{label}:{reader.line_num}: {exc}") from None
@@ -536,14 +572,15 @@ def import_brands(ctx: Context, path: Path) -> Outcome:
         touched: list[int] = []
         created = updated = 0
         for name, daily, monthly, tz, cur in parsed:
-            row = conn.execute(
-                sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE name_key = :k"), {"k": name_key(name)}
+            found = conn.execute(
+                sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE name_key = :k"),
+                {"k": name_key(name)},
             ).first()
-            if row is None:
+            if found is None:
                 brand = _insert_brand(conn, ctx, name, daily, monthly, tz, cur)
                 created += 1
             else:
-                brand = brand_from_row(row)
+                brand = brand_from_row(found)
                 said = _apply_brand_changes(
                     conn,
                     ctx,
@@ -603,8 +640,15 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                     _replace_windows(conn, ctx, brand, campaign, windows, tz)
             else:
                 campaign = CampaignRow(
-                    int(found[0]), int(found[1]), found[2], found[3], found[4], found[5],
-                    bool(found[6]), found[7], found[8],
+                    int(found[0]),
+                    int(found[1]),
+                    found[2],
+                    found[3],
+                    found[4],
+                    found[5],
+                    bool(found[6]),
+                    found[7],
+                    found[8],
                 )
                 changed = False
                 if ext != campaign.external_id:
@@ -613,9 +657,12 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                         {"x": ext, "c": campaign.id},
                     )
                     record_event(
-                        conn, ctx, "campaign.changed",
+                        conn,
+                        ctx,
+                        "campaign.changed",
                         f"external id {campaign.external_id or '-'} -> {ext or '-'}",
-                        brand=brand, campaign=campaign,
+                        brand=brand,
+                        campaign=campaign,
                     )
                     changed = True
                 current = campaign_windows(conn, campaign.id)

@@ -298,15 +298,20 @@ def evaluate(
                 "campaign": cname,
                 "message": message,
                 "detail": json.dumps(
-                    {"from": state, "to": new_state, "reasons": list(reasons), "figures": list(words)}
+                    {
+                        "from": state,
+                        "to": new_state,
+                        "reasons": list(reasons),
+                        "figures": list(words),
+                    }
                 ),
             }
         )
     if updates:
         conn.execute(
-            sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id"), updates
+            sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id"),
+            updates,
         )
     if events:
         conn.execute(INSERT_EVENT, events)
     return result
-

@@ -204,7 +204,9 @@ def import_spend(
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise InvalidValue(f"unknown encoding {encoding!r}: try utf-8, utf-16 or latin-1") from None
+            raise InvalidValue(
+                f"unknown encoding {encoding!r}: try utf-8, utf-16 or latin-1"
+            ) from None
     report = ImportReport(None, [show_name(p) for p in paths], fmt, dry_run=dry_run)
     with ctx.db.write(dry_run=dry_run) as conn:
         catalog = _load_catalog(conn, ctx.now)
@@ -214,7 +216,9 @@ def import_spend(
             if forced is None:
                 raise NotFound(f"no brand named {brand!r}: 'budgetctl brand list' shows the brands")
         if create_missing and forced is None:
-            raise InvalidValue("--create-missing needs --brand: the brand the new campaigns belong to")
+            raise InvalidValue(
+                "--create-missing needs --brand: the brand the new campaigns belong to"
+            )
         batch_id = conn.execute(
             sa.text(
                 "INSERT INTO import_batch (created_at, actor, format, files, rows, entries_written, "
@@ -268,7 +272,9 @@ def import_spend(
                         else:
                             assert at is not None
                             occurred = (
-                                at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=b.tz).astimezone(UTC)
+                                at.astimezone(UTC)
+                                if at.tzinfo
+                                else at.replace(tzinfo=b.tz).astimezone(UTC)
                             )
                             if occurred > ctx.now + FUTURE_TOLERANCE:
                                 raise InvalidValue(
@@ -288,7 +294,9 @@ def import_spend(
                         idem = None
                         snap = f"{reader.network}:{(day or occurred.date()).isoformat()}"
                     if problem_total == 0:
-                        pending.append((line, file_no, b.id, cid, micros, to_us(occurred), idem, snap, note))
+                        pending.append(
+                            (line, file_no, b.id, cid, micros, to_us(occurred), idem, snap, note)
+                        )
                         if len(pending) >= STAGE_CHUNK:
                             cursor.executemany(stage_sql, pending)
                             pending.clear()
@@ -312,7 +320,16 @@ def import_spend(
 
         if not problem_total:
             problem_total += _check_keys(conn, problems, report.files)
+        seen_digests: dict[str, str] = {}
         for label, digest in hashes:
+            if digest in seen_digests:
+                problem_total += 1
+                problems.append(
+                    f"{label}: has the same content as {seen_digests[digest]} in this import; its "
+                    "rows have no ids, so importing both would count them twice"
+                )
+                continue
+            seen_digests[digest] = label
             earlier = conn.execute(
                 sa.text(
                     "SELECT id, created_at FROM import_batch WHERE content_hash = :h "
@@ -350,13 +367,17 @@ def import_spend(
                 "id": batch_id,
             },
         )
-        report.created_campaigns = [f"{catalog.by_id[b].name} / {n}" for (b, n) in created]
+        report.created_campaigns = [
+            f"{catalog.by_id[b].name} / {catalog.names[cid]}" for (b, _key), cid in created.items()
+        ]
         touched = sorted({r[5] for r in report.per_campaign} if report.per_campaign else set())
         for bid in touched:
             b = catalog.by_id[bid]
             net = sum(r[4] for r in report.per_campaign if r[5] == bid)
             record_event(
-                conn, ctx, "import",
+                conn,
+                ctx,
+                "import",
                 f"import batch #{batch_id} ({report.format}): net {format_money(net)} {b.currency}",
                 detail={"batch": int(batch_id), "files": report.files},
                 brand=_as_brand_row(b),
@@ -421,7 +442,8 @@ def _match(
     if create_missing and brand is not None:
         cid = created.get((brand.id, key))
         if cid is None:
-            from budgetctl.services.catalog import _insert_campaign, check_name, get_brand
+            from budgetctl.services.base import get_brand
+            from budgetctl.services.catalog import _insert_campaign, check_name
 
             row = get_brand(conn, brand.name)
             campaign = _insert_campaign(conn, ctx, row, check_name(cname, "campaign"), ext)
@@ -443,8 +465,9 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> int:
     """Generic ids: the same id twice with different amounts, or an id recorded before differently."""
     found = 0
     conn.exec_driver_sql("CREATE INDEX import_stage_key ON import_stage (idem_key)")
-    for line, file_no, key, amount, other in conn.exec_driver_sql(
-        "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount FROM import_stage st "
+    for line, file_no, key, amount, other, other_line, other_file in conn.exec_driver_sql(
+        "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount, o.line, o.file_no "
+        "FROM import_stage st "
         "JOIN import_stage o ON o.idem_key = st.idem_key AND (o.file_no < st.file_no OR "
         "(o.file_no = st.file_no AND o.line < st.line)) "
         "WHERE st.idem_key IS NOT NULL AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id) "
@@ -452,8 +475,9 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> int:
     ):
         found += 1
         problems.append(
-            f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier with "
-            f"{format_money(other)}, here with {format_money(amount)}"
+            f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier "
+            f"({files[other_file]}:{other_line}) with {format_money(other)}, here with "
+            f"{format_money(amount)}"
         )
     for line, file_no, key, amount, old, old_batch in conn.exec_driver_sql(
         "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id "
@@ -482,9 +506,14 @@ def _write(conn: Connection, ctx: Context, report: ImportReport, batch_id: int) 
             "source, batch_id, actor, snapshot_key) "
             "SELECT st.brand_id, st.campaign_id, st.total - COALESCE(prev.total, 0), st.occurred_at, "
             ":now, 'import', :batch, :actor, st.snapshot_key FROM "
-            "(SELECT brand_id, campaign_id, snapshot_key, MIN(occurred_at) AS occurred_at, "
-            "SUM(amount) AS total FROM import_stage WHERE snapshot_key IS NOT NULL "
-            "GROUP BY brand_id, campaign_id, snapshot_key) st "
+            # A key's total is the last file's that has it: naming the same report twice
+            # (or an old and an updated one) in one import counts it once, as in sequence.
+            "(SELECT brand_id, campaign_id, snapshot_key, occurred_at, total FROM "
+            "(SELECT brand_id, campaign_id, snapshot_key, file_no, "
+            "MIN(occurred_at) AS occurred_at, SUM(amount) AS total, MAX(file_no) OVER (PARTITION BY campaign_id, snapshot_key) "
+            "AS last_file FROM import_stage WHERE snapshot_key IS NOT NULL "
+            "GROUP BY brand_id, campaign_id, snapshot_key, file_no) per_file "
+            "WHERE file_no = last_file) st "
             "LEFT JOIN (SELECT campaign_id, snapshot_key, SUM(amount) AS total FROM spend_entry "
             "WHERE snapshot_key IN (SELECT DISTINCT snapshot_key FROM import_stage) "
             "GROUP BY campaign_id, snapshot_key) prev "
@@ -574,8 +603,17 @@ def list_batches(ctx: Context, *, limit: int = 50) -> list[BatchView]:
         ).all()
     return [
         BatchView(
-            int(r[0]), from_us(r[1]), r[2], r[3], r[4].split("\n"), int(r[5]), int(r[6]), int(r[7]),
-            int(r[8]), r[9], r[10],
+            int(r[0]),
+            from_us(r[1]),
+            r[2],
+            r[3],
+            r[4].split("\n"),
+            int(r[5]),
+            int(r[6]),
+            int(r[7]),
+            int(r[8]),
+            r[9],
+            r[10],
         )
         for r in reversed(rows)
     ]
@@ -598,7 +636,9 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
         if row is None:
             raise NotFound(f"no import batch #{batch}: 'budgetctl spend batches' lists them")
         if row[1] is not None:
-            raise InvalidValue(f"batch #{batch} is itself an undo (of #{row[1]}): it cannot be undone")
+            raise InvalidValue(
+                f"batch #{batch} is itself an undo (of #{row[1]}): it cannot be undone"
+            )
         if row[2] is not None:
             raise InvalidValue(f"batch #{batch} was already undone by batch #{row[2]}")
         undo_id = int(
@@ -618,10 +658,17 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                 "occurred_at, :now, 'undo', :undo, :actor, :note, snapshot_key FROM spend_entry "
                 "WHERE batch_id = :b ORDER BY id"
             ),
-            {"now": ctx.now_us, "undo": undo_id, "actor": ctx.actor, "b": batch, "note": f"undo of batch #{batch}"},
+            {
+                "now": ctx.now_us,
+                "undo": undo_id,
+                "actor": ctx.actor,
+                "b": batch,
+                "note": f"undo of batch #{batch}",
+            },
         ).rowcount
         net = conn.execute(
-            sa.text("SELECT COALESCE(SUM(amount), 0) FROM spend_entry WHERE batch_id = :u"), {"u": undo_id}
+            sa.text("SELECT COALESCE(SUM(amount), 0) FROM spend_entry WHERE batch_id = :u"),
+            {"u": undo_id},
         ).scalar_one()
         conn.execute(
             sa.text(
@@ -630,12 +677,14 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
             {"w": written, "net": net, "u": undo_id},
         )
         conn.execute(
-            sa.text("UPDATE import_batch SET undone_by = :u WHERE id = :b"), {"u": undo_id, "b": batch}
+            sa.text("UPDATE import_batch SET undone_by = :u WHERE id = :b"),
+            {"u": undo_id, "b": batch},
         )
         brands = [
             r[0]
             for r in conn.execute(
-                sa.text("SELECT DISTINCT brand_id FROM spend_entry WHERE batch_id = :u"), {"u": undo_id}
+                sa.text("SELECT DISTINCT brand_id FROM spend_entry WHERE batch_id = :u"),
+                {"u": undo_id},
             )
         ]
         for bid, name, tz, cur in conn.execute(
@@ -647,7 +696,9 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
             from budgetctl.services.base import BrandRow
 
             record_event(
-                conn, ctx, "import.undo",
+                conn,
+                ctx,
+                "import.undo",
                 f"undo of batch #{batch} (batch #{undo_id}): {written} compensating entries",
                 brand=BrandRow(bid, name, None, None, tz, cur, ""),
             )

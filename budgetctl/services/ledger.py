@@ -7,7 +7,6 @@ retried key with another campaign or amount is a conflict, never an overwrite.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,7 +30,9 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
     """A date (its start in ``tz``), a local datetime (in ``tz``) or one with an offset, as UTC."""
     raw = text.strip()
     if not raw:
-        raise InvalidValue(f"{what} is empty: give a date (2026-11-25) or a time (2026-11-25T14:30)")
+        raise InvalidValue(
+            f"{what} is empty: give a date (2026-11-25) or a time (2026-11-25T14:30)"
+        )
     if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
         try:
             return local_midnight(date.fromisoformat(raw), tz)
@@ -113,13 +114,22 @@ def record_spend(
                         "same campaign and amount; use a new key for a new entry"
                     )
                 record_event(
-                    conn, ctx, "spend.duplicate",
+                    conn,
+                    ctx,
+                    "spend.duplicate",
                     f"duplicate of entry #{found[0]} (key {key!r}) not recorded again",
-                    brand=brand, campaign=campaign,
+                    brand=brand,
+                    campaign=campaign,
                 )
                 return Recorded(
-                    int(found[0]), brand.name, campaign.name, brand.currency, brand.timezone,
-                    micros, from_us(found[3]), duplicate=True,
+                    int(found[0]),
+                    brand.name,
+                    campaign.name,
+                    brand.currency,
+                    brand.timezone,
+                    micros,
+                    from_us(found[3]),
+                    duplicate=True,
                 )
         entry_id = conn.execute(
             sa.text(
@@ -140,14 +150,23 @@ def record_spend(
         ).scalar_one()
         if micros < 0:
             record_event(
-                conn, ctx, "spend.correction",
+                conn,
+                ctx,
+                "spend.correction",
                 f"correction {format_money(micros)} {brand.currency} (entry #{entry_id})"
                 + (f": {note}" if note else ""),
-                brand=brand, campaign=campaign,
+                brand=brand,
+                campaign=campaign,
                 detail={"entry": int(entry_id), "amount": micros},
             )
         result = Recorded(
-            int(entry_id), brand.name, campaign.name, brand.currency, brand.timezone, micros, occurred
+            int(entry_id),
+            brand.name,
+            campaign.name,
+            brand.currency,
+            brand.timezone,
+            micros,
+            occurred,
         )
         result.changes = evaluate(conn, ctx, brand_ids=[brand.id]).changes
         return result
@@ -222,7 +241,8 @@ def list_spend(
             ids = [
                 r[0]
                 for r in conn.execute(
-                    sa.text("SELECT id FROM campaign WHERE name_key = :k"), {"k": name_key(campaign)}
+                    sa.text("SELECT id FROM campaign WHERE name_key = :k"),
+                    {"k": name_key(campaign)},
                 )
             ]
             if not ids:
@@ -251,12 +271,21 @@ def list_spend(
         rows = conn.execute(stmt, params).all()
     out = [
         EntryView(
-            int(r[0]), r[1], r[2], int(r[3]), r[4], r[5], from_us(r[6]), from_us(r[7]), r[8],
-            r[9], r[10], r[11], r[12].split(":", 1)[1] if r[12] else None,
+            int(r[0]),
+            r[1],
+            r[2],
+            int(r[3]),
+            r[4],
+            r[5],
+            from_us(r[6]),
+            from_us(r[7]),
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12].split(":", 1)[1] if r[12] else None,
         )
         for r in rows
     ]
     out.reverse()
     return out
-
-

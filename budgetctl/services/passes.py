@@ -60,7 +60,9 @@ def run_pass(ctx: Context, name: str, *, dry_run: bool = False) -> PassReport:
 def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
     params = {"n": name, "at": ctx.now_us, "now": ctx.now_us, "c": changes}
     updated = conn.execute(
-        sa.text("UPDATE pass_run SET last_run_at = :at, last_now = :now, changes = :c WHERE name = :n"),
+        sa.text(
+            "UPDATE pass_run SET last_run_at = :at, last_now = :now, changes = :c WHERE name = :n"
+        ),
         params,
     ).rowcount
     if not updated:
@@ -101,10 +103,14 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
     closed: list[Closed] = []
     rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    for (tz, kind, first), group in sorted(wanted.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
-        period: Period = day_period(first, zone(tz)) if kind == "day" else month_period(first, zone(tz))
+    for (tz, kind, first), group in sorted(
+        wanted.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])
+    ):
+        period: Period = (
+            day_period(first, zone(tz)) if kind == "day" else month_period(first, zone(tz))
+        )
         ids = [b[0] for b in group]
-        totals = dict(
+        totals: dict[int, int] = dict(
             conn.execute(
                 sa.text(
                     "SELECT brand_id, SUM(amount) FROM spend_entry WHERE brand_id IN :ids "
@@ -118,7 +124,14 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
             budget = daily if kind == "day" else monthly
             closed.append(Closed(bname, kind, period.label, spend, budget))
             rows.append(
-                {"b": bid, "k": kind, "f": first.isoformat(), "s": spend, "bud": budget, "at": ctx.now_us}
+                {
+                    "b": bid,
+                    "k": kind,
+                    "f": first.isoformat(),
+                    "s": spend,
+                    "bud": budget,
+                    "at": ctx.now_us,
+                }
             )
             events.append(
                 {

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from budgetctl.domain.errors import BudgetError, DatabaseError
+from budgetctl.domain.errors import BudgetError
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_json
 from budgetctl.domain.periods import day_period, days_in_month, zone
@@ -55,13 +55,17 @@ def _div_round(num: int, den: int) -> int:
     return q if num >= 0 else -q
 
 
-def status(ctx: Context, *, brand: str | None = None, daily_series: bool = False) -> list[BrandStatus]:
+def status(
+    ctx: Context, *, brand: str | None = None, daily_series: bool = False
+) -> list[BrandStatus]:
     with ctx.db.read() as conn:
         ids = None
         if brand is not None:
             ids = [get_brand(conn, brand).id]
         states = brand_states(conn, ctx.now, ids)
-        currency = dict(conn.execute(sa.text("SELECT id, currency FROM brand WHERE removed_at IS NULL")).all())
+        currency: dict[int, str] = dict(
+            conn.execute(sa.text("SELECT id, currency FROM brand WHERE removed_at IS NULL")).all()
+        )
         counts: dict[int, tuple[int, int]] = {
             r[0]: (int(r[1]), int(r[2]))
             for r in conn.execute(
@@ -87,12 +91,16 @@ def status(ctx: Context, *, brand: str | None = None, daily_series: bool = False
             to_land = max(_div_round(remaining, days_left), 0)
         active, total = counts.get(s.id, (0, 0))
         out.append(
-            BrandStatus(s, currency.get(s.id, ""), active, total, projected, to_land, series.get(s.id, []))
+            BrandStatus(
+                s, currency.get(s.id, ""), active, total, projected, to_land, series.get(s.id, [])
+            )
         )
     return out
 
 
-def _daily_series(conn: sa.Connection, ctx: Context, states: dict[int, BrandState]) -> dict[int, list[int]]:
+def _daily_series(
+    conn: sa.Connection, ctx: Context, states: dict[int, BrandState]
+) -> dict[int, list[int]]:
     """Each brand's spend per local day of the current month, up to today."""
     by_zone: dict[str, list[BrandState]] = defaultdict(list)
     for s in states.values():
@@ -101,7 +109,10 @@ def _daily_series(conn: sa.Connection, ctx: Context, states: dict[int, BrandStat
     for tz, group in by_zone.items():
         first = group[0].month.first_day
         today = group[0].day.first_day
-        bounds = [to_us(day_period(first + timedelta(days=i), zone(tz)).start) for i in range(today.day + 1)]
+        bounds = [
+            to_us(day_period(first + timedelta(days=i), zone(tz)).start)
+            for i in range(today.day + 1)
+        ]
         bounds[-1] = to_us(group[0].day.end)
         cols = ", ".join(
             f"SUM(CASE WHEN occurred_at >= :d{i} AND occurred_at < :d{i + 1} THEN amount ELSE 0 END)"
@@ -188,7 +199,14 @@ def history(
         ).all()
     out = [
         HistoryEvent(
-            int(r[0]), from_us(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
+            int(r[0]),
+            from_us(r[1]),
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
             json.loads(r[8]) if r[8] else None,
         )
         for r in rows
@@ -197,7 +215,11 @@ def history(
     return out
 
 
-OVERDUE = {"enforce": timedelta(minutes=15), "daypart": timedelta(minutes=5), "reset": timedelta(hours=26)}
+OVERDUE = {
+    "enforce": timedelta(minutes=15),
+    "daypart": timedelta(minutes=5),
+    "reset": timedelta(hours=26),
+}
 
 
 @dataclass(slots=True)
@@ -230,7 +252,11 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                     "schema",
                     revision == HEAD_REVISION,
                     f"revision {revision}"
-                    + ("" if revision == HEAD_REVISION else f", expected {HEAD_REVISION}: run 'budgetctl init'"),
+                    + (
+                        ""
+                        if revision == HEAD_REVISION
+                        else f", expected {HEAD_REVISION}: run 'budgetctl init'"
+                    ),
                 )
             )
             runs = {
@@ -243,7 +269,11 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                 "(SELECT COUNT(*) FROM spend_entry)"
             ).one()
             checks.append(
-                Check("contents", True, f"{counts[0]} brands, {counts[1]} campaigns, {counts[2]} ledger entries")
+                Check(
+                    "contents",
+                    True,
+                    f"{counts[0]} brands, {counts[1]} campaigns, {counts[2]} ledger entries",
+                )
             )
     except BudgetError as exc:
         checks.append(Check("database", False, exc.message))
@@ -256,7 +286,9 @@ def doctor(db: Database, now: datetime) -> list[Check]:
     for name, limit in OVERDUE.items():
         last = runs.get(name)
         if last is None:
-            checks.append(Check(f"last {name}", False, f"never ran (expected at least every {_span(limit)})"))
+            checks.append(
+                Check(f"last {name}", False, f"never ran (expected at least every {_span(limit)})")
+            )
             continue
         age = now - last
         ok = age <= limit
@@ -281,8 +313,6 @@ def _span(delta: timedelta) -> str:
     if seconds < 7200:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h"
-
-
 
 
 @dataclass(slots=True)
@@ -356,9 +386,27 @@ def campaign_report(ctx: Context, brand_name: str, name: str) -> CampaignReport:
     tz_name = campaign.schedule_tz or brand.timezone
     open_now = is_open(windows, zone(tz_name), ctx.now) if windows else True
     reasons = reasons_at(campaign.held, state.spend, open_now)
-    words = explain(reasons, state, hold_note=campaign.hold_note, windows=windows, schedule_tz=campaign.schedule_tz)
+    words = explain(
+        reasons,
+        state,
+        hold_note=campaign.hold_note,
+        windows=windows,
+        schedule_tz=campaign.schedule_tz,
+    )
     upcoming = next_change(windows, zone(tz_name), ctx.now) if windows else None
     return CampaignReport(
-        state, brand.currency, campaign.name, campaign.external_id, state_for(reasons), reasons, words,
-        campaign.held, campaign.hold_note, specs, tz_name, int(day_s), int(month_s), upcoming,
+        state,
+        brand.currency,
+        campaign.name,
+        campaign.external_id,
+        state_for(reasons),
+        reasons,
+        words,
+        campaign.held,
+        campaign.hold_note,
+        specs,
+        tz_name,
+        int(day_s),
+        int(month_s),
+        upcoming,
     )

@@ -14,7 +14,7 @@ def init_database(db: Database) -> str:
     from budgetctl.store.migrate import upgrade
 
     engine = db.engine(create=True)
-    with db._translate(), engine.connect() as conn:  # noqa: SLF001
+    with db._translate(), engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
         before = read_revision(conn)
         if before is None and names - {"alembic_version"}:
@@ -24,6 +24,12 @@ def init_database(db: Database) -> str:
             )
         if before == HEAD_REVISION:
             return f"database {db.label} is up to date (schema revision {HEAD_REVISION})"
+        if before is not None and before not in _known_revisions():
+            raise DatabaseError(
+                f"database {db.label} has schema revision {before}, which this budgetctl does "
+                "not know: it was written by a newer budgetctl (upgrade budgetctl) or is not "
+                "budgetctl's"
+            )
         conn.commit()
         if db.sqlite:
             # journal_mode cannot change inside a transaction: talk to the driver directly.
@@ -42,3 +48,12 @@ def init_database(db: Database) -> str:
     if before is None:
         return f"created database {db.label} (schema revision {HEAD_REVISION})"
     return f"upgraded database {db.label} from schema revision {before} to {HEAD_REVISION}"
+
+
+def _known_revisions() -> set[str]:
+    """Every revision the shipped migrations can upgrade from."""
+    from alembic.script import ScriptDirectory
+
+    from budgetctl.store.migrate import alembic_config
+
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

@@ -59,25 +59,58 @@ def resolve_url(option: str | None) -> URL:
     """The database URL from ``--db``, ``$BUDGETCTL_DB`` or the XDG default."""
     raw = option or os.environ.get(ENV_DB) or str(default_path())
     if "://" in raw:
+        _remember_secret_in(raw)
         try:
             url = make_url(raw)
-        except ArgumentError:
+            url.port  # noqa: B018  (a non-numeric port raises here, not later)
+        except (ArgumentError, ValueError):
             raise DatabaseError(f"--db {mask(raw)!r} is not a valid database URL") from None
+        if url.password:
+            _SECRETS.add(str(url.password))
         backend = url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise DatabaseError(
                 f"--db {mask(raw)!r}: unsupported database {backend!r} (use a file path, "
                 "sqlite:///path or postgresql+psycopg://user@host/db)"
             )
-        if backend == "postgresql" and url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
+        if backend == "postgresql":
+            driver = url.get_driver_name()
+            if url.drivername == "postgresql":
+                url = url.set(drivername="postgresql+psycopg")
+            elif driver != "psycopg":
+                raise DatabaseError(
+                    f"--db {mask(raw)!r}: budgetctl talks to PostgreSQL through psycopg 3 only: "
+                    "write the URL as postgresql+psycopg://user@host/db (or postgresql://...)"
+                )
         return url
     return URL.create("sqlite", database=str(Path(raw).expanduser().absolute()))
 
 
+_SECRETS: set[str] = set()
+"""Passwords seen in database URLs this process: scrubbed from every message we print."""
+
+
+def _remember_secret_in(raw: str) -> None:
+    found = re.search(r"://[^/@:]*:([^@/]*)@", raw)
+    if found and found.group(1):
+        _SECRETS.add(found.group(1))
+        from urllib.parse import unquote
+
+        _SECRETS.add(unquote(found.group(1)))
+
+
 def mask(text: str) -> str:
-    """Hide a password in a URL: ``postgresql://u:secret@h`` -> ``postgresql://u:***@h``."""
-    return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", text)
+    """Hide a password in a URL: ``postgresql://u:secret@h`` -> ``postgresql://u:***@h``.
+
+    Also hides ``password=...`` in libpq connection strings and any password
+    seen in a URL by this process, wherever it appears in ``text``.
+    """
+    text = re.sub(r"(://[^/@:\s]*:)[^@/\s]*@", r"\1***@", text)
+    text = re.sub(r"(?i)(password\s*=\s*)('[^']*'|\S+)", r"\1***", text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if len(secret) >= 4:  # shorter ones are masked in URLs only (replacing would garble text)
+            text = text.replace(secret, "***")
+    return text
 
 
 def describe(url: URL) -> str:
@@ -131,20 +164,19 @@ class Database:
                 mode = "rwc" if create else "rw"
                 url = self.url.set(database=f"file:{path}?mode={mode}", query={"uri": "true"})
             engine = sa.create_engine(
-                url, poolclass=NullPool, connect_args={"timeout": timeout, "check_same_thread": False}
+                url,
+                poolclass=NullPool,
+                connect_args={"timeout": timeout, "check_same_thread": False},
             )
             _configure_sqlite(engine, timeout)
             return engine
-        try:
-            engine = sa.create_engine(
-                self.url,
-                poolclass=NullPool,
-                connect_args={"connect_timeout": 10, "application_name": "budgetctl"},
-            )
-        except ModuleNotFoundError:
-            raise DatabaseError(
-                "PostgreSQL support is not installed: pip install 'budgetctl[postgres]'"
-            ) from None
+        require_psycopg()
+        engine = sa.create_engine(
+            self.url,
+            poolclass=NullPool,
+            hide_parameters=True,
+            connect_args={"connect_timeout": 10, "application_name": "budgetctl"},
+        )
         _configure_postgres(engine, timeout)
         return engine
 
@@ -169,8 +201,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A read transaction over one snapshot (WAL on SQLite, REPEATABLE READ on PostgreSQL)."""
         self.check_schema()
         with self._translate(), self.engine().connect() as conn, conn.begin():
+            if not self.sqlite:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield conn
 
     def check_schema(self) -> None:
@@ -178,8 +213,14 @@ class Database:
         if self._checked:
             return
         with self._translate(), self.engine().connect() as conn:
+            names = set(sa.inspect(conn).get_table_names())
             revision = read_revision(conn)
         if revision is None:
+            if not names:
+                raise DatabaseError(
+                    f"{self.label} is not a budgetctl database yet (it is empty): "
+                    "run 'budgetctl init' to create the schema"
+                )
             raise DatabaseError(
                 f"{self.label} is not a budgetctl database (it has no budgetctl schema): "
                 "check --db, or run 'budgetctl init' on a new path"
@@ -206,7 +247,13 @@ class Database:
         except DBAPIError as exc:
             raise translate_error(exc, self.label) from exc
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"database {self.label}: {exc}") from exc
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DatabaseError(f"database {self.label}: {mask(first)}") from exc
+        except Exception as exc:
+            # Raw driver cursors (bulk staging, COPY) raise the driver's own errors.
+            if is_driver_error(exc):
+                raise translate_error(exc, self.label) from exc
+            raise
 
 
 _KNOWN_OLDER: frozenset[str] = frozenset()
@@ -221,11 +268,46 @@ def read_revision(conn: Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def translate_error(exc: DBAPIError, label: str) -> DatabaseError:
-    """A driver error in words for the person at the terminal."""
-    text = str(exc.orig) if exc.orig is not None else str(exc)
+def require_psycopg() -> None:
+    """Fail with a clear message when the optional PostgreSQL driver is missing."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise DatabaseError(
+            "PostgreSQL support is not installed: pip install 'budgetctl[postgres]' "
+            "(it adds the psycopg 3 driver)"
+        ) from None
+
+
+def is_driver_error(exc: BaseException) -> bool:
+    """A DBAPI error raised by a raw driver cursor (outside SQLAlchemy's wrapping)."""
+    import sqlite3
+    import sys
+
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
+def translate_error(exc: BaseException, label: str) -> DatabaseError:
+    """A driver error in words for the person at the terminal (passwords masked)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig) if orig is not None else str(exc)
     low = text.lower()
+    label = mask(label)
     first = mask(text.strip().splitlines()[0] if text.strip() else type(exc).__name__)
+    if (
+        "terminating connection" in low
+        or "server closed the connection" in low
+        or "consuming input failed" in low
+        or "the connection is closed" in low
+        or "connection is lost" in low
+    ):
+        return DatabaseError(
+            f"lost the connection to {label}; the transaction was rolled back, "
+            f"nothing was written ({first})"
+        )
     if "database is locked" in low or "database is busy" in low or "lock timeout" in low:
         return DatabaseError(
             f"database is busy: another process held the write lock for more than "
@@ -244,14 +326,34 @@ def translate_error(exc: DBAPIError, label: str) -> DatabaseError:
         return DatabaseError(f"database {label} is read-only: this command needs to write")
     if "unable to open database" in low:
         return DatabaseError(f"cannot open database {label}: check the path and its permissions")
-    if "password authentication failed" in low or "authentication failed" in low:
-        return DatabaseError(f"cannot connect to {label}: authentication failed; check the user and password")
-    if "does not exist" in low and "database" in low:
-        return DatabaseError(f"cannot connect to {label}: {first}")
-    if "connection refused" in low or "could not connect" in low or "timeout expired" in low:
+    if (
+        "authentication failed" in low
+        or ("role" in low and "does not exist" in low)
+        or "no password supplied" in low
+        or "no pg_hba.conf entry" in low
+    ):
+        return DatabaseError(
+            f"cannot connect to {label}: the server refused the login (authentication failed); "
+            "check the user name and password in the URL"
+        )
+    if "does not exist" in low and "database" in low and "connection" in low:
+        return DatabaseError(
+            f"cannot connect to {label}: the database does not exist; create it first "
+            "(createdb NAME, or CREATE DATABASE NAME) and run 'budgetctl init'"
+        )
+    if (
+        "connection refused" in low
+        or "could not connect" in low
+        or "timeout expired" in low
+        or "failed to resolve host" in low
+        or "could not translate host name" in low
+        or "name or service not known" in low
+        or "no route to host" in low
+        or "network is unreachable" in low
+    ):
         return DatabaseError(f"cannot connect to {label}: the server is not reachable ({first})")
-    if "server closed the connection" in low or "terminating connection" in low or "connection" in low and "lost" in low:
-        return DatabaseError(f"lost the connection to {label}; nothing was written ({first})")
+    if "connection failed" in low or "connection is bad" in low or "invalid connection option" in low:
+        return DatabaseError(f"cannot connect to {label}: {first}")
     return DatabaseError(f"database {label}: {first}")
 
 

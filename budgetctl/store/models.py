@@ -105,7 +105,9 @@ class ImportBatch(SQLModel, table=True):
     skipped: int = Field(sa_column=_bigint())
     net_amount: int = Field(sa_column=_bigint())
     content_hash: str | None = Field(default=None, sa_column=Column(String(64), index=True))
-    undoes: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_batch.id")))
+    undoes: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("import_batch.id"))
+    )
     undone_by: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("import_batch.id"))
     )
@@ -121,14 +123,19 @@ class SpendEntry(SQLModel, table=True):
         Index(None, "batch_id"),
     )
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
     brand_id: int = Field(sa_column=Column(Integer, ForeignKey("brand.id"), nullable=False))
     campaign_id: int = Field(sa_column=Column(Integer, ForeignKey("campaign.id"), nullable=False))
     amount: int = Field(sa_column=_bigint())
     occurred_at: int = Field(sa_column=_bigint())
     recorded_at: int = Field(sa_column=_bigint())
     source: str = Field(sa_column=Column(String(10), nullable=False))
-    batch_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_batch.id")))
+    batch_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("import_batch.id"))
+    )
     actor: str = Field(sa_column=Column(String(100), nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text))
     idem_key: str | None = Field(default=None, sa_column=Column(String(300), index=True))
@@ -141,7 +148,10 @@ class Event(SQLModel, table=True):
     __tablename__ = "event"
     __table_args__ = (Index(None, "brand_id", "at"), Index(None, "at"))
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
     at: int = Field(sa_column=_bigint())
     actor: str = Field(sa_column=Column(String(100), nullable=False))
     command: str = Field(sa_column=Column(String(40), nullable=False))

@@ -1,0 +1,97 @@
+"""The store: a fresh ``init`` matches the models, and SQLite is set up as ARCHITECTURE.md says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import budgetctl.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from budgetctl.store.db import Database, resolve_url
+from budgetctl.store.migrate import head_revision
+from budgetctl.store.schema import HEAD_REVISION
+from conftest import Cli, dump, query
+
+TABLES = [
+    "alembic_version", "brand", "campaign", "event", "import_batch", "pass_run",
+    "period_close", "schedule_window", "spend_entry",
+]
+
+
+def test_head_revision_constant_matches_migrations() -> None:
+    assert HEAD_REVISION == head_revision()
+
+
+def test_init_creates_the_database(cli: Cli, db_path: Path) -> None:
+    assert not db_path.exists()
+    run = cli("init")
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.stdout == f"created database {db_path} (schema revision {HEAD_REVISION})\n"
+    assert sorted(dump(db_path)) == TABLES
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+    assert all(rows == [] for name, rows in dump(db_path).items() if name != "alembic_version")
+
+
+def test_fresh_schema_equals_the_models(ready: Cli, db_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "render_as_batch": True}
+            )
+            diff = compare_metadata(ctx, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_models_cover_every_table(ready: Cli, db_path: Path) -> None:
+    assert sorted(SQLModel.metadata.tables) == [t for t in TABLES if t != "alembic_version"]
+
+
+def test_journal_mode_is_wal(ready: Cli, db_path: Path) -> None:
+    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_store_connections_enforce_foreign_keys(ready: Cli, db_path: Path) -> None:
+    database = Database(resolve_url(str(db_path)))
+    try:
+        with database.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 1  # NORMAL
+    finally:
+        database.dispose()
+
+
+def test_foreign_keys_refuse_an_orphan_campaign(ready: Cli, db_path: Path) -> None:
+    before = dump(db_path)
+    database = Database(resolve_url(str(db_path)))
+    try:
+        with database.engine().connect() as conn:
+            trans = conn.begin()
+            try:
+                conn.exec_driver_sql(
+                    "INSERT INTO campaign (brand_id, name, name_key, state, reasons, held, "
+                    "created_at) VALUES (999, 'x', 'x', 'active', '', 0, 0)"
+                )
+            except sa.exc.IntegrityError as exc:
+                assert "FOREIGN KEY constraint failed" in str(exc)
+            else:
+                raise AssertionError("an orphan campaign was accepted")
+            finally:
+                trans.rollback()
+    finally:
+        database.dispose()
+    assert dump(db_path) == before
+
+
+def test_init_twice_is_idempotent(ready: Cli, db_path: Path) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "2500", now="2026-11-25T10:00:00Z")
+    before = dump(db_path)
+    run = ready("init")
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.stdout == f"database {db_path} is up to date (schema revision {HEAD_REVISION})\n"
+    assert dump(db_path) == before

@@ -1,0 +1,359 @@
+"""The spend ledger through the real CLI: ``spend record``, ``spend list``, ``history``.
+
+Every test runs the real command on a real temporary SQLite file, with time given
+only through ``now=`` ($BUDGETCTL_NOW), and checks the database itself.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import Cli, dump, query
+
+NOW = "2026-11-25T12:00:00+00:00"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def us(at: datetime) -> int:
+    """An aware instant as integer microseconds since the epoch (the stored form)."""
+    return (at - EPOCH) // (datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH)
+
+
+def acme(cli: Cli, tz: str = "UTC", *, daily: str = "100", monthly: str = "1000", now: str = NOW) -> None:
+    cli.ok("brand", "add", "Acme", "--daily", daily, "--monthly", monthly, "--tz", tz, now=now)
+    cli.ok("campaign", "add", "Acme", "Search", now=now)
+
+
+def entries(db: Path) -> list[tuple[object, ...]]:
+    return query(
+        db,
+        "SELECT c.name, s.amount, s.occurred_at, s.recorded_at, s.source, s.actor, s.note, s.idem_key "
+        "FROM spend_entry s JOIN campaign c ON c.id = s.campaign_id ORDER BY s.id",
+    )
+
+
+# -- recording ------------------------------------------------------------------------------
+
+
+def test_record_appends_integer_micros_with_actor(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    run = ready.ok("spend", "record", "Acme", "Search", "12.5", "--note", "invoice 4411", now=NOW)
+    assert run.lines == ["recorded 12.50 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #1)"]
+    run = ready.ok("spend", "record", "Acme", "Search", "0.000001", now=NOW)
+    assert run.lines == ["recorded 0.00 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
+    t = us(datetime(2026, 11, 25, 12, tzinfo=UTC))
+    assert entries(db_path) == [
+        ("Search", 12_500_000, t, t, "manual", "tester", "invoice 4411", None),
+        ("Search", 1, t, t, "manual", "tester", None, None),
+    ]
+    assert query(db_path, "SELECT typeof(amount) FROM spend_entry") == [("integer",), ("integer",)]
+
+
+def test_negative_amount_after_double_dash_is_a_correction(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    ready.ok("spend", "record", "Acme", "Search", "40", now=NOW)
+    run = ready.ok("spend", "record", "Acme", "Search", "--note", "refund", "--", "-12.50", now=NOW)
+    assert run.lines == ["recorded -12.50 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
+    assert [e[1] for e in entries(db_path)] == [40_000_000, -12_500_000]
+    status = json.loads(ready.ok("status", "--json", now=NOW).stdout)
+    assert (status[0]["daily_spend"], status[0]["monthly_spend"]) == ("27.50", "27.50")
+
+
+def test_same_key_same_amount_records_once(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    first = ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "inv-4411", now=NOW)
+    assert first.lines == ["recorded 12.50 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #1)"]
+    again = ready.ok("spend", "record", "Acme", "search", "12.500", "--key", "inv-4411", now=NOW)
+    assert again.lines == [
+        "already recorded as entry #1 (key inv-4411): 12.50 USD on Acme / Search; nothing written"
+    ]
+    t = us(datetime(2026, 11, 25, 12, tzinfo=UTC))
+    assert entries(db_path) == [("Search", 12_500_000, t, t, "manual", "tester", None, "manual:inv-4411")]
+
+
+def test_same_key_other_amount_is_refused(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "inv-4411", now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", "Acme", "Search", "13", "--key", "inv-4411", now=NOW)
+    assert run.exit_code == 1
+    assert run.stdout == ""
+    assert run.stderr == (
+        "error: key 'inv-4411' was already used for 12.50 on Acme / Search (entry #1): a retry must "
+        "repeat the same campaign and amount; use a new key for a new entry\n"
+    )
+    assert dump(db_path) == before
+
+
+def test_same_key_other_campaign_is_refused(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    ready.ok("campaign", "add", "Acme", "Display", now=NOW)
+    ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "k", now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", "Acme", "Display", "12.50", "--key", "k", now=NOW)
+    assert run.exit_code == 1
+    assert run.stderr.startswith("error: key 'k' was already used for 12.50 on Acme / Search (entry #1)")
+    assert dump(db_path) == before
+
+
+def test_at_a_date_is_midnight_in_the_brand_zone(ready: Cli, db_path: Path) -> None:
+    acme(ready, "Asia/Tokyo")
+    run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-24", now=NOW)
+    assert run.lines == ["recorded 5.00 USD on Acme / Search at 2026-11-24T00:00+09:00 (entry #1)"]
+    assert query(db_path, "SELECT occurred_at, recorded_at FROM spend_entry") == [
+        (us(datetime(2026, 11, 23, 15, tzinfo=UTC)), us(datetime(2026, 11, 25, 12, tzinfo=UTC)))
+    ]
+
+
+def test_at_a_local_datetime_is_in_the_brand_zone(ready: Cli, db_path: Path) -> None:
+    acme(ready, "America/New_York")
+    run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-25T06:30", now=NOW)
+    assert run.lines == ["recorded 5.00 USD on Acme / Search at 2026-11-25T06:30-05:00 (entry #1)"]
+    assert query(db_path, "SELECT occurred_at FROM spend_entry") == [
+        (us(datetime(2026, 11, 25, 11, 30, tzinfo=UTC)),)
+    ]
+
+
+def test_at_an_offset_datetime_is_that_instant(ready: Cli, db_path: Path) -> None:
+    acme(ready, "America/New_York")
+    run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-25T10:00:00+01:00", now=NOW)
+    assert run.lines == ["recorded 5.00 USD on Acme / Search at 2026-11-25T04:00-05:00 (entry #1)"]
+    assert query(db_path, "SELECT occurred_at FROM spend_entry") == [
+        (us(datetime(2026, 11, 25, 9, tzinfo=UTC)),)
+    ]
+
+
+def test_at_five_minutes_ahead_is_accepted(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-25T12:05", now=NOW)
+    assert run.lines == ["recorded 5.00 USD on Acme / Search at 2026-11-25T12:05+00:00 (entry #1)"]
+    assert query(db_path, "SELECT occurred_at FROM spend_entry") == [
+        (us(datetime(2026, 11, 25, 12, 5, tzinfo=UTC)),)
+    ]
+
+
+NUMBER_HINT = (
+    "is not a decimal number: use digits with an optional '.' and at most 6 decimals, such as "
+    "12.50 (no exponents, NaN or infinity)"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["Acme", "Search", "abc"], f"amount 'abc' {NUMBER_HINT}"),
+        (["Acme", "Search", "NaN"], f"amount 'NaN' {NUMBER_HINT}"),
+        (["Acme", "Search", "inf"], f"amount 'inf' {NUMBER_HINT}"),
+        (["Acme", "Search", "1e2"], f"amount '1e2' {NUMBER_HINT}"),
+        (
+            ["Acme", "Search", "0.0000001"],
+            "amount '0.0000001' has more than 6 decimals: the smallest amount is 0.000001",
+        ),
+        (["Acme", "Search", ""], "amount is empty: give a decimal number such as 12.50"),
+        (["Nope", "Search", "1"], "no brand named 'Nope': 'budgetctl brand list' shows the brands"),
+        (
+            ["Acme", "Nope", "1"],
+            "brand 'Acme' has no campaign named 'Nope': 'budgetctl campaign list --brand Acme' "
+            "shows its campaigns",
+        ),
+        (
+            ["Acme", "Search", "1", "--at", "2026-11-25T13:10"],
+            "--at '2026-11-25T13:10' is 10 minutes in the future: spend can be recorded at most "
+            "5 minutes ahead",
+        ),
+        (
+            ["Acme", "Search", "1", "--at", "2026-11-25T12:05:01+00:00"],
+            "--at '2026-11-25T12:05:01+00:00' is 5 minutes in the future: spend can be recorded at "
+            "most 5 minutes ahead",
+        ),
+        (["Acme", "Search", "1", "--at", "2026-02-30"], "--at '2026-02-30' is not a valid date"),
+        (
+            ["Acme", "Search", "1", "--at", "garbage"],
+            "--at 'garbage' is not a date or time: use 2026-11-25, 2026-11-25T14:30 (brand's local "
+            "time) or 2026-11-25T14:30:00+01:00",
+        ),
+        (
+            ["Acme", "Search", "1", "--at", "2026-03-29T02:30"],
+            "--at '2026-03-29T02:30' does not exist in Europe/Berlin (a daylight-saving change skips "
+            "it): give the time with its UTC offset",
+        ),
+    ],
+    ids=[
+        "abc", "nan", "inf", "exponent", "7-decimals", "empty", "unknown-brand", "unknown-campaign",
+        "10-min-ahead", "just-over-5-min", "feb-30", "garbage", "dst-gap",
+    ],
+)
+def test_record_refusals_change_nothing(ready: Cli, db_path: Path, args: list[str], error: str) -> None:
+    acme(ready, "Europe/Berlin")
+    ready.ok("spend", "record", "Acme", "Search", "1", now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", *args, now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: {error}\n")
+    assert dump(db_path) == before
+
+
+def test_ten_tenths_make_exactly_one(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    for _ in range(10):
+        ready.ok("spend", "record", "Acme", "Search", "0.1", now=NOW)
+    assert query(db_path, "SELECT SUM(amount), COUNT(*) FROM spend_entry") == [(1_000_000, 10)]
+    status = json.loads(ready.ok("status", "--json", now=NOW).stdout)
+    assert status[0]["daily_spend"] == "1.00"
+    assert status[0]["monthly_spend"] == "1.00"
+
+
+# -- history -----------------------------------------------------------------------------
+
+
+def test_history_shows_duplicates_and_corrections(ready: Cli) -> None:
+    acme(ready)
+    ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "inv-1", now=NOW)
+    ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "inv-1", now="2026-11-25T12:01:00+00:00")
+    ready.ok(
+        "spend", "record", "Acme", "Search", "--note", "refund", "--", "-2.50",
+        now="2026-11-25T12:02:00+00:00",
+    )
+    events = json.loads(ready.ok("history", "--brand", "Acme", "--json").stdout)
+    assert [(e["at"], e["actor"], e["command"], e["kind"], e["campaign"], e["message"]) for e in events] == [
+        ("2026-11-25T12:00:00+00:00", "tester", "brand add", "brand.created", None,
+         "created: daily 100.00, monthly 1,000.00, UTC, USD"),
+        ("2026-11-25T12:00:00+00:00", "tester", "campaign add", "campaign.created", "Search", "created"),
+        ("2026-11-25T12:01:00+00:00", "tester", "spend record", "spend.duplicate", "Search",
+         "duplicate of entry #1 (key 'inv-1') not recorded again"),
+        ("2026-11-25T12:02:00+00:00", "tester", "spend record", "spend.correction", "Search",
+         "correction -2.50 USD (entry #2): refund"),
+    ]
+    assert events[3]["detail"] == {"amount": -2_500_000, "entry": 2}
+
+
+def test_history_records_the_pause_caused_by_spend(ready: Cli) -> None:
+    acme(ready, "America/New_York")
+    run = ready.ok("spend", "record", "Acme", "Search", "100", now=NOW)
+    assert run.lines == [
+        "recorded 100.00 USD on Acme / Search at 2026-11-25T07:00-05:00 (entry #1)",
+        "Acme / Search: active -> paused (daily_budget)",
+    ]
+    events = json.loads(ready.ok("history", "--campaign", "Search", "--json").stdout)
+    state = [e for e in events if e["kind"] == "state"]
+    assert [(e["command"], e["message"], e["detail"]) for e in state] == [
+        (
+            "spend record",
+            "active -> paused: daily budget: 100.00 of 100.00 spent on 2026-11-25 (America/New_York)",
+            {
+                "from": "active",
+                "to": "paused",
+                "reasons": ["daily_budget"],
+                "figures": ["daily budget: 100.00 of 100.00 spent on 2026-11-25 (America/New_York)"],
+            },
+        )
+    ]
+
+
+# -- listing ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ledger(ready: Cli) -> Cli:
+    """Two brands, three campaigns, entries over three days."""
+    ready.ok("brand", "add", "Acme", "--daily", "none", "--monthly", "none", "--tz", "America/New_York", now=NOW)
+    ready.ok("brand", "add", "Zeta", "--daily", "none", "--monthly", "none", now=NOW)
+    ready.ok("campaign", "add", "Acme", "Search", now=NOW)
+    ready.ok("campaign", "add", "Acme", "Display", now=NOW)
+    ready.ok("campaign", "add", "Zeta", "Search", now=NOW)
+    rows = [
+        ("Acme", "Search", "10", "2026-11-23T10:00"),  # 15:00Z
+        ("Acme", "Display", "20", "2026-11-24T23:30"),  # 04:30Z on the 25th
+        ("Zeta", "Search", "30", "2026-11-24T12:00"),
+        ("Acme", "Search", "40", "2026-11-25T06:00"),  # 11:00Z
+    ]
+    for brand, campaign, amount, at in rows:
+        ready.ok("spend", "record", brand, campaign, amount, "--at", at, now=NOW)
+    return ready
+
+
+def listed(cli: Cli, *args: str) -> list[tuple[int, str, str, str, str]]:
+    items = json.loads(cli.ok("spend", "list", "--json", *args).stdout)
+    return [(e["id"], e["brand"], e["campaign"], e["amount"], e["occurred_at"]) for e in items]
+
+
+def test_spend_list_json_objects(ledger: Cli) -> None:
+    items = json.loads(ledger.ok("spend", "list", "--json", "--limit", "1").stdout)
+    assert items == [
+        {
+            "id": 4,
+            "brand": "Acme",
+            "campaign": "Search",
+            "amount": "40.00",
+            "currency": "USD",
+            "occurred_at": "2026-11-25T06:00:00-05:00",
+            "recorded_at": "2026-11-25T12:00:00+00:00",
+            "source": "manual",
+            "batch": None,
+            "actor": "tester",
+            "note": None,
+            "key": None,
+        }
+    ]
+
+
+def test_spend_list_filters(ledger: Cli) -> None:
+    assert listed(ledger) == [
+        (1, "Acme", "Search", "10.00", "2026-11-23T10:00:00-05:00"),
+        (3, "Zeta", "Search", "30.00", "2026-11-24T12:00:00+00:00"),
+        (2, "Acme", "Display", "20.00", "2026-11-24T23:30:00-05:00"),
+        (4, "Acme", "Search", "40.00", "2026-11-25T06:00:00-05:00"),
+    ]
+    assert [e[0] for e in listed(ledger, "--brand", "Acme")] == [1, 2, 4]
+    assert [e[0] for e in listed(ledger, "--brand", "acme", "--campaign", "search")] == [1, 4]
+    assert [e[0] for e in listed(ledger, "--campaign", "Search")] == [1, 3, 4]
+    # Dates are brand days with --brand: the 24th in New York ends at 05:00Z on the 25th.
+    assert [e[0] for e in listed(ledger, "--brand", "Acme", "--since", "2026-11-24")] == [2, 4]
+    assert [e[0] for e in listed(ledger, "--brand", "Acme", "--until", "2026-11-24")] == [1, 2]
+    assert [e[0] for e in listed(ledger, "--brand", "Acme", "--since", "2026-11-24", "--until", "2026-11-24")] == [2]
+    # Without --brand, dates are UTC days.
+    assert [e[0] for e in listed(ledger, "--since", "2026-11-25")] == [2, 4]
+    assert [e[0] for e in listed(ledger, "--until", "2026-11-24T12:00:00+00:00")] == [1]
+    # --limit keeps the newest, listed oldest first.
+    assert [e[0] for e in listed(ledger, "--limit", "2")] == [2, 4]
+
+
+def test_spend_list_table_and_empty(ready: Cli) -> None:
+    acme(ready)
+    assert ready.ok("spend", "list").lines == ["no spend recorded"]
+    ready.ok("spend", "record", "Acme", "Search", "1234.5", "--note", "[red]x", now=NOW)
+    lines = ready.ok("spend", "list").lines
+    assert len(lines) == 2
+    assert lines[1].split() == ["1", "2026-11-25", "12:00", "Acme", "Search", "1,234.50", "USD", "manual", "tester", "[red]x"]
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--brand", "Nope"], "no brand named 'Nope': 'budgetctl brand list' shows the brands"),
+        (["--campaign", "Nope"], "no campaign named 'Nope'"),
+        (["--limit", "0"], "--limit must be 1 or more"),
+        (
+            ["--since", "garbage"],
+            "--since 'garbage' is not a date or time: use 2026-11-25, 2026-11-25T14:30 (brand's "
+            "local time) or 2026-11-25T14:30:00+01:00",
+        ),
+    ],
+)
+def test_spend_list_refusals(ledger: Cli, args: list[str], error: str) -> None:
+    run = ledger("spend", "list", *args)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: {error}\n")
+
+
+def test_tokyo_entry_keeps_its_offset_in_listing(ready: Cli) -> None:
+    acme(ready, "Asia/Tokyo")
+    ready.ok("spend", "record", "Acme", "Search", "7", "--at", "2026-11-24T23:30:00+00:00", now=NOW)
+    items = json.loads(ready.ok("spend", "list", "--json").stdout)
+    assert items[0]["occurred_at"] == "2026-11-25T08:30:00+09:00"
+    assert datetime.fromisoformat(items[0]["occurred_at"]).astimezone(ZoneInfo("UTC")) == datetime(
+        2026, 11, 24, 23, 30, tzinfo=UTC
+    )
