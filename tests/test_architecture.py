@@ -68,7 +68,7 @@ def test_the_import_check_catches_forbidden_imports(tmp_path: Path) -> None:
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic")
 
-_PROBE = """
+_PROBE = f"""
 import sys
 from budgetctl.cli.app import app
 try:
@@ -76,8 +76,8 @@ try:
 except SystemExit as exc:
     code = exc.code
 print("EXIT", code, file=sys.stderr)
-print("LOADED", " ".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
-""".format(heavy=HEAVY)
+print("LOADED", " ".join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)
+"""
 
 
 @pytest.mark.parametrize(

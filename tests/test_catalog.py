@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -55,6 +56,24 @@ def one_error_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert lines[0].startswith("error: ")
     return lines[0]
+
+
+@pytest.fixture(scope="session")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database made by the real ``budgetctl init``, copied for each test (init is slow)."""
+    path = tmp_path_factory.mktemp("template") / "budget.db"
+    result = CliRunner().invoke(app, ["--db", str(path), "init"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in path.parent.iterdir()) == ["budget.db"]
+    return path
+
+
+@pytest.fixture
+def ready(cli: Cli, db_path: Path, initialised: Path) -> Cli:
+    """A CLI over a freshly initialised database (a copy of :func:`initialised`)."""
+    shutil.copyfile(initialised, db_path)
+    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
+    return cli
 
 
 @pytest.fixture
@@ -299,7 +318,9 @@ def test_init_refuses_an_unknown_schema_revision(spent: Cli, stamped_0000: Path)
 def test_known_older_revision_asks_for_init(spent: Cli, stamped_0000: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Only one revision ships today, so '0000' stands in for a released older one."""
-    monkeypatch.setattr("budgetctl.store.db._KNOWN_OLDER", frozenset({"0000"}))
+    monkeypatch.setattr(
+        "budgetctl.store.db.shipped_revisions", lambda: frozenset({"0000", HEAD_REVISION})
+    )
     refused(spent, stamped_0000, "brand", "list", message=(
         f"database {stamped_0000} has schema revision 0000, this budgetctl needs "
         f"{HEAD_REVISION}: run 'budgetctl init' to upgrade it"))

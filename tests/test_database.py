@@ -7,13 +7,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import Cli, dump, query
 from sqlmodel import SQLModel
 
 import budgetctl.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from budgetctl.store.db import Database, resolve_url
 from budgetctl.store.migrate import head_revision
 from budgetctl.store.schema import HEAD_REVISION
-from conftest import Cli, dump, query
 
 TABLES = [
     "alembic_version", "brand", "campaign", "event", "import_batch", "pass_run",
@@ -22,7 +22,18 @@ TABLES = [
 
 
 def test_head_revision_constant_matches_migrations() -> None:
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
+
+
+def test_shipped_revisions_are_read_from_the_migration_file_names() -> None:
+    from alembic.script import ScriptDirectory
+
+    from budgetctl.store.migrate import alembic_config
+    from budgetctl.store.schema import shipped_revisions
+
+    walked = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    assert shipped_revisions() == walked
+    assert HEAD_REVISION in walked
 
 
 def test_init_creates_the_database(cli: Cli, db_path: Path) -> None:

@@ -77,10 +77,10 @@ def format_exact(micros: int) -> str:
 
 def format_money(micros: int, *, grouping: bool = True) -> str:
     """Display text with 2 decimals, rounded half away from zero (``1,234.50``)."""
-    sign = "-" if micros < 0 else ""
     cents, rest = divmod(abs(micros), 10_000)
     if rest * 2 >= 10_000:
         cents += 1
+    sign = "-" if micros < 0 and cents else ""
     whole, frac = divmod(cents, 100)
     head = f"{whole:,}" if grouping else str(whole)
     return f"{sign}{head}.{frac:02d}"

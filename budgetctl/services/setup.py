@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from budgetctl.domain.errors import DatabaseError
 from budgetctl.store.db import Database, read_revision
-from budgetctl.store.schema import HEAD_REVISION
+from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 
 def init_database(db: Database) -> str:
@@ -24,7 +24,7 @@ def init_database(db: Database) -> str:
             )
         if before == HEAD_REVISION:
             return f"database {db.label} is up to date (schema revision {HEAD_REVISION})"
-        if before is not None and before not in _known_revisions():
+        if before is not None and before not in shipped_revisions():
             raise DatabaseError(
                 f"database {db.label} has schema revision {before}, which this budgetctl does "
                 "not know: it was written by a newer budgetctl (upgrade budgetctl) or is not "
@@ -49,11 +49,3 @@ def init_database(db: Database) -> str:
         return f"created database {db.label} (schema revision {HEAD_REVISION})"
     return f"upgraded database {db.label} from schema revision {before} to {HEAD_REVISION}"
 
-
-def _known_revisions() -> set[str]:
-    """Every revision the shipped migrations can upgrade from."""
-    from alembic.script import ScriptDirectory
-
-    from budgetctl.store.migrate import alembic_config
-
-    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

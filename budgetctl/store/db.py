@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from budgetctl.domain.errors import DatabaseError
-from budgetctl.store.schema import HEAD_REVISION
+from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 ENV_DB = "BUDGETCTL_DB"
 ENV_BUSY = "BUDGETCTL_BUSY_TIMEOUT"
@@ -115,7 +115,7 @@ def mask(text: str) -> str:
 
 def describe(url: URL) -> str:
     if url.get_backend_name() == "sqlite":
-        return url.database or ":memory:"
+        return _sqlite_file(url) or url.database or ":memory:"
     return mask(url.render_as_string(hide_password=True))
 
 
@@ -124,9 +124,20 @@ def is_sqlite(url: URL) -> bool:
 
 
 def _sqlite_file(url: URL) -> str | None:
+    """The file behind an SQLite URL; for a ``file:`` URI (``?uri=true``) its path."""
     db = url.database
-    if not db or db == ":memory:" or db.startswith("file:"):
+    if not db or db == ":memory:":
         return None
+    if db.startswith("file:"):
+        if str(url.query.get("uri", "")).lower() not in ("true", "1"):
+            return None
+        path = db[len("file:"):].split("?", 1)[0]
+        if path.startswith("//"):  # file://localhost/path or file:///path
+            host, _, rest = path[2:].partition("/")
+            path = "/" + rest if host in ("", "localhost") else ""
+        if not path or path == ":memory:" or url.query.get("mode") == "memory":
+            return None
+        return path
     return db
 
 
@@ -152,7 +163,15 @@ class Database:
         if self.sqlite:
             path = _sqlite_file(self.url)
             url = self.url
-            if path is not None:
+            if path is not None and self.url.database != path:
+                # A file: URI is opened as given (mode=ro is the user's choice), but a
+                # missing file is refused as for a plain path.
+                if not create and not Path(path).exists():
+                    raise DatabaseError(
+                        f"database {path} does not exist: run 'budgetctl init' to create it "
+                        "(or pass --db / set $BUDGETCTL_DB)"
+                    )
+            elif path is not None:
                 if not create and not Path(path).exists():
                     raise DatabaseError(
                         f"database {path} does not exist: run 'budgetctl init' to create it "
@@ -226,7 +245,7 @@ class Database:
                 "check --db, or run 'budgetctl init' on a new path"
             )
         if revision != HEAD_REVISION:
-            if revision in _KNOWN_OLDER:
+            if revision in shipped_revisions():
                 raise DatabaseError(
                     f"database {self.label} has schema revision {revision}, this budgetctl needs "
                     f"{HEAD_REVISION}: run 'budgetctl init' to upgrade it"
@@ -256,7 +275,6 @@ class Database:
             raise
 
 
-_KNOWN_OLDER: frozenset[str] = frozenset()
 
 
 def read_revision(conn: Connection) -> str | None:
@@ -315,7 +333,12 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
         )
     if "file is not a database" in low or "file is encrypted" in low:
         return DatabaseError(f"{label} is not a budgetctl database (not an SQLite file)")
-    if "malformed" in low or "disk i/o error" in low or "database corrupt" in low:
+    if "disk i/o error" in low:
+        return DatabaseError(
+            f"database {label}: {first}; nothing was written: check the disk, then run "
+            "'budgetctl doctor'"
+        )
+    if "malformed" in low or "database corrupt" in low:
         return DatabaseError(
             f"database {label} is damaged ({first}): restore it from a backup; "
             "'budgetctl doctor' shows the details"
@@ -382,5 +405,7 @@ def _configure_postgres(engine: Engine, timeout: float) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"SET lock_timeout = {int(timeout * 1000)}")
         cur.execute("SET TIME ZONE 'UTC'")
+        # Our statements are short or set-based: JIT compilation costs more than it saves.
+        cur.execute("SET jit = off")
         cur.close()
         dbapi_conn.commit()
