@@ -107,6 +107,7 @@ def test_meta_daily_export_skips_the_summary_row() -> None:
     ]
     assert [r[7] for r in rows] == ["USD", "USD"]  # from "Amount spent (USD)"
     assert reader.skipped_totals == 1
+    assert reader.bytes_read == (FIXTURES / "meta-ads-daily.csv").stat().st_size
 
 
 def test_meta_export_spanning_days_is_refused_with_the_breakdown_hint() -> None:
@@ -494,6 +495,16 @@ def test_big_stream_through_a_pipe() -> None:
     assert rows[-1] == (50_001, "Campaign 44", None, None, date(2026, 11, 20), None,
                         49_999_990_000, "USD", "id-49999", None)
     assert sum(r[6] for r in rows) == sum(d * 1_000_000 + (d % 100) * 10_000 for d in range(50_000))
+
+
+def test_rows_stream_without_reading_the_whole_file() -> None:
+    data = b"date,campaign,amount\n" + b"2026-11-24,Acme - Search,12.34\n" * 400_000
+    reader = SpendReader(cast(BinaryIO, Pipe(data, step=1 << 16)), "-")
+    rows = iter(reader)
+    assert next(rows)[0] == 2
+    assert reader.bytes_read < len(data) // 2
+    assert sum(1 for _ in rows) == 399_999
+    assert reader.bytes_read == len(data)
 
 
 # -- properties ------------------------------------------------------------------------------

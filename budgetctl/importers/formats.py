@@ -211,9 +211,7 @@ class Layout:
     @property
     def needed_width(self) -> int:
         """Cells a row needs to reach its day, campaign and amount."""
-        return 1 + max(
-            i for role, i in self.index.items() if role in _NEEDED_ROLES
-        )
+        return 1 + max(i for role, i in self.index.items() if role in _NEEDED_ROLES)
 
 
 _NEEDED_ROLES = frozenset({"day", "range_start", "range_end", "campaign", "amount"})

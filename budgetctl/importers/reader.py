@@ -99,7 +99,9 @@ class _Feed(io.RawIOBase):
     chunks are not even decoded); other encodings are transcoded.
     """
 
-    def __init__(self, source: BinaryIO, head: bytes, encoding: str, name: str) -> None:
+    def __init__(
+        self, source: BinaryIO, head: bytes, consumed: int, encoding: str, name: str
+    ) -> None:
         super().__init__()
         self._source = source
         self._head = head
@@ -111,7 +113,7 @@ class _Feed(io.RawIOBase):
         self._undecoded = False  # the decoder holds part of a character
         self._newlines = 0
         self._eof = False
-        self.consumed = len(head)
+        self.consumed = consumed
 
     def readable(self) -> bool:
         return True
@@ -235,6 +237,7 @@ class SpendReader:
                 head += more
         except OSError as err:
             raise ImportRejected([f"{self.name}: cannot read: {err.strerror or err}"]) from None
+        consumed = len(head)
         if encoding is None:
             encoding = "utf-8"
             for bom, codec in _BOMS:
@@ -268,7 +271,7 @@ class SpendReader:
                     ]
                 )
         self.encoding = encoding
-        return _Feed(source, head, encoding, self.name)
+        return _Feed(source, head, consumed, encoding, self.name)
 
     def _find_header(self, fmt: str) -> None:
         wanted = list(PROFILES.values()) if fmt == "auto" else [PROFILES[fmt]]
@@ -375,7 +378,6 @@ class SpendReader:
 
     def _read_rows(self) -> Iterator[SpendRow]:
         layout = self.layout
-        width = layout.width
         i_day = layout.column(layout.day_role)
         i_campaign = layout.column("campaign")
         i_amount = layout.column("amount")
@@ -398,6 +400,7 @@ class SpendReader:
         reader = self._reader
         base = last = self.header_line
         good = 0
+        broken = ""
         try:
             for rec in reader:
                 start = last + 1
@@ -439,9 +442,11 @@ class SpendReader:
                 if row is not None:
                     yield row
         except csv.Error as err:
-            self._fatal(f"{self.name}:{last + 1}: cannot read this line as CSV: {_csv_reason(err)}")
+            broken = f"{self.name}:{last + 1}: cannot read this line as CSV: {_csv_reason(err)}"
         finally:
             self.rows_read += good
+        if broken:
+            self._fatal(broken)
         if not self.rows_read:
             totals = ""
             if self.skipped_totals:
