@@ -11,7 +11,8 @@ from budgetctl.cli import render
 from budgetctl.cli.app import context
 
 app = typer.Typer(
-    help="Brands: the clients, each with a daily and a monthly budget.\n\nExample: budgetctl brand add Acme --daily 100 --monthly 2500 --tz America/New_York",
+    rich_markup_mode=None,
+    help="Brands: the clients, each with a daily and a monthly budget.\n\n\b\nExample: budgetctl brand add Acme --daily 100 --monthly 2500 --tz America/New_York",
     no_args_is_help=True,
 )
 
@@ -31,6 +32,7 @@ def add(
 ) -> None:
     """Add a brand.
 
+    \b
     Example: budgetctl brand add Acme --daily 100 --monthly 2500 --tz America/New_York
     """
     from budgetctl.domain.money import format_budget
@@ -50,6 +52,7 @@ def list_(
 ) -> None:
     """List the brands.
 
+    \b
     Example: budgetctl brand list --json
     """
     from budgetctl.domain.money import format_budget, format_json
@@ -95,6 +98,7 @@ def show(
 ) -> None:
     """Show a brand: budgets, today's and this month's spend, its campaigns.
 
+    \b
     Example: budgetctl brand show Acme
     """
     from budgetctl.cli.reports import show_status
@@ -154,6 +158,7 @@ def set_(
 ) -> None:
     """Change a brand's budgets, zone or name; takes effect at once (a lowered budget pauses now).
 
+    \b
     Example: budgetctl brand set Acme --daily 80 --monthly none
     """
     from budgetctl.services.catalog import set_brand
@@ -177,6 +182,7 @@ def remove(
 ) -> None:
     """Remove a brand and its campaigns (refused if it has spend, unless --force).
 
+    \b
     Example: budgetctl brand remove "Old Client" --force
     """
     from budgetctl.services.catalog import remove_brand
@@ -197,6 +203,7 @@ def import_(
 ) -> None:
     """Create or update brands from a spreadsheet's CSV, all or nothing.
 
+    \b
     Example: budgetctl brand import brands.csv
     """
     from budgetctl.services.catalog import import_brands

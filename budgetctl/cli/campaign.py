@@ -12,7 +12,8 @@ from budgetctl.cli import render
 from budgetctl.cli.app import context
 
 app = typer.Typer(
-    help="Campaigns: each belongs to a brand and is active or paused.\n\nExample: budgetctl campaign list --state paused",
+    rich_markup_mode=None,
+    help="Campaigns: each belongs to a brand and is active or paused.\n\n\b\nExample: budgetctl campaign list --state paused",
     no_args_is_help=True,
 )
 
@@ -37,6 +38,7 @@ def add(
 ) -> None:
     """Add a campaign to a brand; it is evaluated at once.
 
+    \b
     Example: budgetctl campaign add Acme "Acme - Search" --external-id 21456789012
     """
     from budgetctl.services.catalog import add_campaign
@@ -60,6 +62,7 @@ def list_(
 ) -> None:
     """List campaigns with their state and reasons.
 
+    \b
     Example: budgetctl campaign list --state paused --json
     """
     from budgetctl.services.catalog import list_campaigns
@@ -109,6 +112,7 @@ def show(
 ) -> None:
     """Explain a campaign's state: every reason with its figures, schedule, spend.
 
+    \b
     Example: budgetctl campaign show Acme "Acme - Search"
     """
     from budgetctl.domain.money import format_budget, format_money
@@ -160,6 +164,7 @@ def pause(
 ) -> None:
     """Place an operator hold: the campaign stays paused until 'campaign resume'.
 
+    \b
     Example: budgetctl campaign pause Acme "Acme - Display" --note "creative review"
     """
     from budgetctl.services.catalog import set_hold
@@ -174,6 +179,7 @@ def pause(
 def resume(ctx: typer.Context, brand: BrandArg, name: NameArg) -> None:
     """Lift an operator hold; the campaign runs again if budgets and schedule allow.
 
+    \b
     Example: budgetctl campaign resume Acme "Acme - Display"
     """
     from budgetctl.services.catalog import set_hold
@@ -195,6 +201,7 @@ def remove(
 ) -> None:
     """Remove a campaign (refused if it has spend, unless --force).
 
+    \b
     Example: budgetctl campaign remove Acme "Acme - Old"
     """
     from budgetctl.services.catalog import remove_campaign
@@ -216,6 +223,7 @@ def import_(
 ) -> None:
     """Create or update campaigns from a spreadsheet's CSV, all or nothing.
 
+    \b
     Example: budgetctl campaign import campaigns.csv
     """
     from budgetctl.services.catalog import import_campaigns

@@ -66,6 +66,7 @@ def register(app: typer.Typer) -> None:
 
         Silent when nothing changed; one line per change otherwise. Cron: every 5 minutes.
 
+        \b
         Example: budgetctl enforce --dry-run -v
         """
         _run(ctx, "enforce", now, dry_run, json_, verbose)
@@ -80,6 +81,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate the campaigns that have a schedule. Cron: every minute.
 
+        \b
         Example: budgetctl daypart --now 2026-11-25T09:00:00-05:00 --json
         """
         _run(ctx, "daypart", now, dry_run, json_, verbose)
@@ -97,6 +99,7 @@ def register(app: typer.Typer) -> None:
         Records each closed period's final spend and budget. Harmless at any time. Cron: just
         after midnight, or hourly when brands span time zones.
 
+        \b
         Example: budgetctl reset -v
         """
         _run(ctx, "reset", now, dry_run, json_, verbose)

@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
         Projected = month-to-date spend at the current pace; 'lands on budget' = the daily spend
         from today on that ends the month exactly on the monthly budget.
 
+        \b
         Example: budgetctl status --brand Acme
         """
         from budgetctl.services.reports import status as brand_status
@@ -92,6 +93,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """What changed, when, by whom: state changes with reasons, holds, budgets, imports, closes.
 
+        \b
         Example: budgetctl history --brand Acme --since 2026-11-01
         """
         from budgetctl.services.reports import history as events
@@ -129,6 +131,7 @@ def register(app: typer.Typer) -> None:
         Exits 1 when the database is damaged or a pass is overdue (enforce > 15 min,
         daypart > 5 min, reset > 26 h).
 
+        \b
         Example: budgetctl doctor || mail -s "budgetctl needs attention" ops@example.com
         """
         from budgetctl.services.reports import doctor as check

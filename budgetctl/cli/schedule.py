@@ -10,7 +10,8 @@ from budgetctl.cli import render
 from budgetctl.cli.app import context
 
 app = typer.Typer(
-    help="Dayparting: weekly windows in which a campaign may run (none = any time).\n\n"
+    rich_markup_mode=None,
+    help="Dayparting: weekly windows in which a campaign may run (none = any time).\n\n\b\n"
     'Example: budgetctl schedule set Acme "Acme - Display" "Mon-Fri 09:00-17:00"',
     no_args_is_help=True,
 )
@@ -37,6 +38,7 @@ def set_(
 ) -> None:
     """Replace a campaign's windows; it is evaluated at once.
 
+    \b
     Example: budgetctl schedule set Acme "Acme - Display" "Mon-Fri 09:00-17:00" "Sat 10:00-14:00"
     """
     from budgetctl.services.catalog import set_schedule
@@ -56,6 +58,7 @@ def show(
 ) -> None:
     """Show a campaign's windows, whether it is inside one now, and the next change.
 
+    \b
     Example: budgetctl schedule show Acme "Acme - Display"
     """
     from budgetctl.services.reports import campaign_report
@@ -93,6 +96,7 @@ def show(
 def clear(ctx: typer.Context, brand: BrandArg, campaign: NameArg) -> None:
     """Remove a campaign's windows: it may run at any time.
 
+    \b
     Example: budgetctl schedule clear Acme "Acme - Display"
     """
     from budgetctl.services.catalog import clear_schedule

@@ -10,7 +10,8 @@ from budgetctl.cli import render
 from budgetctl.cli.app import context
 
 app = typer.Typer(
-    help="Spend: the append-only ledger, by hand or from ad-network exports.\n\n"
+    rich_markup_mode=None,
+    help="Spend: the append-only ledger, by hand or from ad-network exports.\n\n\b\n"
     'Example: budgetctl spend record Acme "Acme - Search" 12.50',
     no_args_is_help=True,
 )
@@ -42,6 +43,7 @@ def record(
 ) -> None:
     """Record spend; the brand's campaigns are evaluated at once.
 
+    \b
     Example: budgetctl spend record Acme "Acme - Search" 12.50 --at 2026-11-24 --key inv-4411
     """
     from budgetctl.domain.money import format_money
@@ -84,6 +86,7 @@ def list_(
 ) -> None:
     """List ledger entries, oldest first among the newest --limit.
 
+    \b
     Example: budgetctl spend list --brand Acme --since 2026-11-01 --until 2026-11-30
     """
     from budgetctl.domain.money import format_money
@@ -190,6 +193,7 @@ def import_(
     Network rows are per-day snapshots: re-importing changes nothing, an updated report moves
     each day to its new figure.
 
+    \b
     Example: budgetctl spend import google-ads-report.csv meta-export.csv --dry-run
     """
     import sys
@@ -239,6 +243,7 @@ def batches(
 ) -> None:
     """List import batches: id, files, format, rows, entries, net amount, when, who.
 
+    \b
     Example: budgetctl spend batches --limit 10
     """
     from budgetctl.domain.money import format_money
@@ -292,6 +297,7 @@ def undo(
 ) -> None:
     """Reverse an import batch with compensating entries (the ledger keeps both).
 
+    \b
     Example: budgetctl spend undo 12
     """
     from budgetctl.domain.money import format_money

@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     def init(ctx: typer.Context) -> None:
         """Create the database, or upgrade its schema to this version's. Idempotent.
 
+        \b
         Example: budgetctl --db /var/lib/budgetctl/budget.db init
         """
         from budgetctl.services.setup import init_database
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build a sample agency, import sample exports, run the passes through a day, show the result.
 
+        \b
         Example: budgetctl demo
         """
         from budgetctl.services.demo import run_demo
