@@ -7,16 +7,35 @@ only through ``now=`` ($BUDGETCTL_NOW), and checks the database itself.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import Cli, dump, query
 
 NOW = "2026-11-25T12:00:00+00:00"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "budget.db"
+    Cli(path).ok("init")
+    return path
+
+
+@pytest.fixture
+def ready(cli: Cli, db_path: Path, template_db: Path) -> Cli:
+    """conftest's ``ready``, faster: a copy of one ``init`` per module instead of one per test."""
+    source, target = sqlite3.connect(template_db), sqlite3.connect(db_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return cli
 
 
 def us(at: datetime) -> int:
@@ -161,14 +180,14 @@ NUMBER_HINT = (
             "brand 'Acme' has no campaign named 'Nope': 'budgetctl campaign list --brand Acme' "
             "shows its campaigns",
         ),
-        (
+        (  # 13:10 in Berlin is 12:10Z: 10 minutes after now
             ["Acme", "Search", "1", "--at", "2026-11-25T13:10"],
-            "--at '2026-11-25T13:10' is 10 minutes in the future: spend can be recorded at most "
+            "--at '2026-11-25T13:10' is 10 min in the future: spend can be recorded at most "
             "5 minutes ahead",
         ),
         (
             ["Acme", "Search", "1", "--at", "2026-11-25T12:05:01+00:00"],
-            "--at '2026-11-25T12:05:01+00:00' is 5 minutes in the future: spend can be recorded at "
+            "--at '2026-11-25T12:05:01+00:00' is 5 min 1 s in the future: spend can be recorded at "
             "most 5 minutes ahead",
         ),
         (["Acme", "Search", "1", "--at", "2026-02-30"], "--at '2026-02-30' is not a valid date"),

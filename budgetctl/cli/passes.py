@@ -44,8 +44,7 @@ def _run(
                 f"{prefix}closed {closed.kind} {closed.label} for {closed.brand}: spent "
                 f"{format_money(closed.spend)} of {format_budget(closed.budget)}"
             )
-    for change in report.changes:
-        render.out(prefix + render.change_line(change, verbose=verbose))
+    render.changes(report.changes, verbose=verbose, prefix=prefix)
     if verbose:
         render.out(
             f"{name} at {c.now.isoformat()}: {report.evaluated} campaigns evaluated, "

@@ -126,17 +126,20 @@ def bar(spent: int, budget: int | None, width: int = 20) -> str:
     return f"{bar} {tenths // 10:3d}.{tenths % 10}%"
 
 
-def change_line(change: Any, *, verbose: bool = False) -> str:
-    """One line per state change: ``Acme / Search: active -> paused (daily_budget)``."""
+def change_lines(change: Any, *, verbose: bool = False) -> list[str]:
+    """``Acme / Search: active -> paused (daily_budget)``, then with ``verbose`` each reason's figures."""
     reasons = ", ".join(change.reasons)
     line = f"{change.brand} / {change.campaign}: {change.from_state} -> {change.to_state}"
     if reasons:
         line += f" ({reasons})"
-    if verbose and change.explanation:
-        line += "\n    " + "\n    ".join(change.explanation)
-    return line
+    return [line, *(f"    {words}" for words in change.explanation)] if verbose else [line]
 
 
-def changes(items: Iterable[Any], *, verbose: bool = False) -> None:
+def change_line(change: Any) -> str:
+    return change_lines(change)[0]
+
+
+def changes(items: Iterable[Any], *, verbose: bool = False, prefix: str = "") -> None:
     for change in items:
-        out(change_line(change, verbose=verbose))
+        for line in change_lines(change, verbose=verbose):
+            out(prefix + line)

@@ -40,8 +40,8 @@ class BrandSpend:
 
     def budget_reasons(self) -> tuple[str, ...]:
         """The budget reasons, shared by every campaign of the brand."""
-        daily = self.daily_budget is not None and self.day_spend >= self.daily_budget
-        monthly = self.monthly_budget is not None and self.month_spend >= self.monthly_budget
+        daily = _blocks(self.daily_budget, self.day_spend)
+        monthly = _blocks(self.monthly_budget, self.month_spend)
         if daily and monthly:
             return (DAILY_BUDGET, MONTHLY_BUDGET)
         if daily:
@@ -49,6 +49,11 @@ class BrandSpend:
         if monthly:
             return (MONTHLY_BUDGET,)
         return ()
+
+
+def _blocks(budget: int | None, spend: int) -> bool:
+    """``None`` never blocks; 0 always does (even after refunds); else spend >= budget."""
+    return budget is not None and (budget == 0 or spend >= budget)
 
 
 def reasons_at(held: bool, brand: BrandSpend, in_schedule: bool) -> tuple[str, ...]:

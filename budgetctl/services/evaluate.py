@@ -36,7 +36,7 @@ from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import Period, periods_at, zone
 from budgetctl.domain.schedule import Window, is_open_local, parse_window
-from budgetctl.services.base import INSERT_EVENT, Context
+from budgetctl.services.base import INSERT_EVENT, Context, name_key
 
 
 @dataclass(slots=True)
@@ -307,6 +307,7 @@ def evaluate(
                 ),
             }
         )
+    result.changes.sort(key=lambda c: (name_key(c.brand), name_key(c.campaign)))
     if updates:
         conn.execute(
             sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id"),

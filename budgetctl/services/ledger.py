@@ -173,10 +173,11 @@ def record_spend(
 
 
 def _ahead(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 120:
-        return f"{minutes} minutes"
-    return f"{minutes // 60} hours"
+    seconds = int(delta.total_seconds())
+    if seconds < 7200:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min" + (f" {rest} s" if rest else "")
+    return f"{seconds // 3600} h"
 
 
 @dataclass(frozen=True, slots=True)

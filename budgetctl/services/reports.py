@@ -311,7 +311,8 @@ def _span(delta: timedelta) -> str:
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:
-        return f"{seconds // 60} min"
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min" + (f" {rest} s" if rest else "")
     return f"{seconds // 3600} h"
 
 
