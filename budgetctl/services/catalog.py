@@ -365,7 +365,8 @@ def remove_campaign(
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
         spend = conn.execute(
-            sa.text("SELECT COUNT(*) FROM spend_entry WHERE campaign_id = :c"), {"c": campaign.id}
+            sa.text("SELECT COUNT(*) FROM spend_entry WHERE brand_id = :b AND campaign_id = :c"),
+            {"b": brand.id, "c": campaign.id},
         ).scalar_one()
         if spend and not force:
             raise Conflict(

@@ -239,17 +239,15 @@ def list_spend(
                 where.append("s.campaign_id = :c")
                 params["c"] = get_campaign(conn, b, campaign).id
         elif campaign is not None:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    sa.text("SELECT id FROM campaign WHERE name_key = :k"),
-                    {"k": name_key(campaign)},
-                )
-            ]
-            if not ids:
+            found = conn.execute(
+                sa.text("SELECT id, brand_id FROM campaign WHERE name_key = :k"),
+                {"k": name_key(campaign)},
+            ).all()
+            if not found:
                 raise NotFound(f"no campaign named {campaign!r}")
-            where.append("s.campaign_id IN :cids")
-            params["cids"] = ids
+            where.append("s.brand_id IN :bids AND s.campaign_id IN :cids")
+            params["cids"] = [r[0] for r in found]
+            params["bids"] = sorted({r[1] for r in found})
         if since is not None:
             where.append("s.occurred_at >= :since")
             params["since"] = to_us(resolve_when(since, tz, what="--since"))
@@ -268,7 +266,9 @@ def list_spend(
             + "ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit"
         )
         if "cids" in params:
-            stmt = stmt.bindparams(sa.bindparam("cids", expanding=True))
+            stmt = stmt.bindparams(
+                sa.bindparam("cids", expanding=True), sa.bindparam("bids", expanding=True)
+            )
         rows = conn.execute(stmt, params).all()
     out = [
         EntryView(

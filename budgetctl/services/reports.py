@@ -372,10 +372,11 @@ def campaign_report(ctx: Context, brand_name: str, name: str) -> CampaignReport:
         day_s, month_s = conn.execute(
             sa.text(
                 "SELECT COALESCE(SUM(CASE WHEN occurred_at >= :ds AND occurred_at < :de THEN amount "
-                "ELSE 0 END), 0), COALESCE(SUM(amount), 0) FROM spend_entry WHERE campaign_id = :c "
+                "ELSE 0 END), 0), COALESCE(SUM(amount), 0) FROM spend_entry WHERE brand_id = :b AND campaign_id = :c "
                 "AND occurred_at >= :ms AND occurred_at < :me"
             ),
             {
+                "b": brand.id,
                 "c": campaign.id,
                 "ds": to_us(state.day.start),
                 "de": to_us(state.day.end),

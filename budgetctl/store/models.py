@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -118,9 +119,27 @@ class SpendEntry(SQLModel, table=True):
     __table_args__ = (
         # "this brand's spend in [start, end)" is a range scan of this covering index.
         Index(None, "brand_id", "occurred_at", "amount"),
-        Index(None, "campaign_id", "occurred_at"),
-        Index(None, "snapshot_key", "campaign_id"),
-        Index(None, "batch_id"),
+        # Partial indexes: only the rows that carry the key pay for its index, so a
+        # million-row generic import does not maintain snapshot or batch-less entries.
+        Index(
+            "ix_spend_entry_snapshot_key_campaign_id",
+            "snapshot_key",
+            "campaign_id",
+            sqlite_where=text("snapshot_key IS NOT NULL"),
+            postgresql_where=text("snapshot_key IS NOT NULL"),
+        ),
+        Index(
+            "ix_spend_entry_idem_key",
+            "idem_key",
+            sqlite_where=text("idem_key IS NOT NULL"),
+            postgresql_where=text("idem_key IS NOT NULL"),
+        ),
+        Index(
+            "ix_spend_entry_batch_id",
+            "batch_id",
+            sqlite_where=text("batch_id IS NOT NULL"),
+            postgresql_where=text("batch_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(
@@ -138,7 +157,7 @@ class SpendEntry(SQLModel, table=True):
     )
     actor: str = Field(sa_column=Column(String(100), nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text))
-    idem_key: str | None = Field(default=None, sa_column=Column(String(300), index=True))
+    idem_key: str | None = Field(default=None, sa_column=Column(String(300)))
     snapshot_key: str | None = Field(default=None, sa_column=Column(String(40)))
 
 

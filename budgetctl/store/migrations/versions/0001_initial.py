@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 14:17:07.895943
+Create Date: 2026-11-25 14:52:49.880424
 """
 
 from __future__ import annotations
@@ -173,32 +173,52 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spend_entry")),
     )
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_spend_entry_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index(
+            "ix_spend_entry_batch_id",
+            ["batch_id"],
+            unique=False,
+            sqlite_where=sa.text("batch_id IS NOT NULL"),
+            postgresql_where=sa.text("batch_id IS NOT NULL"),
+        )
         batch_op.create_index(
             batch_op.f("ix_spend_entry_brand_id_occurred_at_amount"),
             ["brand_id", "occurred_at", "amount"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_spend_entry_campaign_id_occurred_at"),
-            ["campaign_id", "occurred_at"],
+            "ix_spend_entry_idem_key",
+            ["idem_key"],
             unique=False,
+            sqlite_where=sa.text("idem_key IS NOT NULL"),
+            postgresql_where=sa.text("idem_key IS NOT NULL"),
         )
-        batch_op.create_index(batch_op.f("ix_spend_entry_idem_key"), ["idem_key"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_spend_entry_snapshot_key_campaign_id"),
+            "ix_spend_entry_snapshot_key_campaign_id",
             ["snapshot_key", "campaign_id"],
             unique=False,
+            sqlite_where=sa.text("snapshot_key IS NOT NULL"),
+            postgresql_where=sa.text("snapshot_key IS NOT NULL"),
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("spend_entry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_spend_entry_snapshot_key_campaign_id"))
-        batch_op.drop_index(batch_op.f("ix_spend_entry_idem_key"))
-        batch_op.drop_index(batch_op.f("ix_spend_entry_campaign_id_occurred_at"))
+        batch_op.drop_index(
+            "ix_spend_entry_snapshot_key_campaign_id",
+            sqlite_where=sa.text("snapshot_key IS NOT NULL"),
+            postgresql_where=sa.text("snapshot_key IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_spend_entry_idem_key",
+            sqlite_where=sa.text("idem_key IS NOT NULL"),
+            postgresql_where=sa.text("idem_key IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_spend_entry_brand_id_occurred_at_amount"))
-        batch_op.drop_index(batch_op.f("ix_spend_entry_batch_id"))
+        batch_op.drop_index(
+            "ix_spend_entry_batch_id",
+            sqlite_where=sa.text("batch_id IS NOT NULL"),
+            postgresql_where=sa.text("batch_id IS NOT NULL"),
+        )
 
     op.drop_table("spend_entry")
     with op.batch_alter_table("schedule_window", schema=None) as batch_op:
