@@ -128,6 +128,9 @@ def list_(
     )
 
 
+PER_CAMPAIGN_LINES = 20
+
+
 class _Bar:
     """A Rich progress bar on stderr, for large files when stderr is a terminal."""
 
@@ -228,10 +231,14 @@ def import_(
     )
     for name in report.created_campaigns:
         render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
-    for bname, cname, currency, count, net, _bid in report.per_campaign:
+    shown = report.per_campaign[:PER_CAMPAIGN_LINES]
+    for bname, cname, currency, count, net, _bid in shown:
         render.out(
             f"  {bname} / {cname}: {count} entr{'y' if count == 1 else 'ies'}, net {format_money(net)} {currency}"
         )
+    if len(report.per_campaign) > len(shown):
+        more = len(report.per_campaign) - len(shown)
+        render.out(f"  ... and {more} more campaigns ('budgetctl spend list' shows the entries)")
     render.changes(report.changes)
 
 

@@ -46,10 +46,11 @@ from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import local_day, local_midnight, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, show_name
-from budgetctl.services.base import Context, name_key, record_event
+from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
 
 STAGE_CHUNK = 20_000
+ANALYZE_AFTER = 10_000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 Progress = Callable[[int, int], None]
@@ -181,6 +182,43 @@ _STAGE_INSERT = (
 )
 
 
+_STAGE_COLUMNS = (
+    "line, file_no, brand_id, campaign_id, amount, occurred_at, idem_key, snapshot_key, note"
+)
+
+
+def _stager(conn: Connection, sqlite: bool) -> Callable[[list[tuple[Any, ...]]], None]:
+    """A function that appends rows to ``import_stage`` the fastest way the driver offers.
+
+    SQLite: ``executemany`` on the raw cursor (no SQLAlchemy per-row overhead).
+    PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3's ``Copy.write_row``), one COPY
+    per chunk so that other statements (``--create-missing``) can run between chunks.
+    Both run on the transaction's own connection, so a rollback removes them.
+    """
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    if sqlite:
+
+        def stage_sqlite(rows: list[tuple[Any, ...]]) -> None:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(_STAGE_INSERT, rows)
+            finally:
+                cursor.close()
+
+        return stage_sqlite
+
+    pg: Any = raw  # a psycopg 3 connection: cursors are context managers, with .copy()
+    copy_sql = f"COPY import_stage ({_STAGE_COLUMNS}) FROM STDIN"
+
+    def stage_postgres(rows: list[tuple[Any, ...]]) -> None:
+        with pg.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    return stage_postgres
+
+
 def import_spend(
     ctx: Context,
     paths: Sequence[str],
@@ -229,96 +267,122 @@ def import_spend(
         ).scalar_one()
         report.batch = int(batch_id)
         conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
-        conn.exec_driver_sql(_STAGE_DDL)
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        stage_sql = _STAGE_INSERT if ctx.db.sqlite else _STAGE_INSERT.replace("?", "%s")
+        # PostgreSQL: the staging table never outlives the transaction, whatever happens.
+        conn.exec_driver_sql(_STAGE_DDL if ctx.db.sqlite else _STAGE_DDL + " ON COMMIT DROP")
+        stage = _stager(conn, ctx.db.sqlite)
 
         problems: list[str] = []
         problem_total = 0
         networks: set[str] = set()
         hashes: list[tuple[str, str]] = []
         created: dict[tuple[int, str], int] = {}
+        # Rows repeat campaigns and days: match each (campaign, id, brand) once, and turn
+        # each (day, brand) into its local midnight once.
+        matched: dict[tuple[str, str | None, str | None], tuple[int, _Brand]] = {}
+        midnights: dict[tuple[date, int], int] = {}
         done_bytes = 0
         total_bytes = 0
 
         for file_no, path in enumerate(paths):
             label = show_name(path)
-            with _open(path) as (handle, size):
-                total_bytes += size
-                hashing = _Hashing(handle)
-                reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
-                networks.add(reader.network)
-                keyed = False
-                pending: list[tuple[Any, ...]] = []
-                cursor = raw.cursor()
-                for row in reader:
-                    line, cname, ext, bname, day, at, micros, currency, row_id, note = row
-                    try:
-                        cid, b = _match(
-                            catalog, cname, ext, bname, forced, create_missing, conn, ctx, created
-                        )
-                        if currency is not None and currency != b.currency:
-                            raise InvalidValue(
-                                f"currency {currency} differs from brand {b.name}'s {b.currency}"
-                            )
-                        if day is not None:
-                            if day > b.today:
-                                raise InvalidValue(
-                                    f"day {day.isoformat()} is in the future for {b.name} "
-                                    f"(today is {b.today.isoformat()} in {b.tz.key})"
+            try:
+                with _open(path) as (handle, size):
+                    total_bytes += size
+                    hashing = _Hashing(handle)
+                    reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
+                    networks.add(reader.network)
+                    unkeyed = False  # a generic row without an id: the file's content counts
+                    pending: list[tuple[Any, ...]] = []
+                    for row in reader:
+                        line, cname, ext, bname, day, at, micros, currency, row_id, note = row
+                        try:
+                            ref = (cname, ext, bname)
+                            hit = matched.get(ref)
+                            if hit is None:
+                                hit = matched[ref] = _match(
+                                    catalog,
+                                    cname,
+                                    ext,
+                                    bname,
+                                    forced,
+                                    create_missing,
+                                    conn,
+                                    ctx,
+                                    created,
                                 )
-                            occurred = local_midnight(day, b.tz)
+                            cid, b = hit
+                            if currency is not None and currency != b.currency:
+                                raise InvalidValue(
+                                    f"currency {currency} differs from brand {b.name}'s {b.currency}"
+                                )
+                            if day is not None:
+                                occurred_us = midnights.get((day, b.id))
+                                if occurred_us is None:
+                                    if day > b.today:
+                                        raise InvalidValue(
+                                            f"day {day.isoformat()} is in the future for {b.name} "
+                                            f"(today is {b.today.isoformat()} in {b.tz.key})"
+                                        )
+                                    occurred_us = midnights[(day, b.id)] = to_us(
+                                        local_midnight(day, b.tz)
+                                    )
+                            else:
+                                assert at is not None
+                                occurred = (
+                                    at.astimezone(UTC)
+                                    if at.tzinfo
+                                    else at.replace(tzinfo=b.tz).astimezone(UTC)
+                                )
+                                if occurred > ctx.now + FUTURE_TOLERANCE:
+                                    raise InvalidValue(
+                                        f"time {at.isoformat()} is in the future (now is "
+                                        f"{ctx.now.astimezone(b.tz).isoformat(timespec='minutes')} in {b.tz.key})"
+                                    )
+                                occurred_us = to_us(occurred)
+                        except BudgetError as exc:
+                            problem_total += 1
+                            if len(problems) < 1000:
+                                problems.append(f"{label}:{line}: {exc.message}")
+                            continue
+                        if reader.network == "generic":
+                            idem = f"generic:{row_id}" if row_id else None
+                            unkeyed = unkeyed or idem is None
+                            snap = None
                         else:
-                            assert at is not None
-                            occurred = (
-                                at.astimezone(UTC)
-                                if at.tzinfo
-                                else at.replace(tzinfo=b.tz).astimezone(UTC)
+                            idem = None
+                            snap = f"{reader.network}:{(day or from_us(occurred_us).date()).isoformat()}"
+                        if problem_total == 0:
+                            pending.append(
+                                (line, file_no, b.id, cid, micros, occurred_us, idem, snap, note)
                             )
-                            if occurred > ctx.now + FUTURE_TOLERANCE:
-                                raise InvalidValue(
-                                    f"time {at.isoformat()} is in the future (now is "
-                                    f"{ctx.now.astimezone(b.tz).isoformat(timespec='minutes')} in {b.tz.key})"
-                                )
-                    except BudgetError as exc:
+                            if len(pending) >= STAGE_CHUNK:
+                                stage(pending)
+                                pending.clear()
+                                if progress is not None:
+                                    progress(done_bytes + reader.bytes_read, total_bytes)
+                    if pending and problem_total == 0:
+                        stage(pending)
+                    report.rows += reader.rows_read
+                    report.skipped += reader.skipped_totals
+                    problem_total += reader.problem_count
+                    problems.extend(reader.problems[: max(0, 1000 - len(problems))])
+                    done_bytes += reader.bytes_read
+                    if reader.network == "generic" and unkeyed:
+                        hashes.append((label, hashing.digest.hexdigest()))
+                    if reader.rows_read == 0 and not reader.problem_count:
                         problem_total += 1
-                        if len(problems) < 1000:
-                            problems.append(f"{label}:{line}: {exc.message}")
-                        continue
-                    if reader.network == "generic":
-                        idem = f"generic:{row_id}" if row_id else None
-                        keyed = keyed or idem is not None
-                        snap = None
-                    else:
-                        idem = None
-                        snap = f"{reader.network}:{(day or occurred.date()).isoformat()}"
-                    if problem_total == 0:
-                        pending.append(
-                            (line, file_no, b.id, cid, micros, to_us(occurred), idem, snap, note)
-                        )
-                        if len(pending) >= STAGE_CHUNK:
-                            cursor.executemany(stage_sql, pending)
-                            pending.clear()
-                            if progress is not None:
-                                progress(done_bytes + reader.bytes_read, total_bytes)
-                if pending and problem_total == 0:
-                    cursor.executemany(stage_sql, pending)
-                cursor.close()
-                report.rows += reader.rows_read
-                report.skipped += reader.skipped_totals
-                problem_total += reader.problem_count
-                problems.extend(reader.problems[: max(0, 1000 - len(problems))])
-                done_bytes += reader.bytes_read
-                if reader.network == "generic" and not keyed:
-                    hashes.append((label, hashing.digest.hexdigest()))
-                if reader.rows_read == 0 and not reader.problem_count:
-                    problem_total += 1
-                    problems.append(f"{label}: no spend rows after the header")
+                        problems.append(f"{label}: no spend rows after the header")
+            except ImportRejected as exc:
+                # A file that cannot be read at all: list it with every other file's problems.
+                problem_total += len(exc.problems)
+                problems.extend(exc.problems[: max(0, 1000 - len(problems))])
         if progress is not None:
             progress(total_bytes or done_bytes, total_bytes or done_bytes)
 
         if not problem_total:
+            if not ctx.db.sqlite:
+                # Autovacuum never analyzes temporary tables: give the planner the row counts.
+                conn.exec_driver_sql("ANALYZE import_stage")
             problem_total += _check_keys(conn, problems, report.files)
         seen_digests: dict[str, str] = {}
         for label, digest in hashes:
@@ -350,6 +414,9 @@ def import_spend(
             raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
 
         _write(conn, ctx, report, batch_id)
+        if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
+            # Fresh statistics keep the evaluation below (and later reads) on a good plan.
+            conn.exec_driver_sql("ANALYZE spend_entry")
         report.format = networks.pop() if len(networks) == 1 else "mixed"
         conn.execute(
             sa.text(
@@ -370,18 +437,23 @@ def import_spend(
         report.created_campaigns = [
             f"{catalog.by_id[b].name} / {catalog.names[cid]}" for (b, _key), cid in created.items()
         ]
-        touched = sorted({r[5] for r in report.per_campaign} if report.per_campaign else set())
-        for bid in touched:
-            b = catalog.by_id[bid]
-            net = sum(r[4] for r in report.per_campaign if r[5] == bid)
-            record_event(
-                conn,
+        nets: dict[int, int] = {}
+        for r in report.per_campaign:
+            nets[r[5]] = nets.get(r[5], 0) + r[4]
+        touched = sorted(nets)
+        events = [
+            event_params(
                 ctx,
                 "import",
-                f"import batch #{batch_id} ({report.format}): net {format_money(net)} {b.currency}",
+                f"import batch #{batch_id} ({report.format}): net {format_money(nets[bid])} "
+                f"{catalog.by_id[bid].currency}",
                 detail={"batch": int(batch_id), "files": report.files},
-                brand=_as_brand_row(b),
+                brand=_as_brand_row(catalog.by_id[bid]),
             )
+            for bid in touched
+        ]
+        if events:
+            conn.execute(INSERT_EVENT, events)
         report.changes = evaluate(conn, ctx, brand_ids=touched).changes
         conn.exec_driver_sql("DROP TABLE import_stage")
     return report
@@ -541,7 +613,7 @@ def _write(conn: Connection, ctx: Context, report: ImportReport, batch_id: int) 
             "OR (o.file_no = st.file_no AND o.line < st.line))) AND NOT EXISTS ("
             "SELECT 1 FROM spend_entry s LEFT JOIN import_batch ib ON ib.id = s.batch_id "
             "WHERE s.idem_key = st.idem_key AND s.source = 'import' AND ib.undone_by IS NULL))) "
-            "ORDER BY st.file_no, st.line"
+            "ORDER BY st.brand_id, st.occurred_at"
         ),
         params,
     ).rowcount
