@@ -102,12 +102,13 @@ def _unexpected(exc: Exception) -> str:
 
 
 app = typer.Typer(
+    rich_markup_mode=None,
     cls=BoundaryGroup,
     name="budgetctl",
     help=(
         "Keep every brand's ad spend inside its daily and monthly budgets, and run campaigns "
         "only inside their dayparting windows.\n\n"
-        "Example: budgetctl init && budgetctl brand add Acme --daily 100 --monthly 2500"
+        "\b\nExample: budgetctl init && budgetctl brand add Acme --daily 100 --monthly 2500"
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -161,12 +162,13 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
 
 
 def _register() -> None:
-    from budgetctl.cli import brand, campaign, passes, reports, schedule, spend, system
+    from budgetctl.cli import brand, campaign, db, passes, reports, schedule, spend, system
 
     app.add_typer(brand.app, name="brand")
     app.add_typer(campaign.app, name="campaign")
     app.add_typer(schedule.app, name="schedule")
     app.add_typer(spend.app, name="spend")
+    app.add_typer(db.app, name="db")
     passes.register(app)
     reports.register(app)
     system.register(app)

@@ -131,7 +131,7 @@ def _sqlite_file(url: URL) -> str | None:
     if db.startswith("file:"):
         if str(url.query.get("uri", "")).lower() not in ("true", "1"):
             return None
-        path = db[len("file:"):].split("?", 1)[0]
+        path = db[len("file:") :].split("?", 1)[0]
         if path.startswith("//"):  # file://localhost/path or file:///path
             host, _, rest = path[2:].partition("/")
             path = "/" + rest if host in ("", "localhost") else ""
@@ -275,8 +275,6 @@ class Database:
             raise
 
 
-
-
 def read_revision(conn: Connection) -> str | None:
     """The Alembic revision stamped in the database, or None if it has no budgetctl schema."""
     names = set(sa.inspect(conn).get_table_names())
@@ -375,7 +373,11 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
         or "network is unreachable" in low
     ):
         return DatabaseError(f"cannot connect to {label}: the server is not reachable ({first})")
-    if "connection failed" in low or "connection is bad" in low or "invalid connection option" in low:
+    if (
+        "connection failed" in low
+        or "connection is bad" in low
+        or "invalid connection option" in low
+    ):
         return DatabaseError(f"cannot connect to {label}: {first}")
     return DatabaseError(f"database {label}: {first}")
 
