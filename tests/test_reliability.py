@@ -1,0 +1,971 @@
+"""The fault suite: what budgetctl does when the world misbehaves.
+
+Modelled on SQLite's own testing (I/O errors at every statement, disk full,
+crashes at several points, damaged files) and on TigerBeetle's idempotency
+checks (concurrent retries record exactly once). Every case asserts an exact
+outcome: an exit code, an ``error:`` line, and the database itself — equal to
+its state before a failed command (``dump``), or holding an exact total.
+
+* Faults are injected through real mechanisms: a class-level SQLAlchemy
+  ``before_cursor_execute`` / ``commit`` listener raising the driver's own
+  ``sqlite3.OperationalError`` at statement *k*; SQLite's ``max_page_count``
+  (main and temp databases) for a full disk; ``SIGKILL`` of a real process;
+  another process holding the write lock; bytes written over the file.
+* Processes are the real console script (``budgetctl`` next to this Python).
+  Nothing sleeps to synchronise: concurrent commands start behind a barrier,
+  and a kill waits on progress observed from outside (file offsets, WAL size,
+  CPU time).
+
+Reliability.md at the top level lists every fault with the test that proves it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from budgetctl.domain.errors import InvalidValue
+from budgetctl.domain.money import INT64_MAX, INT64_MIN, format_exact, parse_micros
+from tests.conftest import Cli, Run, dump, query
+
+BIN = str(Path(sys.executable).with_name("budgetctl"))
+SETUP_NOW = "2026-11-20T10:00:00+00:00"
+NOW = "2026-11-25T20:00:00+00:00"
+IO_ERROR = "disk I/O error"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def proc_env(db: Path, *, now: str = NOW, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETCTL_")}
+    env.update(BUDGETCTL_DB=str(db), BUDGETCTL_NOW=now, BUDGETCTL_ACTOR="tester", NO_COLOR="1")
+    env.update(extra)
+    return env
+
+
+def run_bin(db: Path, *args: str, now: str = NOW, **extra: str) -> Run:
+    """The real console script in a new process."""
+    done = subprocess.run(
+        [BIN, *args], env=proc_env(db, now=now, **extra), capture_output=True, text=True,
+        timeout=300, check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def one_error_line(run: Run) -> str:
+    """The command failed with exit 1 and exactly one ``error:`` line, no traceback."""
+    assert run.exit_code == 1, (run.exit_code, run.stdout, run.stderr)
+    assert run.stderr.startswith("error: "), run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.endswith("\n"), run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    return run.stderr[len("error: "):-1]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def integrity(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)  # read-write: a crashed WAL database may need recovery
+    try:
+        return [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
+
+
+def checkpoint(db: Path) -> None:
+    """Fold the WAL into the main file, so that the file alone is the database."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def state_events(db: Path) -> dict[int, list[tuple[str, str]]]:
+    out: dict[int, list[tuple[str, str]]] = {}
+    for cid, detail in query(db, "SELECT campaign_id, detail FROM event WHERE kind = 'state' ORDER BY id"):
+        d = json.loads(detail)
+        out.setdefault(cid, []).append((d["from"], d["to"]))
+    return out
+
+
+def assert_events_alternate(db: Path) -> int:
+    """Each campaign's state events chain from 'active' to its stored state, one per change."""
+    events = state_events(db)
+    total = 0
+    for cid, state in query(db, "SELECT id, state FROM campaign"):
+        chain = events.get(cid, [])
+        current = "active"
+        for frm, to in chain:
+            assert frm == current and to != frm, (cid, chain)
+            current = to
+        assert current == state, (cid, chain, state)
+        total += len(chain)
+    return total
+
+
+def dry_run_changes(db: Path, *, now: str = NOW) -> list[Any]:
+    run = run_bin(db, "enforce", "--dry-run", "--json", now=now)
+    assert run.exit_code == 0, run.stderr
+    changes: list[Any] = json.loads(run.stdout)["changes"]
+    return changes
+
+
+def in_process(db: Path, *args: str, now: str = NOW, **env: str) -> Run:
+    return Cli(db)(*args, now=now, env=env or None)
+
+
+# -- fault injection (in-process, real driver exceptions) --------------------------------------
+
+
+class StatementFault:
+    """Raise ``sqlite3.OperationalError`` at the k-th statement any engine sends to the driver.
+
+    A class-level ``before_cursor_execute`` listener on :class:`Engine`: it sees every
+    statement SQLAlchemy executes (BEGIN IMMEDIATE included) and the exception is the
+    driver's own, so SQLAlchemy wraps and handles it exactly as a real failure there.
+    """
+
+    def __init__(self, k: int, message: str = IO_ERROR) -> None:
+        self.k = k
+        self.message = message
+        self.seen = 0
+        self.fired: str | None = None
+
+    def _hook(self, conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        self.seen += 1
+        if self.seen == self.k:
+            self.fired = statement
+            raise sqlite3.OperationalError(self.message)
+
+    def __enter__(self) -> StatementFault:
+        event.listen(Engine, "before_cursor_execute", self._hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._hook)
+
+
+@contextmanager
+def commit_fault(message: str = IO_ERROR) -> Iterator[list[int]]:
+    """Every COMMIT fails with the driver's error (the transaction is never committed)."""
+    fired: list[int] = []
+
+    def hook(conn: Any) -> None:
+        fired.append(1)
+        raise sqlite3.OperationalError(message)
+
+    event.listen(Engine, "commit", hook)
+    try:
+        yield fired
+    finally:
+        event.remove(Engine, "commit", hook)
+
+
+@contextmanager
+def on_connect(fn: Callable[[sqlite3.Connection], None]) -> Iterator[None]:
+    """Run ``fn`` on every new driver connection (after budgetctl's own pragmas)."""
+
+    def hook(dbapi_conn: Any, _record: Any) -> None:
+        fn(dbapi_conn)
+
+    event.listen(Engine, "connect", hook)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", hook)
+
+
+def pin_main(conn: sqlite3.Connection) -> None:
+    """A full disk: the main database may not grow by a single page."""
+    pages = conn.execute("PRAGMA main.page_count").fetchone()[0]
+    conn.execute(f"PRAGMA main.max_page_count = {pages}")
+
+
+def pin_temp(conn: sqlite3.Connection) -> None:
+    """A full temporary directory: the temp database (the import's staging table) may not grow."""
+    conn.execute("PRAGMA temp.max_page_count = 2")
+
+
+def deny_staging(conn: sqlite3.Connection) -> None:
+    """SQLite itself refuses the import's raw-cursor staging INSERT (an authorizer)."""
+
+    def authorizer(action: int, arg1: Any, *_: Any) -> int:
+        if action == sqlite3.SQLITE_INSERT and arg1 == "import_stage":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(authorizer)
+
+
+# -- a small agency used by the fault cases ------------------------------------------------------
+
+
+@pytest.fixture
+def agency(ready: Cli, db_path: Path, tmp_path: Path) -> Path:
+    """Acme (daily 100): Search (no schedule, 60 spent on the 20th) and Night (09:00-17:00)."""
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "1000", now=SETUP_NOW)
+    ready.ok("campaign", "add", "Acme", "Search", "--external-id", "111", now=SETUP_NOW)
+    ready.ok("campaign", "add", "Acme", "Night", now=SETUP_NOW)
+    ready.ok("schedule", "set", "Acme", "Night", "daily 09:00-17:00", now=SETUP_NOW)
+    ready.ok("spend", "record", "Acme", "Search", "60", "--key", "seed", now=SETUP_NOW)
+    (tmp_path / "spend.csv").write_text(
+        "date,brand,campaign,amount,id\n"
+        "2026-11-25,Acme,Search,40.25,r1\n"
+        "2026-11-25,Acme,Night,70.000001,r2\n"
+        "2026-11-24,Acme,Search,-5,r3\n",
+        encoding="utf-8",
+    )
+    return db_path
+
+
+WRITES: dict[str, list[str]] = {
+    "spend record": ["spend", "record", "Acme", "Search", "150", "--key", "k1", "--note", "late"],
+    "spend import": ["spend", "import", "{tmp}/spend.csv"],
+    "enforce": ["enforce"],
+    "reset": ["reset"],
+}
+
+
+def write_args(name: str, tmp_path: Path) -> list[str]:
+    return [a.replace("{tmp}", str(tmp_path)) for a in WRITES[name]]
+
+
+# -- I/O errors at every statement ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", list(WRITES))
+def test_io_error_at_every_statement_changes_nothing(
+    command: str, agency: Path, tmp_path: Path
+) -> None:
+    args = write_args(command, tmp_path)
+    before = dump(agency)
+    # COMMIT itself fails: nothing is committed.
+    with commit_fault() as fired:
+        run = in_process(agency, *args)
+    assert fired
+    assert one_error_line(run) == (
+        f"database {agency}: {IO_ERROR}; nothing was written: check the disk, then run "
+        "'budgetctl doctor'"
+    )
+    assert dump(agency) == before
+    # Statement k = 1, 2, ... fails, until the command runs to the end.
+    failed_at: list[str] = []
+    k = 0
+    while True:
+        k += 1
+        with StatementFault(k) as fault:
+            run = in_process(agency, *args)
+        if fault.fired is None:
+            break
+        failed_at.append(fault.fired.split()[0].upper())
+        assert one_error_line(run) == (
+            f"database {agency}: {IO_ERROR}; nothing was written: check the disk, then run "
+            "'budgetctl doctor'"
+        ), (k, fault.fired)
+        assert dump(agency) == before, (k, fault.fired)
+    assert run.exit_code == 0, run.stderr
+    assert fault.seen == k - 1
+    # The faults hit reads, BEGIN IMMEDIATE and the writes themselves.
+    assert {"SELECT", "BEGIN", "INSERT"} <= set(failed_at)
+    # The unfaulted run did all of its work, once.
+    after = dump(agency)
+    assert after != before
+    assert dry_run_changes(agency) == []
+    assert_events_alternate(agency)
+    if command == "spend record":
+        assert query(agency, "SELECT SUM(amount), COUNT(*) FROM spend_entry") == [(210_000_000, 2)]
+    if command == "spend import":
+        assert query(agency, "SELECT SUM(amount), COUNT(*) FROM spend_entry") == [(165_250_001, 4)]
+    if command == "reset":
+        assert query(agency, "SELECT COUNT(*) FROM period_close") == [(5,)]
+
+
+def test_io_error_in_the_imports_raw_staging_changes_nothing(agency: Path, tmp_path: Path) -> None:
+    """The staging executemany bypasses SQLAlchemy: SQLite's authorizer refuses it there."""
+    before = dump(agency)
+    with on_connect(deny_staging):
+        run = in_process(agency, *write_args("spend import", tmp_path))
+    assert one_error_line(run) == f"database {agency}: not authorized"
+    assert dump(agency) == before
+
+
+# -- disk full ---------------------------------------------------------------------------------
+
+
+def big_generic_csv(path: Path, rows: int, *, campaign: str = "Search", start: int = 0) -> int:
+    """A generic CSV with ids; returns its total in micros."""
+    total = 0
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("date,brand,campaign,amount,id\n")
+        for i in range(start, start + rows):
+            micros = (i % 997) * 1_000_000 + (i % 7) * 10_000 + 1
+            total += micros
+            f.write(f"2026-11-{1 + i % 24:02d},Acme,{campaign},{format_exact(micros)},row-{i}\n")
+    return total
+
+
+@pytest.mark.parametrize("pin", [pin_main, pin_temp], ids=["database-file", "temp-staging"])
+def test_disk_full_during_import_writes_nothing(
+    pin: Callable[[sqlite3.Connection], None], agency: Path, tmp_path: Path
+) -> None:
+    big_generic_csv(tmp_path / "big.csv", 20_000)
+    before = dump(agency)
+    with on_connect(pin):
+        run = in_process(agency, "spend", "import", str(tmp_path / "big.csv"))
+    assert one_error_line(run) == f"database {agency}: the disk is full; nothing was written"
+    assert dump(agency) == before
+    assert integrity(agency) == ["ok"]
+    run = in_process(agency, "spend", "import", str(tmp_path / "big.csv"), "--json")
+    assert run.exit_code == 0 and json.loads(run.stdout)["entries_written"] == 20_000
+
+
+def test_disk_filling_up_fails_cleanly_at_the_first_page_it_cannot_get(agency: Path) -> None:
+    """Record spend with long notes on a database that may not grow: each command is whole."""
+    note = "n" * 1000
+    recorded = 0
+    with on_connect(pin_main):
+        for i in range(1000):
+            before = dump(agency)
+            run = in_process(agency, "spend", "record", "Acme", "Search", "0.01", "--key",
+                             f"fill-{i}", "--note", note, now=SETUP_NOW)
+            if run.exit_code != 0:
+                break
+            recorded += 1
+        else:
+            raise AssertionError("a database pinned to its size took 1000 more entries")
+    assert one_error_line(run) == f"database {agency}: the disk is full; nothing was written"
+    assert dump(agency) == before
+    assert query(agency, "SELECT COUNT(*), SUM(amount) FROM spend_entry") == [
+        (1 + recorded, 60_000_000 + recorded * 10_000)
+    ]
+    assert integrity(agency) == ["ok"]
+
+
+# -- read-only database ----------------------------------------------------------------------
+
+
+def test_read_only_uri_reads_work_and_writes_fail_clearly(agency: Path, tmp_path: Path) -> None:
+    checkpoint(agency)
+    ro = f"sqlite:///file:{agency}?mode=ro&uri=true"
+    before = sha(agency)
+    cli = Cli(agency)
+    for args in (["brand", "list", "--json"], ["status", "--json"], ["spend", "list", "--json"],
+                 ["campaign", "list", "--json"], ["history", "--json"]):
+        run = cli("--db", ro, *args, now=NOW)
+        assert run.exit_code == 0, (args, run.stderr)
+    assert json.loads(cli("--db", ro, "spend", "list", "--json", now=NOW).stdout)[0]["amount"] == "60.00"
+    for args in (["spend", "record", "Acme", "Search", "1"], ["enforce"], ["reset"],
+                 ["spend", "import", str(tmp_path / "spend.csv")], ["brand", "add", "New",
+                 "--daily", "1", "--monthly", "none"], ["campaign", "pause", "Acme", "Search"]):
+        run = cli("--db", ro, *args, now=NOW)
+        assert one_error_line(run) == (
+            f"database {agency} is read-only: this command needs to write"
+        ), args
+    assert sha(agency) == before
+    # init: an up-to-date database needs no write; a new one cannot be created read-only.
+    run = cli("--db", ro, "init")
+    assert run.exit_code == 0 and "is up to date" in run.stdout
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    run = cli("--db", f"sqlite:///file:{empty}?mode=ro&uri=true", "init")
+    assert one_error_line(run) == f"database {empty} is read-only: this command needs to write"
+    assert empty.read_bytes() == b""
+    # A typo in a file: URI does not create a file.
+    missing = tmp_path / "missing.db"
+    run = cli("--db", f"sqlite:///file:{missing}?mode=rw&uri=true", "brand", "list")
+    assert one_error_line(run) == (
+        f"database {missing} does not exist: run 'budgetctl init' to create it "
+        "(or pass --db / set $BUDGETCTL_DB)"
+    )
+    assert not missing.exists()
+
+
+# -- busy: another process holds the write lock ---------------------------------------------------
+
+HOLDER = (
+    "import sqlite3, sys\n"
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "c.execute('BEGIN IMMEDIATE')\n"
+    "c.execute(\"INSERT INTO pass_run (name, last_run_at, last_now, changes) VALUES ('x', 0, 0, 0)\")\n"
+    "print('locked', flush=True)\n"
+    "sys.stdin.readline()\n"
+    "c.execute('ROLLBACK')\n"
+)
+
+
+def test_busy_writer_waits_then_fails_and_readers_carry_on(agency: Path, tmp_path: Path) -> None:
+    before = dump(agency)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(agency)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        for args in (["spend", "record", "Acme", "Search", "1", "--key", "b1"], ["enforce"],
+                     ["spend", "import", str(tmp_path / "spend.csv")]):
+            started = time.monotonic()
+            run = in_process(agency, *args, BUDGETCTL_BUSY_TIMEOUT="1")
+            waited = time.monotonic() - started
+            assert one_error_line(run) == (
+                "database is busy: another process held the write lock for more than 1 s; "
+                "try again, or raise $BUDGETCTL_BUSY_TIMEOUT"
+            ), args
+            assert 0.9 <= waited < 30, waited
+        # Readers never wait for the writer (WAL): they succeed with no busy timeout at all.
+        for args in (["status", "--json"], ["brand", "list", "--json"], ["spend", "list", "--json"],
+                     ["history", "--json"], ["doctor", "--json"]):
+            run = in_process(agency, *args, BUDGETCTL_BUSY_TIMEOUT="0")
+            assert run.exit_code == (1 if args[0] == "doctor" else 0), (args, run.stderr)
+            assert "database is busy" not in run.stdout + run.stderr
+        checks = {c["name"]: c for c in json.loads(run.stdout)["checks"]}
+        assert checks["integrity"]["ok"] and checks["schema"]["ok"]  # exit 1: passes never ran
+        assert json.loads(in_process(agency, "status", "--json").stdout)[0]["brand"] == "Acme"
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert holder.returncode == 0
+    assert dump(agency) == before
+
+
+# -- damaged and foreign files ---------------------------------------------------------------
+
+
+def damage(kind: str, db: Path) -> str:
+    """Damage ``db`` in place; return the expected error for every command."""
+    checkpoint(db)
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    if kind == "random-pages":
+        rng = random.Random(6)
+        for start in range(page, len(data), page):  # every page but the first (the schema)
+            data[start:start + page] = rng.randbytes(page)
+        db.write_bytes(bytes(data))
+        return f"database {db} is damaged (database disk image is malformed): restore it from " \
+            "a backup; 'budgetctl doctor' shows the details"
+    if kind == "truncated":
+        db.write_bytes(bytes(data[: page * 3]))
+        return f"database {db} is damaged (database disk image is malformed): restore it from " \
+            "a backup; 'budgetctl doctor' shows the details"
+    if kind == "truncated-header":  # the magic string survives: SQLite calls it malformed
+        db.write_bytes(bytes(data[:60]))
+        return f"database {db} is damaged (database disk image is malformed): restore it from " \
+            "a backup; 'budgetctl doctor' shows the details"
+    if kind == "text":
+        db.write_text("date,campaign,amount\n2026-11-25,Search,12.50\n" * 200, encoding="utf-8")
+        return f"{db} is not a budgetctl database (not an SQLite file)"
+    if kind == "foreign-sqlite":
+        db.unlink()
+        conn = sqlite3.connect(db)
+        conn.executescript("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
+                           "INSERT INTO notes (body) VALUES ('not yours');")
+        conn.close()
+        return (f"{db} is not a budgetctl database (it has no budgetctl schema): check --db, or "
+                "run 'budgetctl init' on a new path")
+    raise AssertionError(kind)
+
+
+DAMAGE = ["random-pages", "truncated", "truncated-header", "text", "foreign-sqlite"]
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_damaged_and_foreign_files_fail_clearly_and_stay_untouched(
+    kind: str, agency: Path, tmp_path: Path
+) -> None:
+    expected = damage(kind, agency)
+    for extra in ("-wal", "-shm"):
+        Path(f"{agency}{extra}").unlink(missing_ok=True)
+    before = sha(agency)
+    for args in (["brand", "list"], ["spend", "record", "Acme", "Search", "1"], ["enforce"],
+                 ["status"], ["spend", "import", str(tmp_path / "spend.csv")], ["reset", "--json"],
+                 ["history"]):
+        run = in_process(agency, *args)
+        assert one_error_line(run) == expected, (kind, args)
+    run = in_process(agency, "doctor", "--json")
+    assert run.exit_code == 1
+    report = json.loads(run.stdout)
+    assert report["ok"] is False
+    failed = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
+    if kind == "text":
+        assert failed == {"database": expected}
+    elif kind == "foreign-sqlite":
+        assert failed == {"journal mode": "delete", "schema": "not a budgetctl database"}
+    else:
+        assert "malformed" in (failed.get("database") or failed.get("integrity") or ""), failed
+    assert sha(agency) == before
+
+
+# -- crash: SIGKILL at several points ---------------------------------------------------------
+
+
+def _open_fd(pid: int, path: Path) -> int:
+    """The process's descriptor for ``path``, or -1 (read from /proc)."""
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == str(path):
+                    return int(fd.name)
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return -1
+
+
+def _csv_offset(pid: int, csv_path: Path) -> int:
+    """How far the process has read into ``csv_path`` (its file offset), or -1."""
+    fd = _open_fd(pid, csv_path)
+    try:
+        for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines():
+            if line.startswith("pos:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def kill_when(proc: subprocess.Popen[bytes], ready: Callable[[], bool]) -> bool:
+    """SIGKILL ``proc`` as soon as ``ready()`` (polled, every 2 ms); False if it ended first."""
+    deadline = time.monotonic() + 300
+    while proc.poll() is None:
+        if ready():
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("the command neither finished nor reached the kill point")
+        time.sleep(0.002)  # a polling interval, not a synchronisation
+    return False
+
+
+CRASH_ROWS = 200_000
+
+
+@pytest.fixture(scope="module")
+def crash_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+    """A database with Acme / Search and a 200,000-row generic CSV with ids."""
+    base = tmp_path_factory.mktemp("crash")
+    db = base / "template.db"
+    assert run_bin(db, "init").exit_code == 0
+    assert run_bin(db, "brand", "add", "Acme", "--daily", "none", "--monthly", "none").exit_code == 0
+    assert run_bin(db, "campaign", "add", "Acme", "Search").exit_code == 0
+    total = big_generic_csv(base / "big.csv", CRASH_ROWS)
+    return db, base / "big.csv", total
+
+
+IMPORT_KILLS = {
+    # name: (when to kill, committed?)
+    "reading-the-file": (lambda db, csv_path, pid: _csv_offset(pid, csv_path) >= 3_000_000, False),
+    "writing-the-ledger": (lambda db, csv_path, pid: _size(Path(f"{db}-wal")) >= 8_000_000, False),
+    "checkpointing": (lambda db, csv_path, pid: _size(db) > 4_000_000, True),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", list(IMPORT_KILLS))
+def test_import_killed_is_all_or_nothing_and_a_rerun_is_exact(
+    point: str, crash_template: tuple[Path, Path, int], tmp_path: Path
+) -> None:
+    template, csv_path, total = crash_template
+    db = tmp_path / "budget.db"
+    shutil.copy(template, db)
+    ready, committed = IMPORT_KILLS[point]
+    proc = subprocess.Popen(
+        [BIN, "spend", "import", str(csv_path)], env=proc_env(db),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    killed = kill_when(proc, lambda: ready(db, csv_path, proc.pid))
+    assert killed or committed, f"{point}: the import finished before the kill point"
+    assert integrity(db) == ["ok"]
+    batches, entries, amount = query(
+        db, "SELECT (SELECT COUNT(*) FROM import_batch), COUNT(*), COALESCE(SUM(amount), 0) "
+        "FROM spend_entry")[0]
+    if committed:
+        assert (batches, entries, amount) == (1, CRASH_ROWS, total)
+    else:
+        assert (batches, entries, amount) == (0, 0, 0)
+    run = run_bin(db, "spend", "import", str(csv_path), "--json")
+    assert run.exit_code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["entries_written"] == (0 if committed else CRASH_ROWS)
+    assert report["unchanged"] == (CRASH_ROWS if committed else 0)
+    assert query(db, "SELECT COUNT(*), SUM(amount) FROM spend_entry") == [(CRASH_ROWS, total)]
+    assert query(db, "SELECT COUNT(*) FROM import_batch") == [(2 if committed else 1,)]
+    assert integrity(db) == ["ok"]
+
+
+PASS_CAMPAIGNS = 10_000
+
+
+@pytest.fixture(scope="module")
+def pass_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """10,000 campaigns on a 09:00-17:00 schedule, all active at 10:00."""
+    base = tmp_path_factory.mktemp("pass")
+    db = base / "template.db"
+    rows = "".join(f"Acme,C{i:05d},,daily 09:00-17:00\n" for i in range(PASS_CAMPAIGNS))
+    (base / "campaigns.csv").write_text("brand,name,external_id,schedule\n" + rows, encoding="utf-8")
+    now = "2026-11-25T10:00:00+00:00"
+    assert run_bin(db, "init").exit_code == 0
+    assert run_bin(db, "brand", "add", "Acme", "--daily", "none", "--monthly", "none",
+                   now=now).exit_code == 0
+    run = run_bin(db, "campaign", "import", str(base / "campaigns.csv"), now=now)
+    assert run.exit_code == 0, run.stderr
+    assert query(db, "SELECT state, COUNT(*) FROM campaign GROUP BY state") == [
+        ("active", PASS_CAMPAIGNS)
+    ]
+    return db
+
+
+PASS_KILLS = {
+    # name: (when to kill, given the database, the pid and the file's size before; committed?)
+    "database-open": (lambda db, pid, initial: _open_fd(pid, db) >= 0, False),
+    "writing": (lambda db, pid, initial: _size(Path(f"{db}-wal")) >= 1_000_000, False),
+    "checkpointing": (lambda db, pid, initial: _size(db) > initial, True),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", list(PASS_KILLS))
+def test_enforce_killed_is_all_or_nothing_and_a_rerun_is_exact(
+    point: str, pass_template: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "budget.db"
+    shutil.copy(pass_template, db)
+    initial = db.stat().st_size
+    ready, committed = PASS_KILLS[point]
+    proc = subprocess.Popen(
+        [BIN, "enforce"], env=proc_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    killed = kill_when(proc, lambda: ready(db, proc.pid, initial))
+    assert killed or committed, f"{point}: enforce finished before the kill point"
+    assert integrity(db) == ["ok"]
+    states = query(db, "SELECT state, COUNT(*) FROM campaign GROUP BY state")
+    events = query(db, "SELECT COUNT(*) FROM event WHERE kind = 'state'")[0][0]
+    runs = query(db, "SELECT COUNT(*) FROM pass_run WHERE name = 'enforce'")[0][0]
+    if committed:
+        assert (states, events, runs) == ([("paused", PASS_CAMPAIGNS)], PASS_CAMPAIGNS, 1)
+    else:
+        assert (states, events, runs) == ([("active", PASS_CAMPAIGNS)], 0, 0)
+    run = run_bin(db, "enforce", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert len(json.loads(run.stdout)["changes"]) == (0 if committed else PASS_CAMPAIGNS)
+    assert query(db, "SELECT state, COUNT(*) FROM campaign GROUP BY state") == [
+        ("paused", PASS_CAMPAIGNS)
+    ]
+    assert assert_events_alternate(db) == PASS_CAMPAIGNS
+    assert dry_run_changes(db) == []
+    assert integrity(db) == ["ok"]
+
+
+# -- contention: real processes at once -----------------------------------------------------------
+
+BRANDS = {"Alpha": 100_000_000, "Beta": 250_000_000}  # daily budgets, micros
+CAMPAIGNS = [("Alpha", "A1"), ("Alpha", "A2"), ("Beta", "B1"), ("Beta", "B2")]
+
+
+def spend_for(key: str) -> tuple[str, str, int]:
+    """The campaign and amount of a key: a retry anywhere repeats them exactly."""
+    digest = hashlib.sha256(key.encode()).digest()
+    brand, campaign = CAMPAIGNS[digest[0] % len(CAMPAIGNS)]
+    micros = 20_000_000 + int.from_bytes(digest[1:4], "big") % 40_000_000
+    if digest[4] % 3 == 0:
+        micros = -micros  # refunds move the brand back under its budget
+    return brand, campaign, micros
+
+
+def worker_keys(worker: int, workers: int, per_worker: int) -> list[str]:
+    """Own keys, with every fifth command a retry of the next worker's key."""
+    keys = []
+    for j in range(per_worker):
+        if j % 5 == 4:
+            keys.append(f"w{(worker + 1) % workers}-{j - 4}")
+        else:
+            keys.append(f"w{worker}-{j}")
+    return keys
+
+
+@pytest.mark.parametrize(
+    ("workers", "per_worker", "enforcers", "import_rows"),
+    [
+        pytest.param(4, 10, 1, 200, id="4x10"),
+        pytest.param(8, 50, 2, 2000, id="8x50", marks=pytest.mark.slow),
+    ],
+)
+def test_concurrent_spend_passes_and_import_are_exact(
+    workers: int, per_worker: int, enforcers: int, import_rows: int, ready: Cli, db_path: Path,
+    tmp_path: Path,
+) -> None:
+    for brand, daily in BRANDS.items():
+        ready.ok("brand", "add", brand, "--daily", format_exact(daily), "--monthly", "none", now=NOW)
+    for brand, campaign in CAMPAIGNS:
+        ready.ok("campaign", "add", brand, campaign, now=NOW)
+    import_total: dict[str, int] = dict.fromkeys(BRANDS, 0)
+    lines = ["date,brand,campaign,amount,id"]
+    for i in range(import_rows):
+        brand, campaign, micros = spend_for(f"import-{i}")
+        import_total[brand] += micros
+        lines.append(f"2026-11-25,{brand},{campaign},{format_exact(micros)},imp-{i}")
+    (tmp_path / "import.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    expected = dict(import_total)
+    unique = {k for w in range(workers) for k in worker_keys(w, workers, per_worker)}
+    for key in unique:
+        brand, _, micros = spend_for(key)
+        expected[brand] += micros
+
+    env = proc_env(db_path)
+    start = threading.Barrier(workers + enforcers + 1)
+    spenders_done = threading.Event()
+    results: list[tuple[list[str], subprocess.CompletedProcess[str]]] = []
+    lock = threading.Lock()
+
+    def run(args: list[str]) -> None:
+        done = subprocess.run([BIN, *args], env=env, capture_output=True, text=True, check=False)
+        with lock:
+            results.append((args, done))
+
+    def spender(worker: int) -> None:
+        start.wait()
+        for key in worker_keys(worker, workers, per_worker):
+            brand, campaign, micros = spend_for(key)
+            run(["spend", "record", brand, campaign, "--key", key, "--", format_exact(micros)])
+
+    def enforcer() -> None:
+        start.wait()
+        while not spenders_done.is_set():
+            run(["enforce"])
+
+    def importer() -> None:
+        start.wait()
+        run(["spend", "import", str(tmp_path / "import.csv")])
+
+    spenders = [threading.Thread(target=spender, args=(w,)) for w in range(workers)]
+    others = [threading.Thread(target=enforcer) for _ in range(enforcers)]
+    others.append(threading.Thread(target=importer))
+    for t in spenders + others:
+        t.start()
+    for t in spenders:
+        t.join()
+    spenders_done.set()
+    for t in others:
+        t.join()
+
+    failures = [(a, r.returncode, r.stderr) for a, r in results if r.returncode or r.stderr]
+    assert failures == []
+    records = [r for a, r in results if a[:2] == ["spend", "record"]]
+    assert len(records) == workers * per_worker
+    assert sum(r.stdout.startswith("already recorded") for r in records) == len(records) - len(unique)
+    assert sum(a[0] == "enforce" for a, _ in results) >= enforcers
+    # The ledger is exact to the micro.
+    got = dict(query(db_path, "SELECT b.name, SUM(s.amount) FROM spend_entry s "
+                              "JOIN brand b ON b.id = s.brand_id GROUP BY b.name"))
+    assert got == expected
+    assert query(db_path, "SELECT COUNT(*) FROM spend_entry WHERE source = 'manual'") == [(len(unique),)]
+    assert query(db_path, "SELECT COUNT(*) FROM spend_entry WHERE source = 'import'") == [(import_rows,)]
+    assert query(db_path, "SELECT COUNT(*) FROM event WHERE kind = 'spend.duplicate'") == [
+        (len(records) - len(unique),)
+    ]
+    # One event per state change, chained to the final state; no state the rule forbids.
+    assert assert_events_alternate(db_path) >= 1
+    for name, state in query(db_path, "SELECT c.name, c.state FROM campaign c"):
+        brand = next(b for b, c in CAMPAIGNS if c == name)
+        assert state == ("paused" if expected[brand] >= BRANDS[brand] else "active"), name
+    assert dry_run_changes(db_path) == []
+    assert integrity(db_path) == ["ok"]
+
+
+# -- hostile input (Hypothesis) -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def import_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("fuzz")
+    db = base / "template.db"
+    cli = Cli(db)
+    for args in (["init"], ["brand", "add", "Acme", "--daily", "100", "--monthly", "none"],
+                 ["campaign", "add", "Acme", "Search", "--external-id", "111"],
+                 ["campaign", "add", "Acme", "Display"]):
+        assert cli(*args, now=NOW).exit_code == 0
+    checkpoint(db)
+    return db
+
+
+CELLS = st.one_of(
+    st.sampled_from([
+        "2026-11-25", "2026-11-24", "25/11/2026", "2026-11-25T10:00:00Z", "2099-01-01", "Nov 25",
+        "Acme", "acme ", "Search", " search", "Display", "Nope", "111", "12.50", "1,234.56", "--",
+        "", "-3", "1e3", "NaN", "inf", "0.0000001", "9" * 30, "USD", "EUR", "usd",
+        "Total: 12.00", "Total", "© 2026 Google", '"', '""', "'", "\\", "\x00", "\r", "\n",
+        "[red]x[/red]", "=cmd|' /C calc'!A0", "\u202eevil",
+    ]),
+    st.text(max_size=20),
+    st.sampled_from([1000, 140_000]).map(lambda n: "x" * n),
+)
+HEADERS = st.sampled_from([
+    "date", "Day", "brand", "campaign", "Campaign", "Campaign name", "amount", "Cost", "spend",
+    "id", "currency", "Currency code", "note", "Campaign ID", "Amount spent (USD)",
+    "Reporting starts", "Reporting ends", "Gregorian date", "TimePeriod", "Spend", "",
+])
+
+
+@st.composite
+def csv_bytes(draw: st.DrawFn) -> bytes:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=3000))
+    delimiter = draw(st.sampled_from([",", "\t", ";", "|"]))
+    quote_all = draw(st.booleans())
+    out = io.StringIO()
+    for line in draw(st.lists(st.text(max_size=40), max_size=3)):  # preamble
+        out.write(line.replace("\n", " ") + "\n")
+    writer = csv.writer(out, delimiter=delimiter,
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    width = draw(st.integers(1, 7))
+    writer.writerow(draw(st.lists(HEADERS, min_size=width, max_size=width)))
+    for _ in range(draw(st.integers(0, 6))):
+        writer.writerow(draw(st.lists(CELLS, min_size=0, max_size=width + 1)))
+    if draw(st.booleans()):
+        writer.writerow(["Total", "", "12.00"])
+    text = out.getvalue()
+    if draw(st.booleans()):
+        text = text.replace("\r\n", "\n")
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "latin-1",
+                                     "cp1252"]))
+    data = text.encode(encoding, errors="replace")
+    if draw(st.integers(0, 4)) == 0:
+        cut = draw(st.integers(0, len(data)))
+        data = data[:cut] + draw(st.binary(max_size=20)) + data[cut:]
+    return data
+
+
+PROBLEM_LINE = re.compile(r"  (?:\S.*?(?::\d+)?: .+|\.\.\. and \d+ more)")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=csv_bytes())
+def test_hostile_csv_never_crashes_and_a_refusal_writes_nothing(
+    data: bytes, import_template: Path
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "budget.db"
+        shutil.copy(import_template, db)
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        before = dump(db)
+        run = in_process(db, "spend", "import", str(path), "--json")
+        assert run.exit_code in (0, 1), run
+        assert "Traceback" not in run.stdout + run.stderr
+        if run.exit_code == 1:
+            assert run.stderr.startswith("error: "), run.stderr
+            assert "unexpected" not in run.stderr, run.stderr
+            for line in run.stderr.splitlines()[1:]:
+                assert PROBLEM_LINE.fullmatch(line), line
+            assert dump(db) == before
+        else:
+            assert run.stderr == ""
+            report = json.loads(run.stdout)
+            assert query(db, "SELECT COUNT(*) FROM spend_entry WHERE batch_id = ?",
+                         report["batch"]) == [(report["entries_written"],)]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(min_value=INT64_MIN, max_value=INT64_MAX))
+def test_money_text_round_trips_every_int64(micros: int) -> None:
+    text = format_exact(micros)
+    assert parse_micros(text) == micros
+    assert re.fullmatch(r"-?\d+\.\d{2,6}", text)
+
+
+def test_money_text_refuses_one_past_int64() -> None:
+    assert parse_micros(format_exact(INT64_MAX)) == INT64_MAX
+    assert parse_micros(format_exact(INT64_MIN)) == INT64_MIN
+    for text in ("9223372036854.775808", "-9223372036854.775809"):
+        with pytest.raises(InvalidValue, match="too large"):
+            parse_micros(text)
+
+
+NAMES = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1, max_size=40,
+).filter(lambda s: s.strip() != "") | st.sampled_from([
+    "[red]Acme[/red]", "[/]", "[bold", "O'Brien \"Ads\"", "<script>alert(1)</script>",
+    "\u202eemaN lautcA", "שלום עולם", "مرحبا", "tab\there", "line\nbreak", "bell\x07", "\x1b[31m",
+    "-starts-with-dash", "100%", "{braces}", "`tick`",
+])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(brand=NAMES, campaign=NAMES)
+def test_hostile_names_survive_every_command_exactly(
+    brand: str, campaign: str, import_template: Path
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "budget.db"
+        shutil.copy(import_template, db)
+        b, c = brand.strip(), campaign.strip()
+        cli = Cli(db)
+
+        def ok(*args: str) -> Run:
+            run = cli(*args, now=NOW)
+            assert run.exit_code == 0, (args, run.stderr)
+            assert "Traceback" not in run.stderr
+            return run
+
+        assume(b.casefold() != "acme")
+        ok("brand", "add", "--daily", "100", "--monthly", "none", "--", brand)
+        ok("campaign", "add", "--", b, campaign)
+        ok("spend", "record", "--key", "k", "--", b, c, "12.345678")
+        ok("spend", "record", "--key", "k", "--", b, c, "12.345678")  # a retry records once
+        assert sorted(x["brand"] for x in json.loads(ok("brand", "list", "--json").stdout)) == (
+            sorted(["Acme", b])
+        )
+        listed = json.loads(ok("campaign", "list", f"--brand={b}", "--json").stdout)
+        assert [(x["brand"], x["campaign"]) for x in listed] == [(b, c)]
+        status = {x["brand"]: x for x in json.loads(ok("status", "--json").stdout)}
+        assert status[b]["daily_spend"] == "12.345678"
+        spend = json.loads(ok("spend", "list", f"--brand={b}", "--json").stdout)
+        assert [(x["brand"], x["campaign"], x["amount"]) for x in spend] == [(b, c, "12.345678")]
+        events = json.loads(ok("history", f"--brand={b}", "--json").stdout)
+        assert {e["brand"] for e in events} == {b}
+        assert c in {e["campaign"] for e in events}
+        # Rich tables render the same names without restyling or crashing.
+        ok("brand", "list")
+        ok("campaign", "list")
+        ok("status")
+        ok("history")
