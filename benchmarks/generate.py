@@ -96,7 +96,16 @@ SCHEDULES: tuple[tuple[str, ...], ...] = (
     ("Mon,Wed,Fri 12:00-14:00",),
 )
 
-CAMPAIGN_KINDS = ("Search", "Display", "Video", "Shopping", "Social", "Awareness", "Retarget", "PMax")
+CAMPAIGN_KINDS = (
+    "Search",
+    "Display",
+    "Video",
+    "Shopping",
+    "Social",
+    "Awareness",
+    "Retarget",
+    "PMax",
+)
 
 
 def to_us(at: datetime) -> int:
@@ -157,7 +166,9 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
     env.pop("BUDGETCTL_DB", None)
 
     t0 = time.perf_counter()
-    subprocess.run([*budgetctl, "--db", str(db), "init"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*budgetctl, "--db", str(db), "init"], check=True, env=env, stdout=subprocess.DEVNULL
+    )
     timings["init"] = time.perf_counter() - t0
 
     # -- brands ---------------------------------------------------------------------------
@@ -205,8 +216,17 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
                 sched_tz = "UTC"
         camp_rows.append(
             (
-                cid, b.id, name, name.strip().casefold(), ext, "active", "", held,
-                "paused for the benchmark" if held else None, sched_tz, created,
+                cid,
+                b.id,
+                name,
+                name.strip().casefold(),
+                ext,
+                "active",
+                "",
+                held,
+                "paused for the benchmark" if held else None,
+                sched_tz,
+                created,
             )
         )
 
@@ -217,14 +237,20 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
     span = now_us - start_us
     per_entry_days = HISTORY_DAYS * scale.campaigns / scale.ledger
     for n in range(scale.ledger):
-        camp = camps[n % scale.campaigns] if n < scale.campaigns else camps[rng.randrange(scale.campaigns)]
+        camp = (
+            camps[n % scale.campaigns]
+            if n < scale.campaigns
+            else camps[rng.randrange(scale.campaigns)]
+        )
         b = camp.brand
         share = b.rate / max(1, per_brand[b.id]) * per_entry_days
         amount = _money(rng, share / MICROS)
         if rng.random() < 0.01:
             amount = -amount // 4 // 10_000 * 10_000 or -10_000  # refunds and corrections
         at = start_us + rng.randrange(span)
-        ledger_rows.append((b.id, camp.id, amount, at, at + rng.randrange(3_600_000_000), "manual", "bench"))
+        ledger_rows.append(
+            (b.id, camp.id, amount, at, at + rng.randrange(3_600_000_000), "manual", "bench")
+        )
     ledger_rows.sort(key=lambda r: r[3])
 
     con = sqlite3.connect(db, isolation_level=None)
@@ -258,7 +284,9 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
     t0 = time.perf_counter()
     subprocess.run(
         [*budgetctl, "--db", str(db), "enforce", "--now", NOW_TEXT],
-        check=True, env=env, stdout=subprocess.DEVNULL,
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     timings["first_enforce"] = time.perf_counter() - t0
     con = sqlite3.connect(db)
@@ -291,7 +319,9 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
     linked = [c for c in camps if c.external_id is not None][: scale.google_rows // HISTORY_DAYS]
     with open(where / "google-ads.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("Campaign report\n")
-        fh.write(f"{days[0]:%B} {days[0].day}, {days[0].year} - {days[-1]:%B} {days[-1].day}, {days[-1].year}\n")
+        fh.write(
+            f"{days[0]:%B} {days[0].day}, {days[0].year} - {days[-1]:%B} {days[-1].day}, {days[-1].year}\n"
+        )
         fh.write("Campaign status,Campaign,Campaign ID,Day,Currency code,Cost,Impr.,Clicks\n")
         google_rows = 0
         total_cents = 0
@@ -340,8 +370,14 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
     }
 
 
-def ensure(scale_name: str, out: Path | None = None, *, force: bool = False,
-           budgetctl: list[str] | None = None, quiet: bool = False) -> dict[str, object]:
+def ensure(
+    scale_name: str,
+    out: Path | None = None,
+    *,
+    force: bool = False,
+    budgetctl: list[str] | None = None,
+    quiet: bool = False,
+) -> dict[str, object]:
     """The data for ``scale_name``, generated unless a current copy is cached."""
     scale = SCALES[scale_name]
     where = data_dir(scale_name, out)
@@ -352,7 +388,11 @@ def ensure(scale_name: str, out: Path | None = None, *, force: bool = False,
         except ValueError:
             meta = {}
         files_ok = all((where / f).exists() for f in ("budget.db", "generic.csv", "google-ads.csv"))
-        if meta.get("version") == GENERATOR_VERSION and meta.get("scale") == asdict(scale) and files_ok:
+        if (
+            meta.get("version") == GENERATOR_VERSION
+            and meta.get("scale") == asdict(scale)
+            and files_ok
+        ):
             return meta
     meta_path.unlink(missing_ok=True)
     if not quiet:
@@ -362,17 +402,26 @@ def ensure(scale_name: str, out: Path | None = None, *, force: bool = False,
     meta["generate_s"] = round(time.perf_counter() - t0, 2)
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     if not quiet:
-        print(f"generated {scale_name} in {meta['generate_s']} s: {meta['timings_s']}", file=sys.stderr)
+        print(
+            f"generated {scale_name} in {meta['generate_s']} s: {meta['timings_s']}",
+            file=sys.stderr,
+        )
     return meta
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default="small")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="data directory (default: %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="data directory (default: %(default)s)"
+    )
     parser.add_argument("--force", action="store_true", help="regenerate even if cached")
+    parser.add_argument(
+        "--budgetctl", help="the command to run (default: the one beside this python)"
+    )
     args = parser.parse_args()
-    meta = ensure(args.scale, args.out, force=args.force)
+    budgetctl = args.budgetctl.split() if args.budgetctl else None
+    meta = ensure(args.scale, args.out, force=args.force, budgetctl=budgetctl)
     print(json.dumps(meta, indent=2))
 
 
