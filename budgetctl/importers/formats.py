@@ -122,8 +122,11 @@ META = Profile(
         Column("range_end", ("Reporting ends",)),
         Column("campaign", ("Campaign name",), required=True),
         Column("external_id", ("Campaign ID",)),
-        Column("amount", pattern=re.compile(r"Amount spent \((?P<currency>[A-Za-z]{3})\)"),
-               required=True),
+        Column(
+            "amount",
+            pattern=re.compile(r"Amount spent \((?P<currency>[A-Za-z]{3})\)"),
+            required=True,
+        ),
         Column("currency", ("Currency",)),
     ),
     day_sources=(("day",), ("range_start", "range_end")),
@@ -168,8 +171,17 @@ GENERIC = Profile(
     columns=(
         Column(
             "day",
-            ("date", "day", "time", "timestamp", "datetime", "date_time", "occurred_at",
-             "occurred", "when"),
+            (
+                "date",
+                "day",
+                "time",
+                "timestamp",
+                "datetime",
+                "date_time",
+                "occurred_at",
+                "occurred",
+                "when",
+            ),
             required=True,
         ),
         Column("brand", ("brand", "brand_name", "client", "advertiser")),

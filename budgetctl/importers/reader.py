@@ -44,7 +44,15 @@ from budgetctl.importers.formats import (
 )
 
 SpendRow = tuple[
-    int, str, str | None, str | None, date | None, datetime | None, int, str | None, str | None,
+    int,
+    str,
+    str | None,
+    str | None,
+    date | None,
+    datetime | None,
+    int,
+    str | None,
+    str | None,
     str | None,
 ]
 """``(line, campaign, external_id, brand, day, at, micros, currency, row_id, note)``.

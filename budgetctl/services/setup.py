@@ -48,4 +48,3 @@ def init_database(db: Database) -> str:
     if before is None:
         return f"created database {db.label} (schema revision {HEAD_REVISION})"
     return f"upgraded database {db.label} from schema revision {before} to {HEAD_REVISION}"
-

@@ -20,6 +20,4 @@ _VERSIONS = Path(__file__).with_name("migrations") / "versions"
 @lru_cache(maxsize=1)
 def shipped_revisions() -> frozenset[str]:
     """Every revision among the shipped migrations (the head included)."""
-    return frozenset(
-        p.name.split("_", 1)[0] for p in _VERSIONS.glob("[0-9]*_*.py") if p.is_file()
-    )
+    return frozenset(p.name.split("_", 1)[0] for p in _VERSIONS.glob("[0-9]*_*.py") if p.is_file())
