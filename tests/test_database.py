@@ -16,7 +16,7 @@ from budgetctl.store.migrate import head_revision
 from budgetctl.store.schema import HEAD_REVISION
 
 TABLES = [
-    "alembic_version", "brand", "campaign", "event", "import_batch", "pass_run",
+    "alembic_version", "brand", "campaign", "event", "import_batch", "import_file", "pass_run",
     "period_close", "schedule_window", "spend_entry",
 ]
 

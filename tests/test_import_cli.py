@@ -728,20 +728,23 @@ def test_generic_file_without_ids_twice_in_one_import_is_refused(
     ))
 
 
-@pytest.mark.xfail(
-    reason="import_batch.content_hash is stored only for single-file imports, so a generic file "
-    "without ids imported together with another file is not recognised when imported again "
-    "(needs a per-file hash table: schema change)",
-    strict=True,
-)
 def test_generic_file_without_ids_from_a_multi_file_import_is_remembered(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:
     f = write(tmp_path / "noid.csv", "date,brand,campaign,amount\n2026-11-24,Acme,Acme - Search,3.00\n")
     imp_json(loaded, f, GOOGLE)
+    assert query(db_path, "SELECT batch_id, position, name FROM import_file ORDER BY position") == [
+        (1, 0, str(f)), (1, 1, str(GOOGLE)),
+    ]
     before = dump(db_path)
     run = imp(loaded, f)
     assert run.exit_code == 1
+    assert run.stderr.startswith(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows "
+        "have no ids, so importing it again would count them twice ('budgetctl spend undo 1' first "
+        "to replace it)\n"
+    )
     assert dump(db_path) == before
 
 

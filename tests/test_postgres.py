@@ -41,7 +41,7 @@ SKIP_REASON = (
 )
 NOW = "2026-11-25T12:00:00+00:00"  # a Wednesday
 TABLES = (
-    "brand", "campaign", "schedule_window", "import_batch", "spend_entry", "event",
+    "brand", "campaign", "schedule_window", "import_batch", "import_file", "spend_entry", "event",
     "period_close", "pass_run",
 )
 SECRET = "Sup3r-S3cret-pw"
@@ -466,7 +466,7 @@ def test_db_copy_sqlite_into_postgres(tmp_path: Path, pg_url: str) -> None:
     run = cli("db", "copy", "--to", pg_url, now=NOW)
     assert run.exit_code == 0, run.stderr
     assert "created the budgetctl schema in the target" in run.stdout
-    assert "spend_entry: " in run.stdout and "verified: row counts of 8 tables" in run.stdout
+    assert "spend_entry: " in run.stdout and "verified: row counts of 9 tables" in run.stdout
     want, got = table_rows(source), table_rows(pg_url)
     assert {t: len(r) for t, r in got.items()} == {t: len(r) for t, r in want.items()}
     assert got == want

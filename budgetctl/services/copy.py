@@ -38,6 +38,7 @@ TABLES: tuple[str, ...] = (
     "campaign",
     "schedule_window",
     "import_batch",
+    "import_file",
     "spend_entry",
     "event",
     "period_close",

@@ -274,7 +274,8 @@ def import_spend(
         problems: list[str] = []
         problem_total = 0
         networks: set[str] = set()
-        hashes: list[tuple[str, str]] = []
+        hashes: list[tuple[str, str]] = []  # generic files with rows without ids
+        files: list[dict[str, Any]] = []
         created: dict[tuple[int, str], int] = {}
         # Rows repeat campaigns and days: match each (campaign, id, brand) once, and turn
         # each (day, brand) into its local midnight once.
@@ -367,8 +368,10 @@ def import_spend(
                     problem_total += reader.problem_count
                     problems.extend(reader.problems[: max(0, 1000 - len(problems))])
                     done_bytes += reader.bytes_read
+                    digest = hashing.digest.hexdigest()
+                    files.append({"b": batch_id, "p": file_no, "n": label, "h": digest})
                     if reader.network == "generic" and unkeyed:
-                        hashes.append((label, hashing.digest.hexdigest()))
+                        hashes.append((label, digest))
                     if reader.rows_read == 0 and not reader.problem_count:
                         problem_total += 1
                         problems.append(f"{label}: no spend rows after the header")
@@ -396,8 +399,9 @@ def import_spend(
             seen_digests[digest] = label
             earlier = conn.execute(
                 sa.text(
-                    "SELECT id, created_at FROM import_batch WHERE content_hash = :h "
-                    "AND undone_by IS NULL ORDER BY id LIMIT 1"
+                    "SELECT b.id, b.created_at FROM import_file f JOIN import_batch b "
+                    "ON b.id = f.batch_id WHERE f.content_hash = :h AND b.undone_by IS NULL "
+                    "ORDER BY b.id LIMIT 1"
                 ),
                 {"h": digest},
             ).first()
@@ -418,10 +422,18 @@ def import_spend(
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
             conn.exec_driver_sql("ANALYZE spend_entry")
         report.format = networks.pop() if len(networks) == 1 else "mixed"
+        if files:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO import_file (batch_id, position, name, content_hash) "
+                    "VALUES (:b, :p, :n, :h)"
+                ),
+                files,
+            )
         conn.execute(
             sa.text(
                 "UPDATE import_batch SET format = :fmt, rows = :rows, entries_written = :w, "
-                "unchanged = :u, skipped = :s, net_amount = :net, content_hash = :h WHERE id = :id"
+                "unchanged = :u, skipped = :s, net_amount = :net WHERE id = :id"
             ),
             {
                 "fmt": report.format,
@@ -430,7 +442,6 @@ def import_spend(
                 "u": report.unchanged,
                 "s": report.skipped,
                 "net": report.net_amount,
-                "h": hashes[0][1] if len(hashes) == 1 and len(paths) == 1 else None,
                 "id": batch_id,
             },
         )

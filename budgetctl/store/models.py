@@ -105,13 +105,30 @@ class ImportBatch(SQLModel, table=True):
     unchanged: int = Field(sa_column=_bigint())
     skipped: int = Field(sa_column=_bigint())
     net_amount: int = Field(sa_column=_bigint())
-    content_hash: str | None = Field(default=None, sa_column=Column(String(64), index=True))
     undoes: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("import_batch.id"))
     )
     undone_by: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("import_batch.id"))
     )
+
+
+class ImportFile(SQLModel, table=True):
+    """One file of an import batch, with the SHA-256 of its bytes.
+
+    A generic file without ids cannot be re-imported safely (its rows would count
+    twice); its hash is how a later import recognises it.
+    """
+
+    __tablename__ = "import_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("import_batch.id"), nullable=False, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
 
 
 class SpendEntry(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 14:52:49.880424
+Create Date: 2026-11-25 14:59:39.091508
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ def upgrade() -> None:
         sa.Column("unchanged", sa.BigInteger(), nullable=False),
         sa.Column("skipped", sa.BigInteger(), nullable=False),
         sa.Column("net_amount", sa.BigInteger(), nullable=False),
-        sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.Column("undoes", sa.Integer(), nullable=True),
         sa.Column("undone_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -77,11 +76,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batch")),
     )
-    with op.batch_alter_table("import_batch", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_import_batch_content_hash"), ["content_hash"], unique=False
-        )
-
     op.create_table(
         "pass_run",
         sa.Column("name", sa.String(length=20), nullable=False),
@@ -113,6 +107,24 @@ def upgrade() -> None:
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_campaign_external_id"), ["external_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_campaign_name_key"), ["name_key"], unique=False)
+
+    op.create_table(
+        "import_file",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["import_batch.id"], name=op.f("fk_import_file_batch_id_import_batch")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_file")),
+    )
+    with op.batch_alter_table("import_file", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_import_file_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_import_file_content_hash"), ["content_hash"], unique=False
+        )
 
     op.create_table(
         "period_close",
@@ -226,15 +238,17 @@ def downgrade() -> None:
 
     op.drop_table("schedule_window")
     op.drop_table("period_close")
+    with op.batch_alter_table("import_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_import_file_content_hash"))
+        batch_op.drop_index(batch_op.f("ix_import_file_batch_id"))
+
+    op.drop_table("import_file")
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_campaign_name_key"))
         batch_op.drop_index(batch_op.f("ix_campaign_external_id"))
 
     op.drop_table("campaign")
     op.drop_table("pass_run")
-    with op.batch_alter_table("import_batch", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_import_batch_content_hash"))
-
     op.drop_table("import_batch")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_brand_id_at"))
