@@ -414,7 +414,8 @@ def import_spend(
                     "first to replace it)"
                 )
         if problem_total:
-            problems.sort(key=_problem_order)
+            order = {label: i for i, label in enumerate(report.files)}
+            problems.sort(key=lambda problem: _problem_order(problem, order))
             raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
 
         _write(conn, ctx, report, batch_id)
@@ -470,10 +471,13 @@ def import_spend(
     return report
 
 
-def _problem_order(problem: str) -> tuple[str, int]:
+def _problem_order(problem: str, files: dict[str, int]) -> tuple[int, int]:
+    """Problems in the order of the command's files, then by line."""
     head, _, _ = problem.partition(": ")
     name, _, line = head.rpartition(":")
-    return (name, int(line)) if line.isdigit() else (head, 0)
+    if line.isdigit():
+        return files.get(name, len(files)), int(line)
+    return files.get(head, len(files)), 0
 
 
 def _as_brand_row(b: _Brand) -> Any:
