@@ -42,6 +42,19 @@ from zoneinfo import ZoneInfo
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data"
 GENERATOR_VERSION = 3
+MIGRATIONS = Path(__file__).resolve().parents[1] / "budgetctl" / "store" / "migrations" / "versions"
+
+
+def schema_fingerprint() -> str:
+    """A hash of the shipped migrations: cached data built on another schema is rebuilt."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(MIGRATIONS.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 """Bump when the data changes shape, so cached data is rebuilt."""
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -352,6 +365,7 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
     sample = camps[-1]
     return {
         "version": GENERATOR_VERSION,
+        "schema": schema_fingerprint(),
         "scale": asdict(scale),
         "now": NOW_TEXT,
         "counts": {
@@ -390,6 +404,7 @@ def ensure(
         files_ok = all((where / f).exists() for f in ("budget.db", "generic.csv", "google-ads.csv"))
         if (
             meta.get("version") == GENERATOR_VERSION
+            and meta.get("schema") == schema_fingerprint()
             and meta.get("scale") == asdict(scale)
             and files_ok
         ):
