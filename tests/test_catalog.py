@@ -608,7 +608,7 @@ def test_names_are_stored_and_shown_verbatim(ready: Cli, db_path: Path, name: st
     assert query(db_path, "SELECT name, name_key FROM brand") == [(name, name.casefold())]
     assert query(db_path, "SELECT name FROM campaign") == [(name,)]
     assert sorted(dump(db_path)) == sorted([
-        "alembic_version", "brand", "campaign", "event", "import_batch", "pass_run",
+        "alembic_version", "brand", "campaign", "event", "import_batch", "import_file", "pass_run",
         "period_close", "schedule_window", "spend_entry"])
 
     assert json.loads(ready.ok("brand", "list", "--json").stdout) == [
