@@ -234,19 +234,20 @@ def evaluate(
     if (brand_ids is not None and not brand_ids) or (campaign_ids is not None and not campaign_ids):
         return result
 
-    rows = conn.execute(
-        sa.text(
-            "SELECT c.id, c.brand_id, c.name, c.state, c.reasons, c.held, c.hold_note, "
-            f"c.schedule_tz FROM campaign c WHERE {clause}"
-        ).bindparams(*(sa.bindparam(n, expanding=True) for n in expanding)),
-        params,
-    ).all()
-    if not rows:
-        return result
-    wanted = {row[1] for row in rows}
-    everything = brand_ids is None and campaign_ids is None
-    brands = brand_states(conn, ctx.now, None if everything else wanted)
-    windows = load_windows(conn, clause, params, expanding)
+    select = sa.text(
+        "SELECT c.id, c.brand_id, c.name, c.state, c.reasons, c.held, c.hold_note, "
+        f"c.schedule_tz FROM campaign c WHERE {clause}"
+    ).bindparams(*(sa.bindparam(n, expanding=True) for n in expanding))
+    rows: Iterable[Any]
+    if campaign_ids is None:
+        # The brands are known up front: stream the campaigns (a pass can cover 100,000).
+        brands = brand_states(conn, ctx.now, brand_ids)
+        windows = load_windows(conn, clause, params, expanding)
+        rows = conn.execute(select, params)
+    else:
+        rows = conn.execute(select, params).all()
+        brands = brand_states(conn, ctx.now, {row[1] for row in rows})
+        windows = load_windows(conn, clause, params, expanding)
 
     local_cache: dict[str, tuple[int, int]] = {}
 

@@ -90,40 +90,63 @@ class _Brand:
     today: date
 
 
-@dataclass(slots=True)
+_BY_EXTERNAL = sa.text(
+    "SELECT id, brand_id, name FROM campaign WHERE external_id = :x AND removed_at IS NULL"
+)
+_BY_NAME = sa.text(
+    "SELECT id, brand_id, name FROM campaign WHERE name_key = :k AND removed_at IS NULL"
+)
+
+
 class _Catalog:
-    """Campaign look-ups for one import, loaded once."""
+    """Brands, loaded once, and campaigns, looked up as the file names them.
 
-    brands: dict[str, _Brand]
-    by_id: dict[int, _Brand]
-    by_external: dict[str, list[tuple[int, int]]]
-    by_name: dict[str, list[tuple[int, int]]]
-    names: dict[int, str]
+    Campaigns are fetched on first mention (by external id or by name) and
+    remembered: an export names a few thousand campaigns at most, while the
+    database may hold a hundred thousand, so loading them all would cost more
+    memory than the whole import.
+    """
 
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.conn = conn
+        self.brands: dict[str, _Brand] = {}
+        self.by_id: dict[int, _Brand] = {}
+        for bid, name, tz, cur in conn.execute(
+            sa.text("SELECT id, name, timezone, currency FROM brand WHERE removed_at IS NULL")
+        ):
+            z = zone(tz)
+            brand = _Brand(bid, name, z, cur, local_day(now, z))
+            self.brands[name_key(name)] = brand
+            self.by_id[bid] = brand
+        self._by_external: dict[str, list[tuple[int, int]]] = {}
+        self._by_name: dict[str, list[tuple[int, int]]] = {}
+        self.names: dict[int, str] = {}
 
-def _load_catalog(conn: Connection, now: datetime) -> _Catalog:
-    brands: dict[str, _Brand] = {}
-    by_id: dict[int, _Brand] = {}
-    for bid, name, tz, cur in conn.execute(
-        sa.text("SELECT id, name, timezone, currency FROM brand WHERE removed_at IS NULL")
-    ):
-        z = zone(tz)
-        brand = _Brand(bid, name, z, cur, local_day(now, z))
-        brands[name_key(name)] = brand
-        by_id[bid] = brand
-    by_external: dict[str, list[tuple[int, int]]] = {}
-    by_name: dict[str, list[tuple[int, int]]] = {}
-    names: dict[int, str] = {}
-    for cid, bid, name, key, ext in conn.execute(
-        sa.text(
-            "SELECT id, brand_id, name, name_key, external_id FROM campaign WHERE removed_at IS NULL"
-        )
-    ):
-        names[cid] = name
-        by_name.setdefault(key, []).append((cid, bid))
+    def _fetch(self, stmt: sa.TextClause, params: dict[str, str]) -> list[tuple[int, int]]:
+        hits = []
+        for cid, bid, name in self.conn.execute(stmt, params):
+            if bid in self.by_id:
+                hits.append((int(cid), int(bid)))
+                self.names[int(cid)] = name
+        return hits
+
+    def external(self, ext: str) -> list[tuple[int, int]]:
+        hits = self._by_external.get(ext)
+        if hits is None:
+            hits = self._by_external[ext] = self._fetch(_BY_EXTERNAL, {"x": ext})
+        return hits
+
+    def named(self, key: str) -> list[tuple[int, int]]:
+        hits = self._by_name.get(key)
+        if hits is None:
+            hits = self._by_name[key] = self._fetch(_BY_NAME, {"k": key})
+        return hits
+
+    def forget(self, key: str, ext: str | None) -> None:
+        """A campaign was created by this import: look these up afresh next time."""
+        self._by_name.pop(key, None)
         if ext:
-            by_external.setdefault(ext, []).append((cid, bid))
-    return _Catalog(brands, by_id, by_external, by_name, names)
+            self._by_external.pop(ext, None)
 
 
 @dataclass(slots=True)
@@ -247,7 +270,7 @@ def import_spend(
             ) from None
     report = ImportReport(None, [show_name(p) for p in paths], fmt, dry_run=dry_run)
     with ctx.db.write(dry_run=dry_run) as conn:
-        catalog = _load_catalog(conn, ctx.now)
+        catalog = _Catalog(conn, ctx.now)
         forced: _Brand | None = None
         if brand is not None:
             forced = catalog.brands.get(name_key(brand))
@@ -507,7 +530,7 @@ def _match(
             raise InvalidValue(f"row is for brand {bname!r} but --brand is {forced.name!r}")
         brand = found
     if ext:
-        hits = catalog.by_external.get(ext)
+        hits = catalog.external(ext)
         if hits:
             if brand is not None:
                 hits = [h for h in hits if h[1] == brand.id]
@@ -516,7 +539,7 @@ def _match(
     key = name_key(cname)
     if not key:
         raise InvalidValue("campaign name is empty")
-    hits = catalog.by_name.get(key, [])
+    hits = catalog.named(key)
     if brand is not None:
         hits = [h for h in hits if h[1] == brand.id]
     if len(hits) == 1:
@@ -535,10 +558,8 @@ def _match(
             row = get_brand(conn, brand.name)
             campaign = _insert_campaign(conn, ctx, row, check_name(cname, "campaign"), ext)
             cid = created[(brand.id, key)] = campaign.id
-            catalog.by_name.setdefault(key, []).append((cid, brand.id))
+            catalog.forget(key, ext)
             catalog.names[cid] = campaign.name
-            if ext:
-                catalog.by_external.setdefault(ext, []).append((cid, brand.id))
         return cid, brand
     where = f" in brand {brand.name!r}" if brand is not None else ""
     raise InvalidValue(
