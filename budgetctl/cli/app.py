@@ -73,6 +73,11 @@ class BoundaryGroup(TyperGroup):
                 raise
             render.error(exc.message)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader of our output went away (``| head``): the work itself is done.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             render.error("interrupted; nothing was written by the unfinished step")
             sys.exit(130)

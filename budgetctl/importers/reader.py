@@ -405,6 +405,9 @@ class SpendReader:
         scale = _SCALE
         missing = _MISSING
         careful = self._careful_row
+        # Network exports group thousands ("1,234.56"): take well-grouped amounts fast too.
+        grouped = layout.profile.thousands == ","
+        grouped_whole = _GROUPED_AMOUNT.fullmatch
         reader = self._reader
         base = last = self.header_line
         good = 0
@@ -418,6 +421,8 @@ class SpendReader:
                     if when is None:
                         when = day_if_valid(rec[i_day])
                     whole, _, fraction = rec[i_amount].partition(".")
+                    if grouped and "," in whole and grouped_whole(whole) is not None:
+                        whole = whole.replace(",", "")
                     digits = whole + fraction
                     campaign = rec[i_campaign].strip()
                     currency = (
