@@ -41,8 +41,15 @@ SKIP_REASON = (
 )
 NOW = "2026-11-25T12:00:00+00:00"  # a Wednesday
 TABLES = (
-    "brand", "campaign", "schedule_window", "import_batch", "import_file", "spend_entry", "event",
-    "period_close", "pass_run",
+    "brand",
+    "campaign",
+    "schedule_window",
+    "import_batch",
+    "import_file",
+    "spend_entry",
+    "event",
+    "period_close",
+    "pass_run",
 )
 SECRET = "Sup3r-S3cret-pw"
 
@@ -75,8 +82,10 @@ class PgServer:
         name = f"bc_test_{uuid.uuid4().hex[:12]}"
         self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         self.created.append(name)
-        return make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
+        return (
+            make_url(PG_URL)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(hide_password=False)
         )
 
     def drop(self, url: str) -> None:
@@ -204,8 +213,15 @@ def test_fresh_postgres_schema_equals_the_models(pg_url: str) -> None:
         engine.dispose()
     assert diff == []
     # Money and instants are BIGINT; the ledger and history may outgrow 32-bit ids.
-    for column in ("spend_entry.amount", "spend_entry.occurred_at", "brand.daily_budget",
-                   "spend_entry.id", "event.id", "period_close.spend", "event.at"):
+    for column in (
+        "spend_entry.amount",
+        "spend_entry.occurred_at",
+        "brand.daily_budget",
+        "spend_entry.id",
+        "event.id",
+        "period_close.spend",
+        "event.at",
+    ):
         assert types[column] == "bigint", column
 
 
@@ -215,15 +231,28 @@ def test_fresh_postgres_schema_equals_the_models(pg_url: str) -> None:
 def test_brand_campaign_spend_status_passes_history(engine_url: str) -> None:
     cli = cli_for(engine_url)
     cli.ok("init")
-    cli.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "1000",
-           "--tz", "America/New_York", now=NOW)
+    cli.ok(
+        "brand",
+        "add",
+        "Acme",
+        "--daily",
+        "100",
+        "--monthly",
+        "1000",
+        "--tz",
+        "America/New_York",
+        now=NOW,
+    )
     cli.ok("campaign", "add", "Acme", "Search", "--external-id", "111", now=NOW)
     cli.ok("campaign", "add", "Acme", "Display", now=NOW)
-    assert [b["brand"] for b in json.loads(cli.ok("campaign", "list", "--json", now=NOW).stdout)] == [
-        "Acme", "Acme"]
+    assert [
+        b["brand"] for b in json.loads(cli.ok("campaign", "list", "--json", now=NOW).stdout)
+    ] == ["Acme", "Acme"]
 
     first = cli.ok("spend", "record", "Acme", "Search", "60", "--key", "inv-1", now=NOW)
-    assert first.lines == ["recorded 60.00 USD on Acme / Search at 2026-11-25T07:00-05:00 (entry #1)"]
+    assert first.lines == [
+        "recorded 60.00 USD on Acme / Search at 2026-11-25T07:00-05:00 (entry #1)"
+    ]
     again = cli.ok("spend", "record", "Acme", "Search", "60", "--key", "inv-1", now=NOW)
     assert again.stdout.startswith("already recorded as entry #1")
     clash = cli("spend", "record", "Acme", "Search", "61", "--key", "inv-1", now=NOW)
@@ -231,13 +260,20 @@ def test_brand_campaign_spend_status_passes_history(engine_url: str) -> None:
     cli.ok("spend", "record", "Acme", "Display", "0.000001", now=NOW)
 
     status = json.loads(cli.ok("status", "--json", now=NOW).stdout)
-    assert status == [{
-        "brand": "Acme", "currency": "USD", "timezone": "America/New_York",
-        "daily_budget": "100.00", "daily_spend": "60.000001",
-        "monthly_budget": "1000.00", "monthly_spend": "60.000001",
-        "projected_month_spend": status[0]["projected_month_spend"],
-        "campaigns_active": 2, "campaigns_total": 2,
-    }]
+    assert status == [
+        {
+            "brand": "Acme",
+            "currency": "USD",
+            "timezone": "America/New_York",
+            "daily_budget": "100.00",
+            "daily_spend": "60.000001",
+            "monthly_budget": "1000.00",
+            "monthly_spend": "60.000001",
+            "projected_month_spend": status[0]["projected_month_spend"],
+            "campaigns_active": 2,
+            "campaigns_total": 2,
+        }
+    ]
 
     # Crossing the daily budget pauses both campaigns at once (one event each).
     run = cli.ok("spend", "record", "Acme", "Display", "40", now=NOW)
@@ -250,12 +286,17 @@ def test_brand_campaign_spend_status_passes_history(engine_url: str) -> None:
     nxt = "2026-11-26T06:00:00+00:00"
     changes = json.loads(cli.ok("enforce", "--now", nxt, "--json").stdout)["changes"]
     assert sorted((c["campaign"], c["from"], c["to"]) for c in changes) == [
-        ("Display", "paused", "active"), ("Search", "paused", "active")]
+        ("Display", "paused", "active"),
+        ("Search", "paused", "active"),
+    ]
     assert json.loads(cli.ok("reset", "--now", nxt, "--json").stdout)["changes"] == []
     assert cli.ok("reset", "--now", nxt).stdout == ""
-    closes = sql(engine_url, "SELECT kind, first_day, spend, budget FROM period_close ORDER BY kind")
+    closes = sql(
+        engine_url, "SELECT kind, first_day, spend, budget FROM period_close ORDER BY kind"
+    )
     assert [(k, f, int(s), int(b)) for k, f, s, b in closes] == [
-        ("day", "2026-11-25", 100_000_001, 100_000_000)]
+        ("day", "2026-11-25", 100_000_001, 100_000_000)
+    ]
     assert sql(engine_url, "SELECT COUNT(*) FROM event WHERE kind = 'state'") == [(4,)]
 
     cli.ok("campaign", "pause", "Acme", "Search", "--note", "client call", now=nxt)
@@ -295,8 +336,12 @@ def test_every_fixture_imports_with_exact_totals(engine_url: str, tmp_path: Path
         ("Acme", "Acme - Search", d("2026-11-01")): micros("1033.33"),
         ("Acme", "Acme - Search", d("2026-11-02")): micros("412.07"),
         ("Acme", "Acme - Display", d("2026-11-01")): micros("88.10"),
-        ("Acme", "Acme - Search", d("2026-11-24")): micros("61.25") + micros("12.50") + micros("7.25"),
-        ("Acme", "Acme - Display", d("2026-11-24")): micros("38.75") + micros("30.00") - micros("5.00"),
+        ("Acme", "Acme - Search", d("2026-11-24")): micros("61.25")
+        + micros("12.50")
+        + micros("7.25"),
+        ("Acme", "Acme - Display", d("2026-11-24")): micros("38.75")
+        + micros("30.00")
+        - micros("5.00"),
         ("Globex", "Globex - Prospecting", d("2026-11-01")): micros("1234.56"),
         ("Globex", "Globex - Prospecting", d("2026-11-02")): micros("1002.00"),
         ("Initech", "Initech - Brand", d("2026-11-01")): micros("412.30"),
@@ -304,8 +349,13 @@ def test_every_fixture_imports_with_exact_totals(engine_url: str, tmp_path: Path
     }
     before = table_rows(engine_url)
     # Re-importing every export changes nothing; bad files are refused whole.
-    for name in ("google-ads-campaign-report.csv", "google-ads-excel.csv", "meta-ads-daily.csv",
-                 "microsoft-ads-api.csv", "generic-spend.csv"):
+    for name in (
+        "google-ads-campaign-report.csv",
+        "google-ads-excel.csv",
+        "meta-ads-daily.csv",
+        "microsoft-ads-api.csv",
+        "generic-spend.csv",
+    ):
         assert imported(name)["entries_written"] == 0
     assert table_rows(engine_url)["spend_entry"] == before["spend_entry"]
     for name, problems in (("meta-ads-range.csv", 1), ("bad-generic-spend.csv", 7)):
@@ -325,8 +375,11 @@ def test_every_fixture_imports_with_exact_totals(engine_url: str, tmp_path: Path
     expected = sum(i % 100 for i in range(45_000)) * 10_000
     assert report["rows"] == report["entries_written"] == 45_000
     assert micros(report["net_amount"]) == expected
-    got = sql(engine_url, "SELECT COUNT(*), SUM(amount) FROM spend_entry WHERE batch_id = :b",
-              b=report["batch"])
+    got = sql(
+        engine_url,
+        "SELECT COUNT(*), SUM(amount) FROM spend_entry WHERE batch_id = :b",
+        b=report["batch"],
+    )
     assert [(int(n), int(s)) for n, s in got] == [(45_000, expected)]
 
 
@@ -348,9 +401,12 @@ def test_undo_restores_the_totals(engine_url: str) -> None:
     undone = next(b for b in batches if b["batch"] == batch)
     assert undone["undone_by"] is not None
     # The undone file may be imported again (its content hash no longer blocks it).
-    assert json.loads(
-        cli.ok("spend", "import", str(FIXTURES / "generic-spend.csv"), "--json", now=NOW).stdout
-    )["net_amount"] == "44.75"
+    assert (
+        json.loads(
+            cli.ok("spend", "import", str(FIXTURES / "generic-spend.csv"), "--json", now=NOW).stdout
+        )["net_amount"]
+        == "44.75"
+    )
 
 
 # -- concurrency --------------------------------------------------------------------------
@@ -404,7 +460,9 @@ def test_concurrent_writers_and_enforce(engine_url: str, tmp_path: Path) -> None
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, engine_url, str(w), str(unique), str(shared)],
-            env=env, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for w in range(4)
     ]
@@ -414,9 +472,12 @@ def test_concurrent_writers_and_enforce(engine_url: str, tmp_path: Path) -> None
     assert [w.returncode for w in workers] == [0, 0, 0, 0], errors
 
     total = 4 * unique * 1_000_000 + shared * 2_000_000
-    rows = sql(engine_url, "SELECT COUNT(*), SUM(amount), COUNT(DISTINCT idem_key) FROM spend_entry")
+    rows = sql(
+        engine_url, "SELECT COUNT(*), SUM(amount), COUNT(DISTINCT idem_key) FROM spend_entry"
+    )
     assert [(int(n), int(s), int(k)) for n, s, k in rows] == [
-        (4 * unique + shared, total, 4 * unique + shared)]
+        (4 * unique + shared, total, 4 * unique + shared)
+    ]
     # 100.00 spent against a daily budget of 70.00: each campaign paused exactly once.
     events = sql(
         engine_url,
@@ -426,7 +487,8 @@ def test_concurrent_writers_and_enforce(engine_url: str, tmp_path: Path) -> None
     assert all(m.startswith("active -> paused") for _c, m in events)
     assert sql(engine_url, "SELECT DISTINCT state FROM campaign") == [("paused",)]
     assert sql(engine_url, "SELECT COUNT(*) FROM event WHERE kind = 'spend.duplicate'") == [
-        (3 * shared,)]
+        (3 * shared,)
+    ]
     assert cli.ok("enforce", now=NOW).stdout == ""
 
 
@@ -437,22 +499,42 @@ def populated_sqlite(tmp_path: Path) -> tuple[str, Cli]:
     db = str(tmp_path / "source.db")
     cli = cli_for(db)
     onboard(cli)
-    for name in ("google-ads-campaign-report.csv", "google-ads-excel.csv", "meta-ads-daily.csv",
-                 "microsoft-ads-api.csv", "generic-spend.csv"):
+    for name in (
+        "google-ads-campaign-report.csv",
+        "google-ads-excel.csv",
+        "meta-ads-daily.csv",
+        "microsoft-ads-api.csv",
+        "generic-spend.csv",
+    ):
         cli.ok("spend", "import", str(FIXTURES / name), now=NOW)
     generated = tmp_path / "generated.csv"
     with generated.open("w") as f:
         f.write("date,brand,campaign,amount,note\n")
         for i in range(12_000):
-            brand, campaign = [("Acme", "Acme - Search"), ("Globex", "Globex - Prospecting"),
-                               ("Initech", "Initech - Generic")][i % 3]
-            f.write(f"2026-11-{1 + i % 24:02d}T{i % 24:02d}:{i % 60:02d}:00Z,{brand},{campaign},"
-                    f"{(i * 37) % 10_000 / 100:.2f},gen {i}\n")
+            brand, campaign = [
+                ("Acme", "Acme - Search"),
+                ("Globex", "Globex - Prospecting"),
+                ("Initech", "Initech - Generic"),
+            ][i % 3]
+            f.write(
+                f"2026-11-{1 + i % 24:02d}T{i % 24:02d}:{i % 60:02d}:00Z,{brand},{campaign},"
+                f"{(i * 37) % 10_000 / 100:.2f},gen {i}\n"
+            )
     cli.ok("spend", "import", str(generated), now=NOW)
     cli.ok("spend", "undo", "5", now=NOW)
     for i in range(20):
-        cli.ok("spend", "record", "Globex", "Globex - Prospecting", f"{i}.5", "--key", f"m{i}",
-               "--at", f"2026-11-{10 + i % 10}", now=NOW)
+        cli.ok(
+            "spend",
+            "record",
+            "Globex",
+            "Globex - Prospecting",
+            f"{i}.5",
+            "--key",
+            f"m{i}",
+            "--at",
+            f"2026-11-{10 + i % 10}",
+            now=NOW,
+        )
     cli.ok("spend", "record", "Acme", "Acme - Search", "--note", "refund", "--", "-12.34", now=NOW)
     cli.ok("campaign", "pause", "Acme", "Acme - Display", "--note", "held", now=NOW)
     cli.ok("reset", now="2026-11-26T12:00:00+00:00")
@@ -517,8 +599,9 @@ def test_db_copy_refuses_a_target_with_other_tables(tmp_path: Path, pg_url: str)
     assert run.exit_code == 1
     assert "is not empty (it has tables: customers)" in run.stderr
     assert "left as is" in run.stderr
-    assert sql(pg_url, "SELECT table_name FROM information_schema.tables "
-                       "WHERE table_schema = 'public'") == [("customers",)]
+    assert sql(
+        pg_url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    ) == [("customers",)]
 
 
 def test_db_copy_rolls_back_on_a_verification_mismatch(
@@ -527,15 +610,15 @@ def test_db_copy_rolls_back_on_a_verification_mismatch(
     from budgetctl.services import copy as copy_service
 
     _source, cli = populated_sqlite(tmp_path)
-    real = copy_service._writer
+    real = copy_service.bulk_writer
 
-    def lossy(conn: Any, sqlite: bool, table: str, columns: list[str]) -> Any:
-        write = real(conn, sqlite, table, columns)
+    def lossy(conn: Any, table: str, columns: list[str]) -> Any:
+        write = real(conn, table, columns)
         if table != "spend_entry":
             return write
         return lambda rows: write(rows[:-1])  # lose one row per batch
 
-    monkeypatch.setattr(copy_service, "_writer", lossy)
+    monkeypatch.setattr(copy_service, "bulk_writer", lossy)
     run = cli("db", "copy", "--to", pg_url, now=NOW)
     assert run.exit_code == 1
     assert "verification failed" in run.stderr and "spend_entry:" in run.stderr
@@ -584,7 +667,9 @@ def test_wrong_credentials(pg_server: PgServer) -> None:
     url = with_password(PG_URL, username="budgetctl_no_such_role", drivername="postgresql+psycopg")
     run = cli_for(url)("init")
     assert run.exit_code == 1
-    assert "authentication failed" in run.stderr and "check the user name and password" in run.stderr
+    assert (
+        "authentication failed" in run.stderr and "check the user name and password" in run.stderr
+    )
     assert_masked(run)
 
 
@@ -594,16 +679,18 @@ def test_a_database_without_the_schema(pg_url: str) -> None:
     assert run.exit_code == 1
     assert "is not a budgetctl database" in run.stderr and "run 'budgetctl init'" in run.stderr
     assert_masked(run)
-    assert sql(pg_url, "SELECT COUNT(*) FROM information_schema.tables "
-                       "WHERE table_schema = 'public'") == [(0,)]
+    assert sql(
+        pg_url, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"
+    ) == [(0,)]
     doctor = cli("doctor")
     assert doctor.exit_code == 1 and "not a budgetctl database" in doctor.stdout
     assert_masked(doctor)
 
 
 def test_a_database_that_does_not_exist(pg_server: PgServer) -> None:
-    url = with_password(PG_URL, database=f"bc_missing_{uuid.uuid4().hex[:8]}",
-                        drivername="postgresql+psycopg")
+    url = with_password(
+        PG_URL, database=f"bc_missing_{uuid.uuid4().hex[:8]}", drivername="postgresql+psycopg"
+    )
     run = cli_for(url)("init")
     assert run.exit_code == 1
     assert "the database does not exist" in run.stderr and "createdb" in run.stderr
@@ -661,7 +748,10 @@ def test_connection_dropped_in_the_middle_of_an_import(tmp_path: Path, pg_url: s
     env = {**os.environ, "BUDGETCTL_DB": with_password(pg_url), "BUDGETCTL_NOW": NOW}
     importer = subprocess.Popen(
         [sys.executable, "-m", "budgetctl", "spend", "import", str(big)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     name = make_url(pg_url).database
     killed = False
@@ -698,12 +788,19 @@ def test_writers_wait_for_the_advisory_lock_and_readers_do_not(pg_url: str) -> N
     cli.ok("init")
     cli.ok("brand", "add", "Acme", "--daily", "10", "--monthly", "none", now=NOW)
     url = make_url(pg_url)
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username,
-                         password=url.password, dbname=url.database) as holder:
+    with psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+    ) as holder:
         holder.execute("SELECT pg_advisory_xact_lock(%s)", (PG_LOCK_KEY,))  # held until rollback
         busy = cli("enforce", now=NOW, env={"BUDGETCTL_BUSY_TIMEOUT": "1"})
         assert busy.exit_code == 1
-        assert busy.stderr.startswith("error: database is busy: another process held the write lock")
+        assert busy.stderr.startswith(
+            "error: database is busy: another process held the write lock"
+        )
         assert json.loads(cli.ok("status", "--json", now=NOW).stdout)[0]["brand"] == "Acme"
         holder.rollback()
     assert cli.ok("enforce", now=NOW).exit_code == 0

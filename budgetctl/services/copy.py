@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from budgetctl.domain.errors import DatabaseError, InvalidValue
-from budgetctl.store.db import Database, read_revision, resolve_url
+from budgetctl.store.db import Database, bulk_writer, read_revision, resolve_url
 from budgetctl.store.schema import HEAD_REVISION
 
 TABLES: tuple[str, ...] = (
@@ -142,33 +142,6 @@ def _read_batches(conn: Connection, table: str, columns: list[str]) -> Iterator[
         yield [tuple(row) for row in part]
 
 
-def _writer(conn: Connection, sqlite: bool, table: str, columns: list[str]) -> Any:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cols = ", ".join(columns)
-    if sqlite:
-        sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in columns)})"
-
-        def write_sqlite(rows: list[tuple[Any, ...]]) -> None:
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(sql, rows)
-            finally:
-                cursor.close()
-
-        return write_sqlite
-
-    pg: Any = raw  # a psycopg 3 connection: cursors are context managers, with .copy()
-    copy_sql = f"COPY {table} ({cols}) FROM STDIN"
-
-    def write_postgres(rows: list[tuple[Any, ...]]) -> None:
-        with pg.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    return write_postgres
-
-
 def _reset_sequences(conn: Connection) -> dict[str, int]:
     """PostgreSQL: each ``id`` sequence continues after the largest copied id."""
     after: dict[str, int] = {}
@@ -245,7 +218,7 @@ def copy_database(source: Database, to: str) -> CopyReport:
             raise DatabaseError(_not_empty(target, counts))
         for table in TABLES:
             columns = _columns(table)
-            write = _writer(dst, target.sqlite, table, columns)
+            write = bulk_writer(dst, table, columns)
             later: list[dict[str, Any]] = []
             undone_at = columns.index("undone_by") if table == "import_batch" else -1
             n = 0

@@ -48,6 +48,7 @@ from budgetctl.domain.periods import local_day, local_midnight, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
+from budgetctl.store.db import bulk_writer
 
 STAGE_CHUNK = 20_000
 ANALYZE_AFTER = 10_000
@@ -199,47 +200,17 @@ _STAGE_DDL = (
     "brand_id INTEGER NOT NULL, campaign_id INTEGER NOT NULL, amount BIGINT NOT NULL, "
     "occurred_at BIGINT NOT NULL, idem_key VARCHAR(300), snapshot_key VARCHAR(40), note TEXT)"
 )
-_STAGE_INSERT = (
-    "INSERT INTO import_stage (line, file_no, brand_id, campaign_id, amount, occurred_at, "
-    "idem_key, snapshot_key, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
 _STAGE_COLUMNS = (
-    "line, file_no, brand_id, campaign_id, amount, occurred_at, idem_key, snapshot_key, note"
+    "line",
+    "file_no",
+    "brand_id",
+    "campaign_id",
+    "amount",
+    "occurred_at",
+    "idem_key",
+    "snapshot_key",
+    "note",
 )
-
-
-def _stager(conn: Connection, sqlite: bool) -> Callable[[list[tuple[Any, ...]]], None]:
-    """A function that appends rows to ``import_stage`` the fastest way the driver offers.
-
-    SQLite: ``executemany`` on the raw cursor (no SQLAlchemy per-row overhead).
-    PostgreSQL: ``COPY ... FROM STDIN`` (psycopg 3's ``Copy.write_row``), one COPY
-    per chunk so that other statements (``--create-missing``) can run between chunks.
-    Both run on the transaction's own connection, so a rollback removes them.
-    """
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    if sqlite:
-
-        def stage_sqlite(rows: list[tuple[Any, ...]]) -> None:
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(_STAGE_INSERT, rows)
-            finally:
-                cursor.close()
-
-        return stage_sqlite
-
-    pg: Any = raw  # a psycopg 3 connection: cursors are context managers, with .copy()
-    copy_sql = f"COPY import_stage ({_STAGE_COLUMNS}) FROM STDIN"
-
-    def stage_postgres(rows: list[tuple[Any, ...]]) -> None:
-        with pg.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    return stage_postgres
 
 
 def import_spend(
@@ -292,7 +263,7 @@ def import_spend(
         conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
         # PostgreSQL: the staging table never outlives the transaction, whatever happens.
         conn.exec_driver_sql(_STAGE_DDL if ctx.db.sqlite else _STAGE_DDL + " ON COMMIT DROP")
-        stage = _stager(conn, ctx.db.sqlite)
+        stage = bulk_writer(conn, "import_stage", _STAGE_COLUMNS)
 
         problems: list[str] = []
         problem_total = 0
