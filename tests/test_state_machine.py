@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from conftest import Cli, query
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -257,6 +258,9 @@ class BudgetMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def query(self, statement: str) -> list[tuple[object, ...]]:
+        return query(self.db, statement)
+
     # -- helpers
 
     @property
@@ -277,11 +281,10 @@ class BudgetMachine(RuleBasedStateMachine):
         stored = {(c["brand"], c["campaign"]): (c["state"], c["reasons"]) for c in listed}
         expected = {k: (c.state, list(c.reasons)) for k, c in self.oracle.campaigns.items()}
         assert stored == expected, f"at {self.now_text}"
-        events = query(self.db, "SELECT COUNT(*) FROM event WHERE kind = 'state'")
+        events = self.query("SELECT COUNT(*) FROM event WHERE kind = 'state'")
         assert events == [(self.oracle.state_events,)]
         closes = set(
-            query(
-                self.db,
+            self.query(
                 "SELECT b.name, p.kind, p.first_day, p.spend, p.budget FROM period_close p "
                 "JOIN brand b ON b.id = p.brand_id",
             )
@@ -398,7 +401,7 @@ class BudgetMachine(RuleBasedStateMachine):
         self.check()
         if again:  # idempotent: the same pass at the same now changes nothing
             assert self.run(name, "--now", self.now_text) == []
-            assert query(self.db, "SELECT COUNT(*) FROM event WHERE kind = 'state'") == [
+            assert self.query("SELECT COUNT(*) FROM event WHERE kind = 'state'") == [
                 (self.oracle.state_events,)
             ]
 
@@ -416,3 +419,91 @@ BudgetMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 TestBudgetMachine = BudgetMachine.TestCase
+
+
+# -- the same model check on PostgreSQL ----------------------------------------------------
+
+PG_URL = os.environ.get("BUDGETCTL_TEST_POSTGRES_URL", "")
+_PG_DATABASE: str | None = None
+TABLES = (
+    "brand, campaign, schedule_window, import_batch, import_file, spend_entry, event, "
+    "period_close, pass_run"
+)
+
+
+def _pg(url: str, *statements: str, fetch: bool = False) -> list[tuple[object, ...]]:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    engine = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            rows: list[tuple[object, ...]] = []
+            for statement in statements:
+                result = conn.exec_driver_sql(statement)
+                if fetch:
+                    rows = [tuple(r) for r in result]
+            return rows
+    finally:
+        engine.dispose()
+
+
+def pg_cli(url: str) -> Cli:
+    """The in-process CLI on a URL (``Cli`` takes a path; a URL must not pass through Path)."""
+    cli = Cli(Path("unused"))
+    cli.db = url  # type: ignore[assignment]
+    return cli
+
+
+def pg_database() -> str:
+    """One PostgreSQL database for this module's examples, created and initialised once."""
+    global _PG_DATABASE
+    if _PG_DATABASE is None:
+        from sqlalchemy.engine import make_url
+
+        name = f"bc_sm_{os.getpid()}"
+        _pg(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name)
+        _PG_DATABASE = url.render_as_string(hide_password=False)
+        run = pg_cli(_PG_DATABASE)("init", env=ENV)
+        assert run.exit_code == 0, run.stderr
+    return _PG_DATABASE
+
+
+def teardown_module() -> None:
+    global _PG_DATABASE
+    if _PG_DATABASE is not None:
+        from sqlalchemy.engine import make_url
+
+        name = make_url(_PG_DATABASE).database
+        _pg(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _PG_DATABASE = None
+
+
+class PostgresBudgetMachine(BudgetMachine):
+    """The same rules and oracle against PostgreSQL: the database is emptied before each example."""
+
+    def __init__(self) -> None:
+        RuleBasedStateMachine.__init__(self)
+        self.dir = Path(tempfile.mkdtemp(prefix="budgetctl-sm-pg-"))
+        self.url = pg_database()
+        _pg(self.url, f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        self.cli = pg_cli(self.url)
+        self.oracle = Oracle()
+        self.now = STARTS[0]
+        self.ready = False
+
+    def query(self, statement: str) -> list[tuple[object, ...]]:
+        return _pg(self.url, statement, fetch=True)
+
+
+PostgresBudgetMachine.TestCase.settings = settings(
+    BudgetMachine.TestCase.settings,
+    max_examples=max(10, int(os.environ.get("BUDGETCTL_STATEFUL_EXAMPLES", "25")) // 4),
+)
+TestPostgresBudgetMachine = pytest.mark.skipif(
+    not PG_URL,
+    reason="PostgreSQL tests need $BUDGETCTL_TEST_POSTGRES_URL, e.g. "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+)(PostgresBudgetMachine.TestCase)
+
