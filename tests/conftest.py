@@ -81,10 +81,24 @@ def cli(db_path: Path) -> Cli:
     return Cli(db_path)
 
 
+@pytest.fixture(scope="session")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database made by the real ``budgetctl init``, copied for each test (init is slow;
+    ``init`` itself is tested on fresh files in test_database.py)."""
+    path = tmp_path_factory.mktemp("template") / "budget.db"
+    Cli(path).ok("init")
+    return path
+
+
 @pytest.fixture
-def ready(cli: Cli) -> Cli:
-    """A CLI over a freshly initialised database."""
-    cli.ok("init")
+def ready(cli: Cli, db_path: Path, initialised: Path) -> Cli:
+    """A CLI over a freshly initialised database (a copy of :func:`initialised`)."""
+    source, target = sqlite3.connect(initialised), sqlite3.connect(db_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
     return cli
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -56,24 +55,6 @@ def one_error_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert lines[0].startswith("error: ")
     return lines[0]
-
-
-@pytest.fixture(scope="session")
-def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database made by the real ``budgetctl init``, copied for each test (init is slow)."""
-    path = tmp_path_factory.mktemp("template") / "budget.db"
-    result = CliRunner().invoke(app, ["--db", str(path), "init"], catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in path.parent.iterdir()) == ["budget.db"]
-    return path
-
-
-@pytest.fixture
-def ready(cli: Cli, db_path: Path, initialised: Path) -> Cli:
-    """A CLI over a freshly initialised database (a copy of :func:`initialised`)."""
-    shutil.copyfile(initialised, db_path)
-    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
-    return cli
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -22,25 +21,6 @@ from conftest import Cli, dump, query
 
 NOW = "2026-11-25T12:00:00+00:00"  # a Wednesday
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "budget.db"
-    Cli(path).ok("init")
-    return path
-
-
-@pytest.fixture
-def ready(cli: Cli, db_path: Path, template_db: Path) -> Cli:
-    """conftest's ``ready``, faster: a copy of one ``init`` per module instead of one per test."""
-    source, target = sqlite3.connect(template_db), sqlite3.connect(db_path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return cli
 
 
 def campaigns(cli: Cli) -> dict[str, tuple[str, list[str]]]:

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import Cli, dump, query
 
 NOW = "2026-11-25T12:00:00+00:00"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "budget.db"
-    Cli(path).ok("init")
-    return path
-
-
-@pytest.fixture
-def ready(cli: Cli, db_path: Path, template_db: Path) -> Cli:
-    """conftest's ``ready``, faster: a copy of one ``init`` per module instead of one per test."""
-    source, target = sqlite3.connect(template_db), sqlite3.connect(db_path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return cli
 
 
 def status(cli: Cli, now: str, *args: str) -> list[dict[str, Any]]:
