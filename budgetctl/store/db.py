@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -402,6 +403,10 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
 
 
 def _configure_postgres(engine: Engine, timeout: float) -> None:
+    # psycopg logs a warning of its own when a COPY cannot be ended on a lost connection;
+    # the error boundary already says what happened, in one line.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
