@@ -1,13 +1,22 @@
-"""Shared fixtures: a real temporary SQLite database and the real CLI.
+"""Shared fixtures: a real temporary database and the real CLI.
 
 Every test runs with ``$BUDGETCTL_DB`` pointing at a file under ``tmp_path``,
 ``$XDG_DATA_HOME`` inside ``tmp_path`` (so nothing touches the user's data) and
 a fixed actor. Time is given per command with ``now=`` (``$BUDGETCTL_NOW``).
+
+A module that sets ``ENGINES = both_engines()`` and uses :func:`engine_db` as its
+``db_path`` runs every test on SQLite and, when ``$BUDGETCTL_TEST_POSTGRES_URL``
+names a server, on PostgreSQL too: one database for the session, created and
+initialised once, emptied before each test and dropped at the end. ``query`` and
+``dump`` read either engine.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +26,7 @@ from typer.testing import CliRunner
 
 from budgetctl.cli.app import app
 
+PG_URL = os.environ.get("BUDGETCTL_TEST_POSTGRES_URL", "")
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -91,8 +101,13 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ready(cli: Cli, db_path: Path, initialised: Path) -> Cli:
-    """A CLI over a freshly initialised database (a copy of :func:`initialised`)."""
+def ready(cli: Cli, db_path: Path | str, request: pytest.FixtureRequest) -> Cli:
+    """A CLI over a freshly initialised database (a copy of :func:`initialised`, or an
+    emptied PostgreSQL database)."""
+    if is_url(db_path):
+        _pg_execute(str(db_path), f"TRUNCATE {PG_TABLES} RESTART IDENTITY CASCADE")
+        return cli
+    initialised = request.getfixturevalue("initialised")
     source, target = sqlite3.connect(initialised), sqlite3.connect(db_path)
     try:
         source.backup(target)
@@ -102,8 +117,88 @@ def ready(cli: Cli, db_path: Path, initialised: Path) -> Cli:
     return cli
 
 
-def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+# -- both engines ----------------------------------------------------------------------------
+
+PG_TABLES = (
+    "brand, campaign, schedule_window, import_batch, import_file, spend_entry, event, "
+    "period_close, pass_run"
+)
+
+
+def both_engines() -> list[str]:
+    """SQLite always; PostgreSQL when a server is given (test_postgres.py says when it is not)."""
+    return ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def is_url(db: Path | str) -> bool:
+    return isinstance(db, str) and "://" in db
+
+
+def _pg_engine(url: str) -> Any:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    return sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+
+
+def _pg_execute(url: str, *statements: str) -> None:
+    engine = _pg_engine(url)
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_session_db() -> Iterator[str]:
+    """One initialised PostgreSQL database for the session's both-engine tests."""
+    if not PG_URL:
+        pytest.skip(
+            "PostgreSQL tests need $BUDGETCTL_TEST_POSTGRES_URL, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        )
+    from sqlalchemy.engine import make_url
+
+    name = f"bc_suite_{uuid.uuid4().hex[:12]}"
+    _pg_execute(PG_URL, f'CREATE DATABASE "{name}"')
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name)
+    text = url.render_as_string(hide_password=False)
+    try:
+        cli = Cli(Path("unused"))
+        cli.db = text  # type: ignore[assignment]
+        cli.ok("init")
+        yield text
+    finally:
+        _pg_execute(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """``db_path`` for a both-engine module: a file, or the session's PostgreSQL URL."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_session_db"))
+    return tmp_path / "budget.db"
+
+
+def sqlite_only(db: Path | str) -> None:
+    """For a test about SQLite files themselves (damage, journal mode)."""
+    if is_url(db):
+        pytest.skip("about SQLite files")
+
+
+def dump(db: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, for 'the database is unchanged' assertions."""
+    if is_url(db):
+        names = [
+            r[0]
+            for r in query(
+                db,
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' ORDER BY table_name",
+            )
+        ]
+        return {n: sorted(query(db, f'SELECT * FROM "{n}"'), key=repr) for n in names}
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         names = [
@@ -117,7 +212,16 @@ def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
-def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+def query(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders) on either engine."""
+    if is_url(db):
+        engine = _pg_engine(str(db))
+        try:
+            with engine.connect() as conn:
+                result = conn.exec_driver_sql(sql.replace("?", "%s"), tuple(params))
+                return [tuple(r) for r in result]
+        finally:
+            engine.dispose()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return conn.execute(sql, params).fetchall()

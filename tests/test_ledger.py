@@ -12,9 +12,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Cli, dump, query
+from conftest import Cli, both_engines, dump, engine_db, is_url, query
 
 NOW = "2026-11-25T12:00:00+00:00"
+
+
+@pytest.fixture(params=both_engines())
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Every test here runs on SQLite and, when a server is given, on PostgreSQL."""
+    return engine_db(request, tmp_path)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -50,7 +56,16 @@ def test_record_appends_integer_micros_with_actor(ready: Cli, db_path: Path) -> 
         ("Search", 12_500_000, t, t, "manual", "tester", "invoice 4411", None),
         ("Search", 1, t, t, "manual", "tester", None, None),
     ]
-    assert query(db_path, "SELECT typeof(amount) FROM spend_entry") == [("integer",), ("integer",)]
+    if is_url(db_path):
+        assert query(
+            db_path,
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'spend_entry' AND column_name = 'amount'",
+        ) == [("bigint",)]
+    else:
+        assert query(db_path, "SELECT typeof(amount) FROM spend_entry") == [
+            ("integer",), ("integer",)
+        ]
 
 
 def test_negative_amount_after_double_dash_is_a_correction(ready: Cli, db_path: Path) -> None:

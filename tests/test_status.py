@@ -8,9 +8,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from conftest import Cli, dump, query
+import pytest
+from conftest import Cli, both_engines, dump, engine_db, query
 
 NOW = "2026-11-25T12:00:00+00:00"
+
+
+@pytest.fixture(params=both_engines())
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Every test here runs on SQLite and, when a server is given, on PostgreSQL."""
+    return engine_db(request, tmp_path)
 
 
 def status(cli: Cli, now: str, *args: str) -> list[dict[str, Any]]:
