@@ -212,13 +212,28 @@ def dump(db: Path | str) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+def execute(db: Path | str, sql: str) -> None:
+    """A change made behind budgetctl's back (what no command does), on either engine."""
+    if is_url(db):
+        _pg_execute(str(db), sql)
+        return
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            conn.execute(sql)
+    finally:
+        conn.close()
+
+
 def query(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` (``?`` placeholders) on either engine."""
     if is_url(db):
         engine = _pg_engine(str(db))
         try:
             with engine.connect() as conn:
-                result = conn.exec_driver_sql(sql.replace("?", "%s"), tuple(params))
+                # psycopg's placeholders are %s: a literal % (LIKE 'import%') is written %%.
+                statement = sql.replace("%", "%%").replace("?", "%s")
+                result = conn.exec_driver_sql(statement, tuple(params))
                 return [tuple(r) for r in result]
         finally:
             engine.dispose()

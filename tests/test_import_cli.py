@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import FIXTURES, Cli, Run, dump, query
+from conftest import FIXTURES, Cli, Run, both_engines, dump, engine_db, execute, is_url, query
 
 NOW = "2026-11-25T15:00:00Z"  # Wednesday 10:00 in New York, 15:00 in London, 09:00 in Chicago
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -72,9 +72,22 @@ def onboarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.fixture(params=both_engines())
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Every test here runs on SQLite and, when a server is given, on PostgreSQL."""
+    return engine_db(request, tmp_path)
+
+
 @pytest.fixture
-def loaded(cli: Cli, db_path: Path, onboarded: Path) -> Cli:
+def loaded(cli: Cli, db_path: Path | str, request: pytest.FixtureRequest) -> Cli:
     """The fixtures' brands and campaigns, onboarded at NOW, in this test's own database."""
+    if is_url(db_path):
+        request.getfixturevalue("ready")
+        for args in (("brand", "import", str(FIXTURES / "brands.csv")),
+                     ("campaign", "import", str(FIXTURES / "campaigns.csv"))):
+            cli.ok(*args, now=NOW)
+        return cli
+    onboarded = request.getfixturevalue("onboarded")
     src, dst = sqlite3.connect(onboarded), sqlite3.connect(db_path)
     try:
         src.backup(dst)
@@ -566,10 +579,7 @@ def test_external_id_matches_after_a_rename(loaded: Cli, db_path: Path, tmp_path
         b"Acme - Search", b"Acme - Search (Q4)"))
     assert imp_json(loaded, renamed) == result(2, [renamed], 5, 1, 4, "87.93")
     # renamed here (no CLI command renames a campaign, so in the database): still the id
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute("UPDATE campaign SET name = 'Search', name_key = 'search' WHERE external_id = '21456789012'")
-    conn.close()
+    execute(db_path, "UPDATE campaign SET name = 'Search', name_key = 'search' WHERE external_id = '21456789012'")
     assert imp_json(loaded, GOOGLE) == result(3, [GOOGLE], 5, 1, 4, "-87.93")
     assert day_totals(db_path)[("Search", "2026-11-02")] == 412_070_000
     assert query(db_path, "SELECT COUNT(*) FROM campaign") == [(5,)]

@@ -251,15 +251,6 @@ def import_spend(
             raise InvalidValue(
                 "--create-missing needs --brand: the brand the new campaigns belong to"
             )
-        batch_id = conn.execute(
-            sa.text(
-                "INSERT INTO import_batch (created_at, actor, format, files, rows, entries_written, "
-                "unchanged, skipped, net_amount) VALUES (:at, :actor, :fmt, :files, 0, 0, 0, 0, 0) "
-                "RETURNING id"
-            ),
-            {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
-        ).scalar_one()
-        report.batch = int(batch_id)
         conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
         # PostgreSQL: the staging table never outlives the transaction, whatever happens.
         conn.exec_driver_sql(_STAGE_DDL if ctx.db.sqlite else _STAGE_DDL + " ON COMMIT DROP")
@@ -363,7 +354,7 @@ def import_spend(
                     problems.extend(reader.problems[: max(0, 1000 - len(problems))])
                     done_bytes += reader.bytes_read
                     digest = hashing.digest.hexdigest()
-                    files.append({"b": batch_id, "p": file_no, "n": label, "h": digest})
+                    files.append({"p": file_no, "n": label, "h": digest})
                     if reader.network == "generic" and unkeyed:
                         hashes.append((label, digest))
                     if reader.rows_read == 0 and not reader.problem_count:
@@ -412,6 +403,17 @@ def import_spend(
             problems.sort(key=lambda problem: _problem_order(problem, order))
             raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
 
+        # The batch gets its number only once every row is known to be good: a refused import
+        # leaves no gap in the numbering (PostgreSQL sequences do not roll back).
+        batch_id = conn.execute(
+            sa.text(
+                "INSERT INTO import_batch (created_at, actor, format, files, rows, entries_written, "
+                "unchanged, skipped, net_amount) VALUES (:at, :actor, :fmt, :files, 0, 0, 0, 0, 0) "
+                "RETURNING id"
+            ),
+            {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
+        ).scalar_one()
+        report.batch = int(batch_id)
         _write(conn, ctx, report, batch_id)
         if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
@@ -423,7 +425,7 @@ def import_spend(
                     "INSERT INTO import_file (batch_id, position, name, content_hash) "
                     "VALUES (:b, :p, :n, :h)"
                 ),
-                files,
+                [{**f, "b": batch_id} for f in files],
             )
         conn.execute(
             sa.text(
