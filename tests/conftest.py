@@ -105,8 +105,7 @@ def ready(cli: Cli, db_path: Path | str, request: pytest.FixtureRequest) -> Cli:
     """A CLI over a freshly initialised database (a copy of :func:`initialised`, or an
     emptied PostgreSQL database)."""
     if is_url(db_path):
-        _pg_execute(str(db_path), f"TRUNCATE {PG_TABLES} RESTART IDENTITY CASCADE")
-        return cli
+        return cli  # engine_db empties the PostgreSQL database before each test
     initialised = request.getfixturevalue("initialised")
     source, target = sqlite3.connect(initialised), sqlite3.connect(db_path)
     try:
@@ -177,7 +176,9 @@ def pg_session_db() -> Iterator[str]:
 def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """``db_path`` for a both-engine module: a file, or the session's PostgreSQL URL."""
     if request.param == "postgresql":
-        return str(request.getfixturevalue("pg_session_db"))
+        url = str(request.getfixturevalue("pg_session_db"))
+        _pg_execute(url, f"TRUNCATE {PG_TABLES} RESTART IDENTITY CASCADE")
+        return url
     return tmp_path / "budget.db"
 
 
