@@ -25,6 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetctl.cli.app import app
+from budgetctl.services.copy import TABLES
 
 PG_URL = os.environ.get("BUDGETCTL_TEST_POSTGRES_URL", "")
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -118,10 +119,7 @@ def ready(cli: Cli, db_path: Path | str, request: pytest.FixtureRequest) -> Cli:
 
 # -- both engines ----------------------------------------------------------------------------
 
-PG_TABLES = (
-    "brand, campaign, schedule_window, import_batch, import_file, spend_entry, event, "
-    "period_close, pass_run"
-)
+PG_TABLES = ", ".join(TABLES)
 
 
 def both_engines() -> list[str]:

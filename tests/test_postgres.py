@@ -30,6 +30,7 @@ from conftest import FIXTURES, Cli, Run
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from budgetctl.services.copy import TABLES
 from budgetctl.store.schema import HEAD_REVISION
 
 PG_ENV = "BUDGETCTL_TEST_POSTGRES_URL"
@@ -40,17 +41,6 @@ SKIP_REASON = (
     "CREATE DATABASE)"
 )
 NOW = "2026-11-25T12:00:00+00:00"  # a Wednesday
-TABLES = (
-    "brand",
-    "campaign",
-    "schedule_window",
-    "import_batch",
-    "import_file",
-    "spend_entry",
-    "event",
-    "period_close",
-    "pass_run",
-)
 SECRET = "Sup3r-S3cret-pw"
 
 

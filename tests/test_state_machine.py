@@ -33,7 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Cli, query
+from conftest import PG_TABLES, Cli, query
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -425,10 +425,6 @@ TestBudgetMachine = BudgetMachine.TestCase
 
 PG_URL = os.environ.get("BUDGETCTL_TEST_POSTGRES_URL", "")
 _PG_DATABASE: str | None = None
-TABLES = (
-    "brand, campaign, schedule_window, import_batch, import_file, spend_entry, event, "
-    "period_close, pass_run"
-)
 
 
 def _pg(url: str, *statements: str, fetch: bool = False) -> list[tuple[object, ...]]:
@@ -487,7 +483,7 @@ class PostgresBudgetMachine(BudgetMachine):
         RuleBasedStateMachine.__init__(self)
         self.dir = Path(tempfile.mkdtemp(prefix="budgetctl-sm-pg-"))
         self.url = pg_database()
-        _pg(self.url, f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        _pg(self.url, f"TRUNCATE {PG_TABLES} RESTART IDENTITY CASCADE")
         self.cli = pg_cli(self.url)
         self.oracle = Oracle()
         self.now = STARTS[0]

@@ -1,8 +1,9 @@
 """Money as exact integer micros.
 
 One currency unit is 1,000,000 micros (as the Google Ads API counts). Text from
-the command line or a CSV cell is parsed into :class:`~decimal.Decimal` and then
-into an ``int``; sums happen in SQL over integers. Floats never touch money.
+the command line or a CSV cell is read digit by digit straight into an ``int``
+(exactly what ``Decimal(text).scaleb(6)`` gives, without the per-row cost of a
+``Decimal``); sums happen in SQL over integers. Floats never touch money.
 
 Accepted text: an optional sign, digits, an optional ``.`` and at most six
 fractional digits (``12``, ``-12.50``, ``0.000001``). Rejected: exponents
@@ -14,7 +15,6 @@ and anything else. Importers handle their networks' own number dressing
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from budgetctl.domain.errors import InvalidValue
 
@@ -60,11 +60,6 @@ def parse_budget(text: str, *, what: str = "budget") -> int | None:
     if micros < 0:
         raise InvalidValue(f"{what} {text!r} is negative: give 0 or more, or 'none' for no limit")
     return micros
-
-
-def to_decimal(micros: int) -> Decimal:
-    """The exact decimal value of ``micros``."""
-    return Decimal(micros).scaleb(-6)
 
 
 def format_exact(micros: int) -> str:

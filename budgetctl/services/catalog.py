@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -504,7 +505,7 @@ def read_sheet(
     """Rows of an onboarding CSV as dicts keyed by lower-case column, with their line numbers."""
     label = "<stdin>" if str(path) == "-" else str(path)
     try:
-        raw = __import__("sys").stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:
         raise InvalidValue(f"cannot read {label}: {exc.strerror or exc}") from None
     try:
