@@ -38,6 +38,9 @@ from budgetctl.domain.periods import Period, periods_at, zone
 from budgetctl.domain.schedule import Window, is_open_local, parse_window
 from budgetctl.services.base import INSERT_EVENT, Context, name_key
 
+WRITE_CHUNK = 2_000
+"""Rows (state events, campaign updates) an evaluation writes per statement."""
+
 
 @dataclass(slots=True)
 class BrandState:
@@ -259,7 +262,7 @@ def evaluate(
         return hit
 
     budget_cache: dict[int, BrandSpend] = {}
-    updates: list[dict[str, Any]] = []
+    updates: list[tuple[int, str, str]] = []
     events: list[dict[str, Any]] = []
     for cid, bid, cname, state, stored, held, hold_note, schedule_tz in rows:
         brand = brands.get(bid)
@@ -280,7 +283,7 @@ def evaluate(
         result.evaluated += 1
         if new_state == state and joined == stored:
             continue
-        updates.append({"id": cid, "state": new_state, "reasons": joined})
+        updates.append((cid, new_state, joined))
         if new_state == state:
             continue
         words = explain(reasons, brand, hold_note=hold_note, windows=wins, schedule_tz=schedule_tz)
@@ -308,12 +311,18 @@ def evaluate(
                 ),
             }
         )
+        if len(events) >= WRITE_CHUNK:
+            # Events go out as they come: a pass over every brand may change tens of thousands
+            # of campaigns, and their messages need not wait in memory.
+            conn.execute(INSERT_EVENT, events)
+            events.clear()
     result.changes.sort(key=lambda c: (name_key(c.brand), name_key(c.campaign)))
-    if updates:
-        conn.execute(
-            sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id"),
-            updates,
-        )
+    # After the loop (the campaigns are read while it runs), in slices: the driver's
+    # copy of a statement's parameters is what would otherwise set the peak memory.
+    update = sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id")
+    for start in range(0, len(updates), WRITE_CHUNK):
+        chunk = updates[start : start + WRITE_CHUNK]
+        conn.execute(update, [{"id": c, "state": st, "reasons": r} for c, st, r in chunk])
     if events:
         conn.execute(INSERT_EVENT, events)
     return result

@@ -45,7 +45,7 @@ from budgetctl.domain.errors import BudgetError, ImportRejected, InvalidValue, N
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import local_day, local_midnight, zone
-from budgetctl.importers.reader import FORMATS, SpendReader, show_name
+from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import bulk_writer
@@ -263,9 +263,9 @@ def import_spend(
         files: list[dict[str, Any]] = []
         created: dict[tuple[int, str], int] = {}
         # Rows repeat campaigns and days: match each (campaign, id, brand) once, and turn
-        # each (day, brand) into its local midnight once.
+        # each (day, time zone) into its local midnight once.
         matched: dict[tuple[str, str | None, str | None], tuple[int, _Brand]] = {}
-        midnights: dict[tuple[date, int], int] = {}
+        midnights: dict[tuple[date, ZoneInfo], int] = {}
         done_bytes = 0
         total_bytes = 0
 
@@ -279,73 +279,49 @@ def import_spend(
                     networks.add(reader.network)
                     unkeyed = False  # a generic row without an id: the file's content counts
                     pending: list[tuple[Any, ...]] = []
+                    generic = reader.network == "generic"
+                    snap_prefix = f"{reader.network}:"
                     for row in reader:
-                        line, cname, ext, bname, day, at, micros, currency, row_id, note = row
-                        try:
-                            ref = (cname, ext, bname)
-                            hit = matched.get(ref)
-                            if hit is None:
-                                hit = matched[ref] = _match(
-                                    catalog,
-                                    cname,
-                                    ext,
-                                    bname,
-                                    forced,
-                                    create_missing,
-                                    conn,
-                                    ctx,
-                                    created,
-                                )
-                            cid, b = hit
-                            if currency is not None and currency != b.currency:
-                                raise InvalidValue(
-                                    f"currency {currency} differs from brand {b.name}'s {b.currency}"
-                                )
-                            if day is not None:
-                                occurred_us = midnights.get((day, b.id))
-                                if occurred_us is None:
-                                    if day > b.today:
-                                        raise InvalidValue(
-                                            f"day {day.isoformat()} is in the future for {b.name} "
-                                            f"(today is {b.today.isoformat()} in {b.tz.key})"
-                                        )
-                                    occurred_us = midnights[(day, b.id)] = to_us(
-                                        local_midnight(day, b.tz)
-                                    )
+                        line, cname, ext, bname, day, _at, micros, currency, row_id, note = row
+                        # The fast path: a campaign and a (day, zone) seen before, no surprises.
+                        hit = matched.get((cname, ext, bname))
+                        if (
+                            hit is None
+                            or day is None
+                            or (currency is not None and currency != hit[1].currency)
+                            or (occurred_us := midnights.get((day, hit[1].tz))) is None
+                        ):
+                            try:
+                                hit, occurred_us = _resolve(
+                                    row, catalog, matched, midnights, forced, create_missing,
+                                    conn, ctx, created,
+                                )  # fmt: skip
+                            except BudgetError as exc:
+                                problem_total += 1
+                                if len(problems) < 1000:
+                                    problems.append(f"{label}:{line}: {exc.message}")
+                                continue
+                        if problem_total:
+                            continue  # only looking for more problems now
+                        if generic:
+                            if row_id:
+                                idem = "generic:" + row_id
                             else:
-                                assert at is not None
-                                occurred = (
-                                    at.astimezone(UTC)
-                                    if at.tzinfo
-                                    else at.replace(tzinfo=b.tz).astimezone(UTC)
-                                )
-                                if occurred > ctx.now + FUTURE_TOLERANCE:
-                                    raise InvalidValue(
-                                        f"time {at.isoformat()} is in the future (now is "
-                                        f"{ctx.now.astimezone(b.tz).isoformat(timespec='minutes')} in {b.tz.key})"
-                                    )
-                                occurred_us = to_us(occurred)
-                        except BudgetError as exc:
-                            problem_total += 1
-                            if len(problems) < 1000:
-                                problems.append(f"{label}:{line}: {exc.message}")
-                            continue
-                        if reader.network == "generic":
-                            idem = f"generic:{row_id}" if row_id else None
-                            unkeyed = unkeyed or idem is None
+                                idem = None
+                                unkeyed = True
                             snap = None
                         else:
                             idem = None
-                            snap = f"{reader.network}:{(day or from_us(occurred_us).date()).isoformat()}"
-                        if problem_total == 0:
-                            pending.append(
-                                (line, file_no, b.id, cid, micros, occurred_us, idem, snap, note)
-                            )
-                            if len(pending) >= STAGE_CHUNK:
-                                stage(pending)
-                                pending.clear()
-                                if progress is not None:
-                                    progress(done_bytes + reader.bytes_read, total_bytes)
+                            snap = snap_prefix + (day or from_us(occurred_us).date()).isoformat()
+                        cid, b = hit
+                        pending.append(
+                            (line, file_no, b.id, cid, micros, occurred_us, idem, snap, note)
+                        )
+                        if len(pending) >= STAGE_CHUNK:
+                            stage(pending)
+                            pending.clear()
+                            if progress is not None:
+                                progress(done_bytes + reader.bytes_read, total_bytes)
                     if pending and problem_total == 0:
                         stage(pending)
                     report.rows += reader.rows_read
@@ -480,6 +456,48 @@ def _as_brand_row(b: _Brand) -> Any:
     from budgetctl.services.base import BrandRow
 
     return BrandRow(b.id, b.name, None, None, b.tz.key, b.currency, "")
+
+
+def _resolve(
+    row: SpendRow,
+    catalog: _Catalog,
+    matched: dict[tuple[str, str | None, str | None], tuple[int, _Brand]],
+    midnights: dict[tuple[date, ZoneInfo], int],
+    forced: _Brand | None,
+    create_missing: bool,
+    conn: Connection,
+    ctx: Context,
+    created: dict[tuple[int, str], int],
+) -> tuple[tuple[int, _Brand], int]:
+    """The careful path for a row: its campaign and the instant it occurred, or why not."""
+    _line, cname, ext, bname, day, at, _micros, currency, _row_id, _note = row
+    ref = (cname, ext, bname)
+    hit = matched.get(ref)
+    if hit is None:
+        hit = matched[ref] = _match(
+            catalog, cname, ext, bname, forced, create_missing, conn, ctx, created
+        )
+    b = hit[1]
+    if currency is not None and currency != b.currency:
+        raise InvalidValue(f"currency {currency} differs from brand {b.name}'s {b.currency}")
+    if day is not None:
+        occurred_us = midnights.get((day, b.tz))
+        if occurred_us is None:
+            if day > b.today:
+                raise InvalidValue(
+                    f"day {day.isoformat()} is in the future for {b.name} "
+                    f"(today is {b.today.isoformat()} in {b.tz.key})"
+                )
+            occurred_us = midnights[(day, b.tz)] = to_us(local_midnight(day, b.tz))
+        return hit, occurred_us
+    assert at is not None
+    occurred = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=b.tz).astimezone(UTC)
+    if occurred > ctx.now + FUTURE_TOLERANCE:
+        raise InvalidValue(
+            f"time {at.isoformat()} is in the future (now is "
+            f"{ctx.now.astimezone(b.tz).isoformat(timespec='minutes')} in {b.tz.key})"
+        )
+    return hit, to_us(occurred)
 
 
 def _match(
