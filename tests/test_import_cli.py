@@ -674,6 +674,30 @@ def test_generic_ids_are_recorded_once(loaded: Cli, db_path: Path, tmp_path: Pat
     assert [(r[1], r[4], r[6]) for r in ledger(db_path)[4:]] == [(1_000_000, 2, "generic:txn-0005")]
 
 
+def test_id_repeated_only_within_one_file_is_recorded_once(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    f = write(tmp_path / "repeat.csv", "date,campaign,amount,id\n2026-11-24,Acme - Search,1.00,r-1\n"
+                                       "2026-11-24,Acme - Search,2.00,r-2\n2026-11-24,Acme - Search,1.00,r-1\n")
+    assert imp_json(loaded, f) == result(1, [f], 3, 2, 1, "3.00")
+    assert [(r[1], r[4], r[6]) for r in ledger(db_path)] == [
+        (1_000_000, 1, "generic:r-1"),
+        (2_000_000, 1, "generic:r-2"),
+    ]
+
+
+def test_ids_repeated_only_from_an_earlier_batch_are_unchanged(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    first = write(tmp_path / "first.csv", "date,campaign,amount,id\n2026-11-24,Acme - Search,1.00,k-1\n")
+    imp_json(loaded, first)
+    later = write(tmp_path / "later.csv", "date,campaign,amount,id\n2026-11-24,Acme - Search,1.00,k-1\n"
+                                          "2026-11-24,Acme - Search,4.00,k-2\n")
+    assert imp_json(loaded, later) == result(2, [later], 2, 1, 1, "4.00")
+    assert [(r[1], r[4], r[6]) for r in ledger(db_path)] == [
+        (1_000_000, 1, "generic:k-1"),
+        (4_000_000, 2, "generic:k-2"),
+    ]
+
+
 def test_same_id_twice_in_a_file_with_different_amounts_names_both_lines(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

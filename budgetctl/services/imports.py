@@ -347,7 +347,8 @@ def import_spend(
             if not ctx.db.sqlite:
                 # Autovacuum never analyzes temporary tables: give the planner the row counts.
                 conn.exec_driver_sql("ANALYZE import_stage")
-            problem_total += _check_keys(conn, problems, report.files)
+            found, repeats = _check_keys(conn, problems, report.files)
+            problem_total += found
         seen_digests: dict[str, str] = {}
         for label, digest in hashes:
             if digest in seen_digests:
@@ -390,7 +391,7 @@ def import_spend(
             {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
         ).scalar_one()
         report.batch = int(batch_id)
-        _write(conn, ctx, report, batch_id)
+        _write(conn, ctx, report, batch_id, repeats)
         if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
             conn.exec_driver_sql("ANALYZE spend_entry")
@@ -560,42 +561,74 @@ def _match(
     )
 
 
-def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> int:
+@dataclass(frozen=True, slots=True)
+class _Repeats:
+    """Whether any generic id repeats, within the import or from the ledger (then the write
+    must skip those rows; a fresh import, the usual case, need not look for them)."""
+
+    in_import: bool
+    in_ledger: bool
+
+
+_LIVE_KEY = (
+    "s.idem_key = st.idem_key AND s.source = 'import' AND NOT EXISTS ("
+    "SELECT 1 FROM import_batch ib WHERE ib.id = s.batch_id AND ib.undone_by IS NOT NULL)"
+)
+
+
+def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tuple[int, _Repeats]:
     """Generic ids: the same id twice with different amounts, or an id recorded before differently."""
     found = 0
     conn.exec_driver_sql("CREATE INDEX import_stage_key ON import_stage (idem_key)")
-    for line, file_no, key, amount, other, other_line, other_file in conn.exec_driver_sql(
-        "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount, o.line, o.file_no "
-        "FROM import_stage st "
-        "JOIN import_stage o ON o.idem_key = st.idem_key AND (o.file_no < st.file_no OR "
-        "(o.file_no = st.file_no AND o.line < st.line)) "
-        "WHERE st.idem_key IS NOT NULL AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id) "
-        "ORDER BY st.file_no, st.line LIMIT 1000"
-    ):
-        found += 1
-        problems.append(
-            f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier "
-            f"({files[other_file]}:{other_line}) with {format_money(other)}, here with "
-            f"{format_money(amount)}"
-        )
-    for line, file_no, key, amount, old, old_batch in conn.exec_driver_sql(
-        "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id "
-        "FROM import_stage st JOIN spend_entry s ON s.idem_key = st.idem_key "
-        "LEFT JOIN import_batch ib ON ib.id = s.batch_id "
-        "WHERE st.idem_key IS NOT NULL AND s.source = 'import' AND ib.undone_by IS NULL "
-        "AND (s.amount <> st.amount OR s.campaign_id <> st.campaign_id) "
-        "ORDER BY st.file_no, st.line LIMIT 1000"
-    ):
-        found += 1
-        problems.append(
-            f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
-            f"#{old_batch} as {format_money(old)}, here {format_money(amount)}: ids are recorded "
-            "once; correct it with a new row (a new id)"
-        )
-    return found
+    # One pass over the index says whether any id repeats at all; only then look for which.
+    in_import = (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM import_stage WHERE idem_key IS NOT NULL "
+            "GROUP BY idem_key HAVING COUNT(*) > 1 LIMIT 1"
+        ).first()
+        is not None
+    )
+    if in_import:
+        for line, file_no, key, amount, other, other_line, other_file in conn.exec_driver_sql(
+            "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount, o.line, o.file_no "
+            "FROM import_stage st "
+            "JOIN import_stage o ON o.idem_key = st.idem_key AND (o.file_no < st.file_no OR "
+            "(o.file_no = st.file_no AND o.line < st.line)) WHERE st.idem_key IS NOT NULL "
+            "AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id) "
+            "ORDER BY st.file_no, st.line LIMIT 1000"
+        ):
+            found += 1
+            problems.append(
+                f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier "
+                f"({files[other_file]}:{other_line}) with {format_money(other)}, here with "
+                f"{format_money(amount)}"
+            )
+    in_ledger = (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM import_stage st WHERE st.idem_key IS NOT NULL AND EXISTS ("
+            f"SELECT 1 FROM spend_entry s WHERE {_LIVE_KEY}) LIMIT 1"
+        ).first()
+        is not None
+    )
+    if in_ledger:
+        for line, file_no, key, amount, old, old_batch in conn.exec_driver_sql(
+            "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id "
+            f"FROM import_stage st JOIN spend_entry s ON {_LIVE_KEY} "
+            "WHERE st.idem_key IS NOT NULL AND (s.amount <> st.amount OR s.campaign_id <> st.campaign_id) "
+            "ORDER BY st.file_no, st.line LIMIT 1000"
+        ):
+            found += 1
+            problems.append(
+                f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
+                f"#{old_batch} as {format_money(old)}, here {format_money(amount)}: ids are recorded "
+                "once; correct it with a new row (a new id)"
+            )
+    return found, _Repeats(in_import, in_ledger)
 
 
-def _write(conn: Connection, ctx: Context, report: ImportReport, batch_id: int) -> None:
+def _write(
+    conn: Connection, ctx: Context, report: ImportReport, batch_id: int, repeats: _Repeats
+) -> None:
     params = {"now": ctx.now_us, "actor": ctx.actor, "batch": batch_id}
     staged = conn.exec_driver_sql("SELECT COUNT(*) FROM import_stage").scalar_one()
     # Network snapshots: the ledger gets each key's difference from what it holds.
@@ -629,17 +662,21 @@ def _write(conn: Connection, ctx: Context, report: ImportReport, batch_id: int) 
         "SELECT COUNT(*) FROM import_stage WHERE snapshot_key IS NOT NULL"
     ).scalar_one()
     # Generic rows: once per id (the first occurrence), always when without id.
+    skip = []
+    if repeats.in_import:
+        skip.append(
+            "NOT EXISTS (SELECT 1 FROM import_stage o WHERE o.idem_key = st.idem_key AND "
+            "(o.file_no < st.file_no OR (o.file_no = st.file_no AND o.line < st.line)))"
+        )
+    if repeats.in_ledger:
+        skip.append(f"NOT EXISTS (SELECT 1 FROM spend_entry s WHERE {_LIVE_KEY})")
+    keyed = f" AND (st.idem_key IS NULL OR ({' AND '.join(skip)}))" if skip else ""
     generic = conn.execute(
         sa.text(
             "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
             "source, batch_id, actor, note, idem_key) "
             "SELECT st.brand_id, st.campaign_id, st.amount, st.occurred_at, :now, 'import', :batch, "
-            ":actor, st.note, st.idem_key FROM import_stage st "
-            "WHERE st.snapshot_key IS NULL AND (st.idem_key IS NULL OR (NOT EXISTS ("
-            "SELECT 1 FROM import_stage o WHERE o.idem_key = st.idem_key AND (o.file_no < st.file_no "
-            "OR (o.file_no = st.file_no AND o.line < st.line))) AND NOT EXISTS ("
-            "SELECT 1 FROM spend_entry s LEFT JOIN import_batch ib ON ib.id = s.batch_id "
-            "WHERE s.idem_key = st.idem_key AND s.source = 'import' AND ib.undone_by IS NULL))) "
+            f":actor, st.note, st.idem_key FROM import_stage st WHERE st.snapshot_key IS NULL{keyed} "
             "ORDER BY st.brand_id, st.occurred_at"
         ),
         params,
@@ -649,9 +686,11 @@ def _write(conn: Connection, ctx: Context, report: ImportReport, batch_id: int) 
     report.unchanged = (int(snap_keys) - int(snap)) + (generic_rows - int(generic))
     totals = conn.execute(
         sa.text(
-            "SELECT b.name, c.name, b.currency, COUNT(*), SUM(s.amount), b.id "
-            "FROM spend_entry s JOIN campaign c ON c.id = s.campaign_id JOIN brand b ON b.id = s.brand_id "
-            "WHERE s.batch_id = :batch GROUP BY b.name, c.name, b.currency, b.id ORDER BY b.name, c.name"
+            # Sum first, name after: the join then runs per campaign, not per entry.
+            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id FROM (SELECT brand_id, "
+            "campaign_id, COUNT(*) AS n, SUM(amount) AS total FROM spend_entry WHERE batch_id = :batch "
+            "GROUP BY brand_id, campaign_id) t JOIN campaign c ON c.id = t.campaign_id "
+            "JOIN brand b ON b.id = t.brand_id ORDER BY b.name, c.name"
         ),
         {"batch": batch_id},
     ).all()
