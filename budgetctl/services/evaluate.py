@@ -262,6 +262,7 @@ def evaluate(
         return hit
 
     budget_cache: dict[int, BrandSpend] = {}
+    budget_words: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
     updates: list[tuple[int, str, str]] = []
     events: list[dict[str, Any]] = []
     for cid, bid, cname, state, stored, held, hold_note, schedule_tz in rows:
@@ -286,7 +287,16 @@ def evaluate(
         updates.append((cid, new_state, joined))
         if new_state == state:
             continue
-        words = explain(reasons, brand, hold_note=hold_note, windows=wins, schedule_tz=schedule_tz)
+        if HELD in reasons or OUTSIDE_SCHEDULE in reasons:
+            words = explain(
+                reasons, brand, hold_note=hold_note, windows=wins, schedule_tz=schedule_tz
+            )
+        else:
+            # Budget reasons read the same for every campaign of a brand: share the words.
+            known = budget_words.get((bid, reasons))
+            if known is None:
+                known = budget_words[(bid, reasons)] = explain(reasons, brand)
+            words = known
         change = Change(cid, brand.name, cname, state, new_state, reasons, words)
         result.changes.append(change)
         message = f"{state} -> {new_state}" + (f": {'; '.join(words)}" if words else "")

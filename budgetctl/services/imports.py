@@ -51,6 +51,7 @@ from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import bulk_writer
 
 STAGE_CHUNK = 20_000
+IMPORT_CACHE_KIB = 8_192
 ANALYZE_AFTER = 10_000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -251,6 +252,10 @@ def import_spend(
             raise InvalidValue(
                 "--create-missing needs --brand: the brand the new campaigns belong to"
             )
+        if ctx.db.sqlite:
+            # The write below updates the ledger's indexes all over: with SQLite's default
+            # 2 MB page cache it re-reads pages from the file system again and again.
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
         # PostgreSQL: the staging table never outlives the transaction, whatever happens.
         conn.exec_driver_sql(_STAGE_DDL if ctx.db.sqlite else _STAGE_DDL + " ON COMMIT DROP")
@@ -439,8 +444,10 @@ def import_spend(
         ]
         if events:
             conn.execute(INSERT_EVENT, events)
-        report.changes = evaluate(conn, ctx, brand_ids=touched).changes
         conn.exec_driver_sql("DROP TABLE import_stage")
+        if ctx.db.sqlite:
+            conn.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default again
+        report.changes = evaluate(conn, ctx, brand_ids=touched).changes
     return report
 
 
