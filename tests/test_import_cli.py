@@ -1026,3 +1026,41 @@ def test_several_files_are_one_batch_all_or_nothing(loaded: Cli, db_path: Path, 
     assert query(db_path, "SELECT COUNT(*) FROM import_batch") == [(0,)]
     assert imp_json(loaded, GOOGLE, META) == result(1, [GOOGLE, META], 7, 5, 2, "3770.06")
     assert query(db_path, "SELECT DISTINCT batch_id FROM spend_entry") == [(1,)]
+
+
+# -- many rows: the staging writes fifty rows to a statement, then the rest one by one -------------
+
+
+def test_many_generic_rows_keep_each_id_note_and_amount(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    lines = ["date,brand,campaign,amount,id,note"]
+    for n in range(1, 124):  # 123 rows: two statements of fifty and 23 single rows
+        row_id = f"m-{n}" if n % 2 == 0 else ""
+        note = f"note {n}" if n % 3 == 0 else ""
+        lines.append(f"2026-11-{1 + n % 24:02d},Acme,Acme - Search,{n}.{n % 100:02d},{row_id},{note}")
+    f = write(tmp_path / "many.csv", "\n".join(lines) + "\n")
+    total = sum(n * 1_000_000 + (n % 100) * 10_000 for n in range(1, 124))
+    assert imp_json(loaded, f) == result(1, [f], 123, 123, 0, "7678.26")
+    assert total == 7_678_260_000
+    assert sorted(
+        query(db_path, "SELECT amount, idem_key, note, snapshot_key FROM spend_entry"), key=lambda r: r[0]
+    ) == [
+        (
+            n * 1_000_000 + (n % 100) * 10_000,
+            f"generic:m-{n}" if n % 2 == 0 else None,
+            f"note {n}" if n % 3 == 0 else None,
+            None,
+        )
+        for n in range(1, 124)
+    ]
+
+
+def test_many_google_rows_keep_each_day(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    lines = ["Campaign,Campaign ID,Day,Currency code,Cost"]
+    days = [f"2026-10-{d:02d}" for d in range(1, 32)] + [f"2026-11-{d:02d}" for d in range(1, 25)]
+    for i, day in enumerate(days):  # 55 days: one statement of fifty and five single rows
+        lines.append(f"Acme - Search,21456789012,{day},USD,{i + 1}.25")
+    f = write(tmp_path / "google.csv", "\n".join(lines) + "\n")
+    assert imp_json(loaded, f)["entries_written"] == 55
+    assert sorted(query(db_path, "SELECT snapshot_key, amount, idem_key, note FROM spend_entry")) == sorted(
+        (f"google-ads:{day}", (i + 1) * 1_000_000 + 250_000, None, None) for i, day in enumerate(days)
+    )

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -212,6 +213,68 @@ _STAGE_COLUMNS = (
     "snapshot_key",
     "note",
 )
+_STAGE_ROWS_PER_INSERT = 50
+
+StageRow = tuple[int, int, int, int, int, str, str]
+"""``(line, brand_id, campaign_id, micros, occurred_us, key, note)``; ``''`` for no key or note.
+
+The key is a generic row's id or a network row's snapshot key.
+"""
+
+
+def _stage_writer(
+    conn: Connection, file_no: int, generic: bool
+) -> Callable[[list[StageRow]], None]:
+    """A function that appends one file's rows to the staging table.
+
+    SQLite: the file number and the kind of key are literals, and missing keys and notes
+    travel as ``''``: binding ``None`` costs Python's sqlite3 an adapter lookup per value,
+    which made the staging of a million rows twice as slow. Rows go fifty to a statement.
+    PostgreSQL: ``COPY`` (:func:`~budgetctl.store.db.bulk_writer`).
+    """
+    if conn.dialect.name != "sqlite":
+        copy = bulk_writer(conn, "import_stage", _STAGE_COLUMNS)
+
+        def write_copy(rows: list[StageRow]) -> None:
+            copy(
+                [
+                    (
+                        line,
+                        file_no,
+                        bid,
+                        cid,
+                        micros,
+                        at,
+                        (f"generic:{key}" if generic else None) if key else None,
+                        None if generic else key,
+                        note or None,
+                    )
+                    for line, bid, cid, micros, at, key, note in rows
+                ]
+            )
+
+        return write_copy
+
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    keys = "'generic:' || NULLIF(?, ''), NULL" if generic else "NULL, ?"
+    values = f"(?, {int(file_no)}, ?, ?, ?, ?, {keys}, NULLIF(?, ''))"
+    head = f"INSERT INTO import_stage ({', '.join(_STAGE_COLUMNS)}) VALUES "
+    one = head + values
+    many = head + ", ".join([values] * _STAGE_ROWS_PER_INSERT)
+    width = _STAGE_ROWS_PER_INSERT * 7  # values in a StageRow
+
+    def write_sqlite(rows: list[StageRow]) -> None:
+        whole = len(rows) - len(rows) % _STAGE_ROWS_PER_INSERT
+        flat = list(chain.from_iterable(rows[:whole]))
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(many, [flat[i : i + width] for i in range(0, len(flat), width)])
+            cursor.executemany(one, rows[whole:])
+        finally:
+            cursor.close()
+
+    return write_sqlite
 
 
 def import_spend(
@@ -259,7 +322,6 @@ def import_spend(
         conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
         # PostgreSQL: the staging table never outlives the transaction, whatever happens.
         conn.exec_driver_sql(_STAGE_DDL if ctx.db.sqlite else _STAGE_DDL + " ON COMMIT DROP")
-        stage = bulk_writer(conn, "import_stage", _STAGE_COLUMNS)
 
         problems: list[str] = []
         problem_total = 0
@@ -283,9 +345,10 @@ def import_spend(
                     reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
                     networks.add(reader.network)
                     unkeyed = False  # a generic row without an id: the file's content counts
-                    pending: list[tuple[Any, ...]] = []
+                    pending: list[tuple[int, int, int, int, int, str, str]] = []
                     generic = reader.network == "generic"
-                    snap_prefix = f"{reader.network}:"
+                    stage = _stage_writer(conn, file_no, generic)
+                    snap_keys: dict[date, str] = {}
                     for row in reader:
                         line, cname, ext, bname, day, _at, micros, currency, row_id, note = row
                         # The fast path: a campaign and a (day, zone) seen before, no surprises.
@@ -308,19 +371,17 @@ def import_spend(
                                 continue
                         if problem_total:
                             continue  # only looking for more problems now
+                        # The key: a generic row's id, or a network row's day ('' for none).
                         if generic:
-                            if row_id:
-                                idem = "generic:" + row_id
-                            else:
-                                idem = None
-                                unkeyed = True
-                            snap = None
+                            key = row_id or ""
+                            unkeyed = unkeyed or not key
                         else:
-                            idem = None
-                            snap = snap_prefix + (day or from_us(occurred_us).date()).isoformat()
-                        cid, b = hit
+                            on = day or from_us(occurred_us).date()
+                            key = snap_keys.get(on) or snap_keys.setdefault(
+                                on, f"{reader.network}:{on.isoformat()}"
+                            )
                         pending.append(
-                            (line, file_no, b.id, cid, micros, occurred_us, idem, snap, note)
+                            (line, hit[1].id, hit[0], micros, occurred_us, key, note or "")
                         )
                         if len(pending) >= STAGE_CHUNK:
                             stage(pending)
