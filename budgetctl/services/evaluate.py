@@ -36,10 +36,17 @@ from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import Period, periods_at, zone
 from budgetctl.domain.schedule import Window, is_open_local, parse_window
-from budgetctl.services.base import INSERT_EVENT, Context, name_key
+from budgetctl.services.base import Context, name_key
+from budgetctl.store.db import execute_many
 
 WRITE_CHUNK = 2_000
 """Rows (state events, campaign updates) an evaluation writes per statement."""
+
+
+_INSERT_STATE_EVENT = (
+    "INSERT INTO event (at, actor, command, kind, brand_id, campaign_id, brand, campaign, "
+    "message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(slots=True)
@@ -263,8 +270,9 @@ def evaluate(
 
     budget_cache: dict[int, BrandSpend] = {}
     budget_words: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
-    updates: list[tuple[int, str, str]] = []
-    events: list[dict[str, Any]] = []
+    updates: list[tuple[str, str, int]] = []
+    events: list[tuple[Any, ...]] = []
+    now_us, actor, command = ctx.now_us, ctx.actor, ctx.command
     for cid, bid, cname, state, stored, held, hold_note, schedule_tz in rows:
         brand = brands.get(bid)
         if brand is None:
@@ -284,7 +292,7 @@ def evaluate(
         result.evaluated += 1
         if new_state == state and joined == stored:
             continue
-        updates.append((cid, new_state, joined))
+        updates.append((new_state, joined, cid))
         if new_state == state:
             continue
         if HELD in reasons or OUTSIDE_SCHEDULE in reasons:
@@ -300,39 +308,34 @@ def evaluate(
         change = Change(cid, brand.name, cname, state, new_state, reasons, words)
         result.changes.append(change)
         message = f"{state} -> {new_state}" + (f": {'; '.join(words)}" if words else "")
+        detail = {"from": state, "to": new_state, "reasons": list(reasons), "figures": list(words)}
         events.append(
-            {
-                "at": ctx.now_us,
-                "actor": ctx.actor,
-                "command": ctx.command,
-                "kind": "state",
-                "brand_id": bid,
-                "campaign_id": cid,
-                "brand": brand.name,
-                "campaign": cname,
-                "message": message,
-                "detail": json.dumps(
-                    {
-                        "from": state,
-                        "to": new_state,
-                        "reasons": list(reasons),
-                        "figures": list(words),
-                    }
-                ),
-            }
+            (
+                now_us,
+                actor,
+                command,
+                "state",
+                bid,
+                cid,
+                brand.name,
+                cname,
+                message,
+                json.dumps(detail),
+            )
         )
         if len(events) >= WRITE_CHUNK:
             # Events go out as they come: a pass over every brand may change tens of thousands
             # of campaigns, and their messages need not wait in memory.
-            conn.execute(INSERT_EVENT, events)
+            execute_many(conn, _INSERT_STATE_EVENT, events)
             events.clear()
     result.changes.sort(key=lambda c: (name_key(c.brand), name_key(c.campaign)))
     # After the loop (the campaigns are read while it runs), in slices: the driver's
     # copy of a statement's parameters is what would otherwise set the peak memory.
-    update = sa.text("UPDATE campaign SET state = :state, reasons = :reasons WHERE id = :id")
     for start in range(0, len(updates), WRITE_CHUNK):
-        chunk = updates[start : start + WRITE_CHUNK]
-        conn.execute(update, [{"id": c, "state": st, "reasons": r} for c, st, r in chunk])
-    if events:
-        conn.execute(INSERT_EVENT, events)
+        execute_many(
+            conn,
+            "UPDATE campaign SET state = ?, reasons = ? WHERE id = ?",
+            updates[start : start + WRITE_CHUNK],
+        )
+    execute_many(conn, _INSERT_STATE_EVENT, events)
     return result

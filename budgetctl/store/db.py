@@ -418,6 +418,18 @@ def _configure_postgres(engine: Engine, timeout: float) -> None:
         dbapi_conn.commit()
 
 
+def execute_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``executemany`` of ``sql`` with positional ``?`` parameters, on either engine.
+
+    For tens of thousands of rows: plain tuples go to the driver as they are, without the
+    per-row parameter processing of a SQLAlchemy ``text()`` statement.
+    """
+    if rows:
+        if conn.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        conn.exec_driver_sql(sql, list(rows))
+
+
 def bulk_writer(
     conn: Connection, table: str, columns: Sequence[str]
 ) -> Callable[[list[tuple[Any, ...]]], None]:
