@@ -505,7 +505,8 @@ def import_spend(
         ]
         if events:
             conn.execute(INSERT_EVENT, events)
-        conn.exec_driver_sql("DROP TABLE import_stage")
+        # The staging table goes with the connection (SQLite: a temporary table; PostgreSQL:
+        # ON COMMIT DROP), which is not pooled; dropping it row by row here would cost more.
         if ctx.db.sqlite:
             conn.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default again
         report.changes = evaluate(conn, ctx, brand_ids=touched).changes
