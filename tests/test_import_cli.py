@@ -1064,3 +1064,37 @@ def test_many_google_rows_keep_each_day(loaded: Cli, db_path: Path, tmp_path: Pa
     assert sorted(query(db_path, "SELECT snapshot_key, amount, idem_key, note FROM spend_entry")) == sorted(
         (f"google-ads:{day}", (i + 1) * 1_000_000 + 250_000, None, None) for i, day in enumerate(days)
     )
+
+
+# -- row order: files listed day by day are sorted by brand before the ledger insert --------------
+
+
+def test_rows_alternating_brands_are_written_in_brand_order(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    f = write(tmp_path / "days.csv", "date,brand,campaign,amount,id\n"
+                                     "2026-11-23,Acme,Acme - Search,1.00,d-1\n"
+                                     "2026-11-23,Globex,Globex - Prospecting,2.00,d-2\n"
+                                     "2026-11-24,Acme,Acme - Search,3.00,d-3\n"
+                                     "2026-11-24,Globex,Globex - Prospecting,4.00,d-4\n")
+    assert imp_json(loaded, f) == result(1, [f], 4, 4, 0, "10.00")
+    assert query(db_path, "SELECT b.name, s.amount FROM spend_entry s JOIN brand b ON b.id = s.brand_id "
+                          "ORDER BY s.id") == [
+        ("Acme", 1_000_000), ("Acme", 3_000_000), ("Globex", 2_000_000), ("Globex", 4_000_000)
+    ]
+
+
+def test_network_rows_alternating_brands_are_written_in_brand_order(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "google.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n"
+                                       "Acme - Search,21456789012,2026-11-23,USD,1.00\n"
+                                       "Globex - Prospecting,,2026-11-23,USD,2.00\n"
+                                       "Acme - Search,21456789012,2026-11-24,USD,3.00\n"
+                                       "Globex - Prospecting,,2026-11-24,USD,4.00\n")
+    assert imp_json(loaded, f) == result(1, [f], 4, 4, 0, "10.00")
+    assert query(db_path, "SELECT b.name, s.amount, s.snapshot_key FROM spend_entry s "
+                          "JOIN brand b ON b.id = s.brand_id ORDER BY s.id") == [
+        ("Acme", 1_000_000, "google-ads:2026-11-23"),
+        ("Acme", 3_000_000, "google-ads:2026-11-24"),
+        ("Globex", 2_000_000, "google-ads:2026-11-23"),
+        ("Globex", 4_000_000, "google-ads:2026-11-24"),
+    ]

@@ -53,6 +53,8 @@ from budgetctl.store.db import bulk_writer
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
+CLUSTERED_RUN = 8
+"""Rows per brand run, on average, from which a file counts as listed brand by brand."""
 ANALYZE_AFTER = 10_000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -335,6 +337,10 @@ def import_spend(
         midnights: dict[tuple[date, ZoneInfo], int] = {}
         done_bytes = 0
         total_bytes = 0
+        # Runs of consecutive rows for one brand: few and long when a file lists each campaign's
+        # days together, then the rows can reach the ledger in file order (see _write).
+        brand_runs = 0
+        last_brand = -1
 
         for file_no, path in enumerate(paths):
             label = show_name(path)
@@ -380,9 +386,11 @@ def import_spend(
                             key = snap_keys.get(on) or snap_keys.setdefault(
                                 on, f"{reader.network}:{on.isoformat()}"
                             )
-                        pending.append(
-                            (line, hit[1].id, hit[0], micros, occurred_us, key, note or "")
-                        )
+                        bid = hit[1].id
+                        if bid != last_brand:
+                            last_brand = bid
+                            brand_runs += 1
+                        pending.append((line, bid, hit[0], micros, occurred_us, key, note or ""))
                         if len(pending) >= STAGE_CHUNK:
                             stage(pending)
                             pending.clear()
@@ -457,7 +465,7 @@ def import_spend(
             {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
         ).scalar_one()
         report.batch = int(batch_id)
-        _write(conn, ctx, report, batch_id, repeats)
+        _write(conn, ctx, report, batch_id, repeats, brand_runs)
         if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
             conn.exec_driver_sql("ANALYZE spend_entry")
@@ -696,40 +704,63 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
 
 
 def _write(
-    conn: Connection, ctx: Context, report: ImportReport, batch_id: int, repeats: _Repeats
+    conn: Connection,
+    ctx: Context,
+    report: ImportReport,
+    batch_id: int,
+    repeats: _Repeats,
+    brand_runs: int,
 ) -> None:
     params = {"now": ctx.now_us, "actor": ctx.actor, "batch": batch_id}
     staged = conn.exec_driver_sql("SELECT COUNT(*) FROM import_stage").scalar_one()
+    # The ledger's (brand, time) index takes a million rows in half the time when they come
+    # brand by brand. Files that list each campaign's days together already do (rows stay in
+    # file order); files that list each day's campaigns together are sorted first.
+    order = (
+        "" if brand_runs * CLUSTERED_RUN <= int(staged) else " ORDER BY st.brand_id, st.occurred_at"
+    )
+    snap_rows = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM import_stage WHERE snapshot_key IS NOT NULL"
+    ).scalar_one()
+    snap_keys = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT campaign_id, snapshot_key FROM import_stage "
+        "WHERE snapshot_key IS NOT NULL) k"
+    ).scalar_one()
+    if snap_rows == snap_keys:
+        # Every key once (the usual report): each row is its key's total.
+        source = (
+            "(SELECT brand_id, campaign_id, snapshot_key, occurred_at, amount AS total "
+            "FROM import_stage WHERE snapshot_key IS NOT NULL)"
+        )
+        snap_order = order
+    else:
+        # A key's total is the sum of its rows in the last file that has it: naming the same
+        # report twice (or an old and an updated one) in one import counts it once, as in
+        # sequence. (Grouping by brand first leaves the rows in brand order.)
+        source = (
+            "(SELECT brand_id, campaign_id, snapshot_key, occurred_at, total FROM "
+            "(SELECT brand_id, campaign_id, snapshot_key, file_no, MIN(occurred_at) AS occurred_at, "
+            "SUM(amount) AS total, MAX(file_no) OVER (PARTITION BY campaign_id, snapshot_key) "
+            "AS last_file FROM import_stage WHERE snapshot_key IS NOT NULL "
+            "GROUP BY brand_id, campaign_id, snapshot_key, file_no) per_file "
+            "WHERE file_no = last_file)"
+        )
+        snap_order = ""
     # Network snapshots: the ledger gets each key's difference from what it holds.
     snap = conn.execute(
         sa.text(
             "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
             "source, batch_id, actor, snapshot_key) "
             "SELECT st.brand_id, st.campaign_id, st.total - COALESCE(prev.total, 0), st.occurred_at, "
-            ":now, 'import', :batch, :actor, st.snapshot_key FROM "
-            # A key's total is the last file's that has it: naming the same report twice
-            # (or an old and an updated one) in one import counts it once, as in sequence.
-            "(SELECT brand_id, campaign_id, snapshot_key, occurred_at, total FROM "
-            "(SELECT brand_id, campaign_id, snapshot_key, file_no, "
-            "MIN(occurred_at) AS occurred_at, SUM(amount) AS total, MAX(file_no) OVER (PARTITION BY campaign_id, snapshot_key) "
-            "AS last_file FROM import_stage WHERE snapshot_key IS NOT NULL "
-            "GROUP BY brand_id, campaign_id, snapshot_key, file_no) per_file "
-            "WHERE file_no = last_file) st "
+            f":now, 'import', :batch, :actor, st.snapshot_key FROM {source} st "
             "LEFT JOIN (SELECT campaign_id, snapshot_key, SUM(amount) AS total FROM spend_entry "
             "WHERE snapshot_key IN (SELECT DISTINCT snapshot_key FROM import_stage) "
             "GROUP BY campaign_id, snapshot_key) prev "
             "ON prev.campaign_id = st.campaign_id AND prev.snapshot_key = st.snapshot_key "
-            "WHERE st.total <> COALESCE(prev.total, 0)"
+            f"WHERE st.total <> COALESCE(prev.total, 0){snap_order}"
         ),
         params,
     ).rowcount
-    snap_keys = conn.exec_driver_sql(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT campaign_id, snapshot_key FROM import_stage "
-        "WHERE snapshot_key IS NOT NULL) k"
-    ).scalar_one()
-    snap_rows = conn.exec_driver_sql(
-        "SELECT COUNT(*) FROM import_stage WHERE snapshot_key IS NOT NULL"
-    ).scalar_one()
     # Generic rows: once per id (the first occurrence), always when without id.
     skip = []
     if repeats.in_import:
@@ -745,8 +776,8 @@ def _write(
             "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
             "source, batch_id, actor, note, idem_key) "
             "SELECT st.brand_id, st.campaign_id, st.amount, st.occurred_at, :now, 'import', :batch, "
-            f":actor, st.note, st.idem_key FROM import_stage st WHERE st.snapshot_key IS NULL{keyed} "
-            "ORDER BY st.brand_id, st.occurred_at"
+            f":actor, st.note, st.idem_key FROM import_stage st WHERE st.snapshot_key IS NULL{keyed}"
+            f"{order}"
         ),
         params,
     ).rowcount
