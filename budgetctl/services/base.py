@@ -115,11 +115,25 @@ def get_campaign(conn: Connection, brand: BrandRow, name: str) -> CampaignRow:
     return campaign_from_row(row)
 
 
-INSERT_EVENT = sa.text(
-    "INSERT INTO event (at, actor, command, kind, brand_id, campaign_id, brand, campaign, "
-    "message, detail) VALUES (:at, :actor, :command, :kind, :brand_id, :campaign_id, :brand, "
-    ":campaign, :message, :detail)"
+EVENT_COLUMNS = (
+    "at",
+    "actor",
+    "command",
+    "kind",
+    "brand_id",
+    "campaign_id",
+    "brand",
+    "campaign",
+    "message",
+    "detail",
 )
+INSERT_EVENT = sa.text(
+    f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)})"
+)
+"""One event from :func:`event_params`' dictionary."""
+INSERT_EVENT_ROWS = f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
+"""Events as tuples in :data:`EVENT_COLUMNS` order, for ``store.db.execute_many``."""
 
 
 def event_params(

@@ -36,17 +36,11 @@ from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import Period, periods_at, zone
 from budgetctl.domain.schedule import Window, is_open_local, parse_window
-from budgetctl.services.base import Context, name_key
+from budgetctl.services.base import INSERT_EVENT_ROWS, Context, name_key
 from budgetctl.store.db import execute_many
 
 WRITE_CHUNK = 2_000
 """Rows (state events, campaign updates) an evaluation writes per statement."""
-
-
-_INSERT_STATE_EVENT = (
-    "INSERT INTO event (at, actor, command, kind, brand_id, campaign_id, brand, campaign, "
-    "message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 @dataclass(slots=True)
@@ -326,7 +320,7 @@ def evaluate(
         if len(events) >= WRITE_CHUNK:
             # Events go out as they come: a pass over every brand may change tens of thousands
             # of campaigns, and their messages need not wait in memory.
-            execute_many(conn, _INSERT_STATE_EVENT, events)
+            execute_many(conn, INSERT_EVENT_ROWS, events)
             events.clear()
     result.changes.sort(key=lambda c: (name_key(c.brand), name_key(c.campaign)))
     # After the loop (the campaigns are read while it runs), in slices: the driver's
@@ -337,5 +331,5 @@ def evaluate(
             "UPDATE campaign SET state = ?, reasons = ? WHERE id = ?",
             updates[start : start + WRITE_CHUNK],
         )
-    execute_many(conn, _INSERT_STATE_EVENT, events)
+    execute_many(conn, INSERT_EVENT_ROWS, events)
     return result

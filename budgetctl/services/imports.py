@@ -264,7 +264,7 @@ def _stage_writer(
     head = f"INSERT INTO import_stage ({', '.join(_STAGE_COLUMNS)}) VALUES "
     one = head + values
     many = head + ", ".join([values] * _STAGE_ROWS_PER_INSERT)
-    width = _STAGE_ROWS_PER_INSERT * 7  # values in a StageRow
+    width = _STAGE_ROWS_PER_INSERT * values.count("?")
 
     def write_sqlite(rows: list[StageRow]) -> None:
         whole = len(rows) - len(rows) % _STAGE_ROWS_PER_INSERT
@@ -317,9 +317,11 @@ def import_spend(
             raise InvalidValue(
                 "--create-missing needs --brand: the brand the new campaigns belong to"
             )
+        cache_size = None
         if ctx.db.sqlite:
             # The write below updates the ledger's indexes all over: with SQLite's default
             # 2 MB page cache it re-reads pages from the file system again and again.
+            cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
             conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         conn.exec_driver_sql("DROP TABLE IF EXISTS import_stage")
         # PostgreSQL: the staging table never outlives the transaction, whatever happens.
@@ -351,7 +353,7 @@ def import_spend(
                     reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
                     networks.add(reader.network)
                     unkeyed = False  # a generic row without an id: the file's content counts
-                    pending: list[tuple[int, int, int, int, int, str, str]] = []
+                    pending: list[StageRow] = []
                     generic = reader.network == "generic"
                     stage = _stage_writer(conn, file_no, generic)
                     snap_keys: dict[date, str] = {}
@@ -515,8 +517,9 @@ def import_spend(
             conn.execute(INSERT_EVENT, events)
         # The staging table goes with the connection (SQLite: a temporary table; PostgreSQL:
         # ON COMMIT DROP), which is not pooled; dropping it row by row here would cost more.
-        if ctx.db.sqlite:
-            conn.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default again
+        if cache_size is not None:
+            # The evaluation reads little: give the memory back before it runs.
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
         report.changes = evaluate(conn, ctx, brand_ids=touched).changes
     return report
 
