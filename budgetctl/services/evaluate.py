@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from budgetctl.domain.decide import (
@@ -37,7 +36,7 @@ from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import Period, periods_at, zone
 from budgetctl.domain.schedule import Window, is_open_local, parse_window
 from budgetctl.services.base import INSERT_EVENT_ROWS, Context, name_key
-from budgetctl.store.db import execute_many
+from budgetctl.store.db import execute_many, fetch_rows, placeholders
 
 WRITE_CHUNK = 2_000
 """Rows (state events, campaign updates) an evaluation writes per statement."""
@@ -102,48 +101,39 @@ def brand_states(
         "SELECT id, name, timezone, daily_budget, monthly_budget FROM brand "
         "WHERE removed_at IS NULL"
     )
-    params: dict[str, Any] = {}
-    stmt = sa.text(sql)
+    ids: list[int] = []
     if brand_ids is not None:
-        stmt = sa.text(sql + " AND id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
-        params["ids"] = list(brand_ids)
+        ids = list(brand_ids)
+        sql += f" AND id IN ({placeholders(len(ids))})"
     states: dict[int, BrandState] = {}
     by_zone: dict[str, list[int]] = defaultdict(list)
     bounds: dict[str, tuple[Period, Period]] = {}
-    for bid, name, tz, daily, monthly in conn.execute(stmt, params):
+    for bid, name, tz, daily, monthly in fetch_rows(conn, sql, ids):
         if tz not in bounds:
             bounds[tz] = period_bounds(tz, now)
         day, month = bounds[tz]
         states[bid] = BrandState(bid, name, tz, daily, monthly, day, month)
         by_zone[tz].append(bid)
-    if not states:
-        return states
-    for tz, ids in by_zone.items():
+    for tz, zone_ids in by_zone.items():
         day, month = bounds[tz]
-        params = {
-            "ms": to_us(month.start),
-            "me": to_us(month.end),
-            "ds": to_us(day.start),
-            "de": to_us(day.end),
-        }
         head = (
             "SELECT s.brand_id, SUM(s.amount), "
-            "SUM(CASE WHEN s.occurred_at >= :ds AND s.occurred_at < :de THEN s.amount ELSE 0 END) "
+            "SUM(CASE WHEN s.occurred_at >= ? AND s.occurred_at < ? THEN s.amount ELSE 0 END) "
             "FROM spend_entry s WHERE "
         )
-        tail = " AND s.occurred_at >= :ms AND s.occurred_at < :me GROUP BY s.brand_id"
+        tail = " AND s.occurred_at >= ? AND s.occurred_at < ? GROUP BY s.brand_id"
+        params: list[Any] = [to_us(day.start), to_us(day.end)]
         if brand_ids is None:
-            stmt = sa.text(
-                head + "s.brand_id IN (SELECT b.id FROM brand b WHERE b.timezone = :tz "
-                "AND b.removed_at IS NULL)" + tail
+            where = (
+                "s.brand_id IN (SELECT b.id FROM brand b WHERE b.timezone = ? "
+                "AND b.removed_at IS NULL)"
             )
-            params["tz"] = tz
+            params.append(tz)
         else:
-            stmt = sa.text(head + "s.brand_id IN :ids" + tail).bindparams(
-                sa.bindparam("ids", expanding=True)
-            )
-            params["ids"] = ids
-        for bid, month_spend, day_spend in conn.execute(stmt, params):
+            where = f"s.brand_id IN ({placeholders(len(zone_ids))})"
+            params.extend(zone_ids)
+        params += [to_us(month.start), to_us(month.end)]
+        for bid, month_spend, day_spend in fetch_rows(conn, head + where + tail, params):
             state = states.get(bid)
             if state is not None:
                 state.month_spend = int(month_spend or 0)
@@ -161,15 +151,15 @@ def _window(spec: str) -> Window:
     return window
 
 
-def load_windows(
-    conn: Connection, where: str, params: dict[str, Any], expanding: Iterable[str]
-) -> dict[int, list[Window]]:
-    stmt = sa.text(
-        "SELECT w.campaign_id, w.spec FROM schedule_window w JOIN campaign c ON c.id = w.campaign_id "
-        f"WHERE {where} ORDER BY w.campaign_id, w.position"
-    ).bindparams(*(sa.bindparam(n, expanding=True) for n in expanding))
+def load_windows(conn: Connection, where: str, params: Sequence[Any]) -> dict[int, list[Window]]:
+    """The windows of the campaigns ``c`` that ``where`` selects, in their order."""
     windows: dict[int, list[Window]] = defaultdict(list)
-    for cid, spec in conn.execute(stmt, params):
+    for cid, spec in fetch_rows(
+        conn,
+        "SELECT w.campaign_id, w.spec FROM schedule_window w JOIN campaign c ON c.id = w.campaign_id "
+        f"WHERE {where} ORDER BY w.campaign_id, w.position",
+        params,
+    ):
         windows[cid].append(_window(spec))
     return windows
 
@@ -206,6 +196,15 @@ def explain(
     return tuple(out)
 
 
+def _event_text(
+    state: str, new_state: str, reasons: tuple[str, ...], words: tuple[str, ...]
+) -> tuple[str, str]:
+    """A state event's message and its JSON detail."""
+    message = f"{state} -> {new_state}" + (f": {'; '.join(words)}" if words else "")
+    detail = {"from": state, "to": new_state, "reasons": list(reasons), "figures": list(words)}
+    return message, json.dumps(detail)
+
+
 def evaluate(
     conn: Connection,
     ctx: Context,
@@ -220,38 +219,35 @@ def evaluate(
     ``scheduled_only``. Returns every state change, each already written to
     history (one event per change).
     """
-    where = ["c.removed_at IS NULL"]
-    params: dict[str, Any] = {}
-    expanding: list[str] = []
-    if brand_ids is not None:
-        where.append("c.brand_id IN :brand_ids")
-        params["brand_ids"] = list(brand_ids)
-        expanding.append("brand_ids")
-    if campaign_ids is not None:
-        where.append("c.id IN :campaign_ids")
-        params["campaign_ids"] = list(campaign_ids)
-        expanding.append("campaign_ids")
-    if scheduled_only:
-        where.append("EXISTS (SELECT 1 FROM schedule_window sw WHERE sw.campaign_id = c.id)")
-    clause = " AND ".join(where)
-    result = Evaluation()
     if (brand_ids is not None and not brand_ids) or (campaign_ids is not None and not campaign_ids):
-        return result
-
-    select = sa.text(
+        return Evaluation()
+    where = ["c.removed_at IS NULL"]
+    params: list[Any] = []
+    if brand_ids is not None:
+        where.append(f"c.brand_id IN ({placeholders(len(brand_ids))})")
+        params.extend(brand_ids)
+    if campaign_ids is not None:
+        where.append(f"c.id IN ({placeholders(len(campaign_ids))})")
+        params.extend(campaign_ids)
+    # The windows' query joins schedule_window itself: it needs no "scheduled only" filter.
+    clause = " AND ".join(where)
+    select = (
         "SELECT c.id, c.brand_id, c.name, c.state, c.reasons, c.held, c.hold_note, "
         f"c.schedule_tz FROM campaign c WHERE {clause}"
-    ).bindparams(*(sa.bindparam(n, expanding=True) for n in expanding))
+    )
+    if scheduled_only:
+        select += " AND EXISTS (SELECT 1 FROM schedule_window sw WHERE sw.campaign_id = c.id)"
+    result = Evaluation()
     rows: Iterable[Any]
     if campaign_ids is None:
         # The brands are known up front: stream the campaigns (a pass can cover 100,000).
         brands = brand_states(conn, ctx.now, brand_ids)
-        windows = load_windows(conn, clause, params, expanding)
-        rows = conn.execute(select, params)
+        windows = load_windows(conn, clause, params)
+        rows = fetch_rows(conn, select, params)
     else:
-        rows = conn.execute(select, params).all()
+        rows = list(fetch_rows(conn, select, params))
         brands = brand_states(conn, ctx.now, {row[1] for row in rows})
-        windows = load_windows(conn, clause, params, expanding)
+        windows = load_windows(conn, clause, params)
 
     local_cache: dict[str, tuple[int, int]] = {}
 
@@ -263,7 +259,7 @@ def evaluate(
         return hit
 
     budget_cache: dict[int, BrandSpend] = {}
-    budget_words: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
+    budget_words: dict[tuple[int, tuple[str, ...], str], tuple[tuple[str, ...], str, str]] = {}
     updates: list[tuple[str, str, int]] = []
     events: list[tuple[Any, ...]] = []
     now_us, actor, command = ctx.now_us, ctx.actor, ctx.command
@@ -293,16 +289,19 @@ def evaluate(
             words = explain(
                 reasons, brand, hold_note=hold_note, windows=wins, schedule_tz=schedule_tz
             )
+            message, detail = _event_text(state, new_state, reasons, words)
         else:
             # Budget reasons read the same for every campaign of a brand: share the words.
-            known = budget_words.get((bid, reasons))
-            if known is None:
-                known = budget_words[(bid, reasons)] = explain(reasons, brand)
-            words = known
+            shared = budget_words.get((bid, reasons, state))
+            if shared is None:
+                words = explain(reasons, brand)
+                shared = budget_words[(bid, reasons, state)] = (
+                    words,
+                    *_event_text(state, new_state, reasons, words),
+                )
+            words, message, detail = shared
         change = Change(cid, brand.name, cname, state, new_state, reasons, words)
         result.changes.append(change)
-        message = f"{state} -> {new_state}" + (f": {'; '.join(words)}" if words else "")
-        detail = {"from": state, "to": new_state, "reasons": list(reasons), "figures": list(words)}
         events.append(
             (
                 now_us,
@@ -314,7 +313,7 @@ def evaluate(
                 brand.name,
                 cname,
                 message,
-                json.dumps(detail),
+                detail,
             )
         )
         if len(events) >= WRITE_CHUNK:
