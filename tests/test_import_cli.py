@@ -1098,3 +1098,64 @@ def test_network_rows_alternating_brands_are_written_in_brand_order(
         ("Globex", 2_000_000, "google-ads:2026-11-23"),
         ("Globex", 4_000_000, "google-ads:2026-11-24"),
     ]
+
+
+# -- references: checked once per campaign, not once per row --------------------------------------
+
+
+def test_import_leaves_no_dangling_reference(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    if is_url(db_path):
+        pytest.skip("PostgreSQL checks its foreign keys row by row")
+    new = write(tmp_path / "new.csv", "date,campaign,amount,id\n2026-11-24,Brand New,4.25,n-1\n")
+    loaded.ok("spend", "import", str(GOOGLE), str(GENERIC), now=NOW)
+    loaded.ok("spend", "import", "--brand", "Acme", "--create-missing", str(new), now=NOW)
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+    assert query(
+        db_path,
+        "SELECT b.name, c.name, s.amount FROM spend_entry s JOIN campaign c ON c.id = s.campaign_id "
+        "JOIN brand b ON b.id = s.brand_id AND b.id = c.brand_id WHERE s.idem_key = 'generic:n-1'",
+    ) == [("Acme", "Brand New", 4_250_000)]
+
+
+def test_reference_check_refuses_a_campaign_the_database_lacks(loaded: Cli, db_path: Path) -> None:
+    from budgetctl.domain.errors import DatabaseError
+    from budgetctl.services.imports import _check_references
+    from budgetctl.store.db import Database, resolve_url
+
+    [(cid, bid)] = query(db_path, "SELECT id, brand_id FROM campaign WHERE name = 'Acme - Search'")
+    [(other,)] = query(db_path, "SELECT id FROM brand WHERE name = 'Globex'")
+    database = Database(resolve_url(str(db_path)))
+    try:
+        with database.write(dry_run=True) as conn:
+            _check_references(conn, {(cid, bid)})  # a campaign of its brand: nothing to say
+            for pair in ((cid, other), (99_999, bid)):
+                with pytest.raises(DatabaseError) as err:
+                    _check_references(conn, {(cid, bid), pair})
+                assert err.value.message == (
+                    f"import refused, nothing written: campaign #{pair[0]} of brand #{pair[1]} "
+                    "is not in the database ('budgetctl doctor' checks it)"
+                )
+    finally:
+        database.dispose()
+
+
+def test_only_the_import_writes_without_per_row_foreign_key_checks(db_path: Path, ready: Cli) -> None:
+    if is_url(db_path):
+        pytest.skip("a setting of SQLite connections")
+    from budgetctl.store.db import Database, resolve_url
+
+    database = Database(resolve_url(str(db_path)))
+    try:
+        seen = []
+        for checks in (True, False, True):
+            with database.write(dry_run=True, row_checks=checks) as conn:
+                seen.append(conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one())
+        with database.read() as conn:
+            seen.append(conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one())
+    finally:
+        database.dispose()
+    assert seen == [1, 0, 1, 1]

@@ -42,14 +42,20 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from budgetctl.domain.errors import BudgetError, ImportRejected, InvalidValue, NotFound
+from budgetctl.domain.errors import (
+    BudgetError,
+    DatabaseError,
+    ImportRejected,
+    InvalidValue,
+    NotFound,
+)
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import local_day, local_midnight, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
-from budgetctl.store.db import bulk_writer
+from budgetctl.store.db import bulk_writer, fetch_rows, placeholders
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
@@ -306,7 +312,10 @@ def import_spend(
                 f"unknown encoding {encoding!r}: try utf-8, utf-16 or latin-1"
             ) from None
     report = ImportReport(None, [show_name(p) for p in paths], fmt, dry_run=dry_run)
-    with ctx.db.write(dry_run=dry_run) as conn:
+    # The ledger's foreign keys would be checked once per row and key (three million look-ups
+    # for a million rows); the import checks the campaigns and brands it matched, as a set,
+    # before it writes (_check_references).
+    with ctx.db.write(dry_run=dry_run, row_checks=False) as conn:
         catalog = _Catalog(conn, ctx.now)
         forced: _Brand | None = None
         if brand is not None:
@@ -467,6 +476,7 @@ def import_spend(
             {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
         ).scalar_one()
         report.batch = int(batch_id)
+        _check_references(conn, {(cid, b.id) for cid, b in matched.values()})
         _write(conn, ctx, report, batch_id, repeats, brand_runs)
         if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
@@ -639,6 +649,34 @@ def _match(
         + (f" (external id {ext})" if ext else "")
         + ": add it with 'budgetctl campaign add', or import with --create-missing --brand B"
     )
+
+
+def _check_references(conn: Connection, pairs: set[tuple[int, int]]) -> None:
+    """Every (campaign, brand) the staged rows name is a campaign of that brand.
+
+    What the ledger's foreign keys would check row by row, checked once per campaign. The
+    pairs come from this transaction's own reads, so a failure here is a defect, not bad input.
+    """
+    found: set[tuple[int, int]] = set()
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), 10_000):
+        part = [cid for cid, _bid in ordered[start : start + 10_000]]
+        found.update(
+            (int(cid), int(bid))
+            for cid, bid in fetch_rows(
+                conn,
+                "SELECT c.id, c.brand_id FROM campaign c JOIN brand b ON b.id = c.brand_id "
+                f"WHERE c.id IN ({placeholders(len(part))})",
+                part,
+            )
+        )
+    missing = sorted(pairs - found)
+    if missing:
+        cid, bid = missing[0]
+        raise DatabaseError(
+            f"import refused, nothing written: campaign #{cid} of brand #{bid} is not in the "
+            "database ('budgetctl doctor' checks it)"
+        )
 
 
 @dataclass(frozen=True, slots=True)

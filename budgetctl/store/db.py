@@ -207,10 +207,20 @@ class Database:
     # -- transactions ------------------------------------------------------------
 
     @contextmanager
-    def write(self, *, dry_run: bool = False) -> Iterator[Connection]:
-        """A write transaction: commits on success (rolls back for a dry run or on any error)."""
+    def write(self, *, dry_run: bool = False, row_checks: bool = True) -> Iterator[Connection]:
+        """A write transaction: commits on success (rolls back for a dry run or on any error).
+
+        ``row_checks=False`` (SQLite) turns off the per-row foreign-key checks for this one
+        transaction, for a bulk writer that checks its references as a set instead. SQLite
+        takes the setting only outside a transaction; the connection is not pooled, so it
+        ends with the transaction.
+        """
         self.check_schema()
         with self._translate(), self.engine().connect() as conn:
+            if self.sqlite and not row_checks:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys = OFF")
             conn = conn.execution_options(budgetctl_write=True)
             with conn.begin() as trans:
                 if not self.sqlite:
