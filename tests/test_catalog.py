@@ -469,6 +469,65 @@ def test_brand_import_updates_by_name(ready: Cli, db_path: Path, tmp_path: Path)
     ]
 
 
+
+def test_brand_import_without_zone_or_currency_keeps_the_stored_ones(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)
+    ready.ok("brand", "add", "Umbrella", "--daily", "1", "--monthly", "2", "--currency", "EUR",
+             now=NOW)
+    ready.ok("campaign", "import", str(FIXTURES / "campaigns.csv"), now=NOW)
+    campaigns = query(db_path, CAMPAIGN_SQL)
+    # no zone or currency column at all; then the columns with empty cells
+    for text in ("name,daily,monthly\nAcme,200,3000\nUmbrella,1,2\nHooli,5,50\n",
+                 "name,daily,monthly,timezone,currency\nAcme,200,3000,,\nUmbrella,1,2, ,\n"):
+        sheet = tmp_path / "update.csv"
+        sheet.write_text(text)
+        ready.ok("brand", "import", str(sheet), now=NOW)
+        assert query(db_path, "SELECT name, daily_budget, monthly_budget, timezone, currency "
+                              "FROM brand ORDER BY id") == [
+            ("Acme", 200_000_000, 3_000_000_000, "America/New_York", "USD"),
+            ("Globex", 1_500_000_000, 30_000_000_000, "Europe/London", "USD"),
+            ("Initech", None, 12_000_000_000, "America/Chicago", "USD"),
+            ("Umbrella", 1_000_000, 2_000_000, "UTC", "EUR"),
+            ("Hooli", 5_000_000, 50_000_000, "UTC", "USD"),
+        ]
+        assert query(db_path, "SELECT COUNT(*) FROM event WHERE kind IN "
+                              "('brand.timezone', 'brand.currency')") == [(0,)]
+    # Acme - Display's schedule is still read in New York time
+    assert query(db_path, CAMPAIGN_SQL) == campaigns
+
+
+def test_campaign_import_keeps_what_its_sheet_has_no_column_for(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)
+    ready.ok("campaign", "import", str(FIXTURES / "campaigns.csv"), now=NOW)
+    windows = "SELECT campaign_id, position, spec FROM schedule_window ORDER BY campaign_id, position"
+    before = dump(db_path)
+    sheet = tmp_path / "names.csv"
+    sheet.write_text("brand,name\nAcme,Acme - Search\nAcme,Acme - Display\n")
+    run = ready.ok("campaign", "import", str(sheet), now=NOW)
+    assert run.stdout == "campaigns: 0 created, 0 updated, 2 unchanged\n"
+    assert dump(db_path) == before
+    # A column that is there is the sheet's word, an empty cell included.
+    sheet.write_text("brand,name,schedule\nAcme,Acme - Display,\n")
+    run = ready.ok("campaign", "import", str(sheet), now=NOW)
+    assert run.lines == [
+        "campaigns: 0 created, 1 updated, 0 unchanged",
+        "Acme / Acme - Display: paused -> active",
+    ]
+    assert query(db_path, windows) == [
+        (3, 0, "daily 22:00-06:00"),
+        (3, 1, "weekends 10:00-14:00"),
+        (5, 0, "Mon-Fri 08:00-20:00"),
+    ]
+    assert query(db_path, "SELECT external_id FROM campaign WHERE id = 2") == [("21456789013",)]
+    sheet.write_text("brand,name,external_id\nAcme,Acme - Display,\n")
+    ready.ok("campaign", "import", str(sheet), now=NOW)
+    assert query(db_path, "SELECT external_id FROM campaign WHERE id = 2") == [(None,)]
+
+
 CAMPAIGN_ROWS = [
     (1, "Acme - Search", "acme - search", "21456789012", "active", "", 0, None, None, NOW_US, None),
     (1, "Acme - Display", "acme - display", "21456789013", "paused", "outside_schedule", 0, None,

@@ -8,6 +8,7 @@ evaluating the affected campaigns at once.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import sys
 from collections.abc import Sequence
@@ -548,7 +549,7 @@ def read_sheet(
 def import_brands(ctx: Context, path: Path) -> Outcome:
     label, rows = read_sheet(path, ("name", "daily", "monthly"), ("timezone", "currency"))
     problems: list[str] = []
-    parsed: list[tuple[str, int | None, int | None, str, str]] = []
+    parsed: list[tuple[str, int | None, int | None, str | None, str | None]] = []
     seen: set[str] = set()
     for line, row in rows:
         try:
@@ -561,8 +562,10 @@ def import_brands(ctx: Context, path: Path) -> Outcome:
                     name,
                     parse_budget(row["daily"], what="daily budget"),
                     parse_budget(row["monthly"], what="monthly budget"),
-                    check_zone(row.get("timezone") or "UTC"),
-                    check_currency(row.get("currency") or "USD"),
+                    # No column, or an empty cell: a new brand takes the default, an
+                    # existing one keeps what it has.
+                    check_zone(row["timezone"]) if row.get("timezone") else None,
+                    check_currency(row["currency"]) if row.get("currency") else None,
                 )
             )
         except BudgetError as exc:
@@ -579,7 +582,7 @@ def import_brands(ctx: Context, path: Path) -> Outcome:
                 {"k": name_key(name)},
             ).first()
             if found is None:
-                brand = _insert_brand(conn, ctx, name, daily, monthly, tz, cur)
+                brand = _insert_brand(conn, ctx, name, daily, monthly, tz or "UTC", cur or "USD")
                 created += 1
             else:
                 brand = brand_from_row(found)
@@ -598,13 +601,26 @@ def import_brands(ctx: Context, path: Path) -> Outcome:
     return out
 
 
+class _Keep(enum.Enum):
+    """A column the sheet does not have: the stored value stays."""
+
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+
+
 def import_campaigns(ctx: Context, path: Path) -> Outcome:
     label, rows = read_sheet(path, ("brand", "name"), ("external_id", "schedule", "timezone"))
     problems: list[str] = []
     out = Outcome()
     with ctx.db.write() as conn:
         brands: dict[str, BrandRow] = {}
-        plan: list[tuple[BrandRow, str, str | None, tuple[Window, ...] | None, str | None]] = []
+        # An absent column keeps what an existing campaign has (KEEP); a column that is there
+        # is the sheet's word, an empty cell included (no external id, no schedule).
+        plan: list[
+            tuple[BrandRow, str, str | _Keep | None, tuple[Window, ...] | _Keep | None, str | None]
+        ] = []
         seen: set[tuple[int, str]] = set()
         for line, row in rows:
             try:
@@ -616,9 +632,12 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 if (brand.id, name_key(name)) in seen:
                     raise Conflict(f"campaign {brand.name} / {name} appears twice in the file")
                 seen.add((brand.id, name_key(name)))
-                ext = clean_external_id(row.get("external_id"))
-                sched = row.get("schedule")
-                windows = parse_windows([sched]) if sched else None
+                ext: str | _Keep | None = (
+                    clean_external_id(row["external_id"]) if "external_id" in row else KEEP
+                )
+                windows: tuple[Window, ...] | _Keep | None = KEEP
+                if "schedule" in row:
+                    windows = parse_windows([row["schedule"]]) if row["schedule"] else None
                 tz = check_zone(row["timezone"]) if row.get("timezone") else None
                 plan.append((brand, name, ext, windows, tz))
             except BudgetError as exc:
@@ -636,9 +655,9 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 {"b": brand.id, "k": name_key(name)},
             ).first()
             if found is None:
-                campaign = _insert_campaign(conn, ctx, brand, name, ext)
+                campaign = _insert_campaign(conn, ctx, brand, name, None if ext is KEEP else ext)
                 created += 1
-                if windows:
+                if windows and windows is not KEEP:
                     _replace_windows(conn, ctx, brand, campaign, windows, tz)
             else:
                 campaign = CampaignRow(
@@ -653,7 +672,7 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                     found[8],
                 )
                 changed = False
-                if ext != campaign.external_id:
+                if ext is not KEEP and ext != campaign.external_id:
                     conn.execute(
                         sa.text("UPDATE campaign SET external_id = :x WHERE id = :c"),
                         {"x": ext, "c": campaign.id},
@@ -667,11 +686,12 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                         campaign=campaign,
                     )
                     changed = True
-                current = campaign_windows(conn, campaign.id)
-                wanted = [str(w) for w in windows or ()]
-                if current != wanted or (windows and tz != campaign.schedule_tz):
-                    _replace_windows(conn, ctx, brand, campaign, windows or (), tz)
-                    changed = True
+                if windows is not KEEP:
+                    current = campaign_windows(conn, campaign.id)
+                    wanted = [str(w) for w in windows or ()]
+                    if current != wanted or (windows and tz != campaign.schedule_tz):
+                        _replace_windows(conn, ctx, brand, campaign, windows or (), tz)
+                        changed = True
                 updated += changed
             touched.append(campaign.id)
         out.said.append(
