@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from budgetctl.clock import parse_instant
+from budgetctl.domain.errors import InvalidValue
 from budgetctl.services.base import Context, current_actor
 from budgetctl.services.evaluate import Change
 from budgetctl.store.db import Database, resolve_url
@@ -48,6 +49,29 @@ GENERIC = """date,brand,campaign,amount,currency,id,note
 """
 
 
+def _require_new(db: Database) -> None:
+    """The demo writes a sample agency at fixed past times: never into a database in use."""
+    import sqlalchemy as sa
+
+    if db.sqlite:
+        path = db.label
+        if not Path(path).exists() or Path(path).stat().st_size == 0:
+            return
+    with db._translate(), db.engine(create=True).connect() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+        used = bool(names - {"alembic_version"}) and (
+            "brand" not in names
+            or conn.exec_driver_sql(
+                "SELECT EXISTS (SELECT 1 FROM brand) OR EXISTS (SELECT 1 FROM import_batch)"
+            ).scalar_one()
+        )
+    if used:
+        raise InvalidValue(
+            f"demo builds its sample agency in a new database, and {db.label} is in use: "
+            "name a new file with --db, or leave --db out for a temporary one"
+        )
+
+
 def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) -> None:
     from budgetctl.cli import render
     from budgetctl.cli.reports import show_status
@@ -73,6 +97,8 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
         for change in changes:
             emit("   " + render.change_line(change))
 
+    if db_option is not None:
+        _require_new(db)
     emit(init_database(db))
     files = {}
     for name, text in (
