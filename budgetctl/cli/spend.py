@@ -183,7 +183,10 @@ def import_(
         bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
     ] = False,
     create_missing: Annotated[
-        bool, typer.Option("--create-missing", help="Create unknown campaigns under --brand.")
+        bool, typer.Option(
+            "--create-missing",
+            help="Create unknown campaigns in the row's brand (its brand column, or --brand).",
+        )
     ] = False,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Override the detected encoding, e.g. latin-1.")
@@ -202,8 +205,13 @@ def import_(
     import sys
 
     from budgetctl.domain.money import format_money
+    from budgetctl.importers.reader import FORMATS
     from budgetctl.services.imports import import_spend
 
+    if fmt not in FORMATS:
+        raise typer.BadParameter(
+            f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", param_hint="'--format'"
+        )
     bar = _Bar() if sys.stderr.isatty() and not json_ else None
     try:
         report = import_spend(

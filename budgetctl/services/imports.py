@@ -179,7 +179,7 @@ class ImportReport:
         from budgetctl.domain.money import format_exact
 
         return {
-            "batch": self.batch,
+            "batch": None if self.dry_run else self.batch,
             "files": self.files,
             "rows": self.rows,
             "entries_written": self.entries_written,
@@ -322,10 +322,6 @@ def import_spend(
             forced = catalog.brands.get(name_key(brand))
             if forced is None:
                 raise NotFound(f"no brand named {brand!r}: 'budgetctl brand list' shows the brands")
-        if create_missing and forced is None:
-            raise InvalidValue(
-                "--create-missing needs --brand: the brand the new campaigns belong to"
-            )
         cache_size = None
         if ctx.db.sqlite:
             # The write below updates the ledger's indexes all over: with SQLite's default
@@ -643,6 +639,11 @@ def _match(
             catalog.forget(key, ext)
             catalog.names[cid] = campaign.name
         return cid, brand
+    if create_missing:
+        raise InvalidValue(
+            f"unknown campaign {cname!r}" + (f" (external id {ext})" if ext else "")
+            + ": --create-missing needs the brand it belongs to: give --brand or a brand column"
+        )  # fmt: skip
     where = f" in brand {brand.name!r}" if brand is not None else ""
     raise InvalidValue(
         f"unknown campaign {cname!r}{where}"
