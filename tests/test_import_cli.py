@@ -1189,3 +1189,30 @@ def test_only_the_import_writes_without_per_row_foreign_key_checks(db_path: Path
     finally:
         database.dispose()
     assert seen == [1, 0, 1, 1]
+
+
+def test_a_removed_and_re_added_campaign_keeps_its_days_counted_once(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    imp_json(loaded, GOOGLE_XL)
+    loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
+    loaded.ok("campaign", "add", "Acme", "Acme - Search", "--external-id", "21456789012", now=NOW)
+    # the same report again: the removed campaign's 61.25 is the new one's day too
+    assert imp_json(loaded, GOOGLE_XL) == result(2, [GOOGLE_XL], 2, 0, 2, "0.00")
+    status = json.loads(loaded.ok("status", "--json", "--brand", "Acme",
+                                  "--now", "2026-11-24T12:00:00-05:00").stdout)
+    assert status[0]["daily_spend"] == "100.00"
+    # an updated report moves the day to its new figure, once; the entry goes to the new campaign
+    text = GOOGLE_XL.read_bytes().decode("utf-16").replace("\t61.25\t", "\t70.00\t")
+    updated = write(tmp_path / "updated.csv", text.encode("utf-16"))
+    assert imp_json(loaded, updated) == result(3, [updated], 2, 1, 1, "8.75")
+    assert query(db_path, "SELECT c.id, c.removed_at IS NULL, s.amount FROM spend_entry s JOIN "
+                          "campaign c ON c.id = s.campaign_id WHERE s.batch_id = 3") == [
+        (6, 1, 8_750_000)]
+    status = json.loads(loaded.ok("status", "--json", "--brand", "Acme",
+                                  "--now", "2026-11-24T12:00:00-05:00").stdout)
+    assert status[0]["daily_spend"] == "108.75"
+    # undo returns the day to what it held before
+    loaded.ok("spend", "undo", "3", now=NOW)
+    assert imp_json(loaded, GOOGLE_XL) == result(5, [GOOGLE_XL], 2, 0, 2, "0.00")
+

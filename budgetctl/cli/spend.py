@@ -183,10 +183,11 @@ def import_(
         bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
     ] = False,
     create_missing: Annotated[
-        bool, typer.Option(
+        bool,
+        typer.Option(
             "--create-missing",
             help="Create unknown campaigns in the row's brand (its brand column, or --brand).",
-        )
+        ),
     ] = False,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Override the detected encoding, e.g. latin-1.")

@@ -55,7 +55,7 @@ from budgetctl.domain.periods import local_day, local_midnight, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
-from budgetctl.store.db import bulk_writer, fetch_rows, placeholders
+from budgetctl.store.db import bulk_writer, execute_many, fetch_rows, placeholders
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
@@ -472,8 +472,9 @@ def import_spend(
             {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
         ).scalar_one()
         report.batch = int(batch_id)
-        _check_references(conn, {(cid, b.id) for cid, b in matched.values()})
-        _write(conn, ctx, report, batch_id, repeats, brand_runs)
+        pairs = {(cid, b.id) for cid, b in matched.values()}
+        _check_references(conn, pairs)
+        _write(conn, ctx, report, batch_id, repeats, brand_runs, _predecessors(conn, pairs))
         if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
             conn.exec_driver_sql("ANALYZE spend_entry")
@@ -680,6 +681,46 @@ def _check_references(conn: Connection, pairs: set[tuple[int, int]]) -> None:
         )
 
 
+def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(removed campaign, live campaign)`` for each removed campaign of the import's brands
+    that the live one replaced: same brand, and the same external id, or the same name where
+    either has no external id. A removed campaign that two live ones could claim is left alone.
+    """
+    brands = sorted({bid for _cid, bid in pairs})
+    removed = []
+    for start in range(0, len(brands), 10_000):
+        part = brands[start : start + 10_000]
+        removed += list(
+            fetch_rows(
+                conn,
+                "SELECT id, brand_id, name, external_id FROM campaign WHERE removed_at IS NOT NULL "
+                f"AND brand_id IN ({placeholders(len(part))})",
+                part,
+            )
+        )
+    if not removed:
+        return []
+    ids = sorted(cid for cid, _bid in pairs)
+    live = list(
+        fetch_rows(
+            conn,
+            f"SELECT id, brand_id, name, external_id FROM campaign WHERE id IN ({placeholders(len(ids))})",
+            ids,
+        )
+    )
+    out = []
+    for old_id, bid, old_name, old_ext in removed:
+        heirs = [
+            cid
+            for cid, live_bid, name, ext in live
+            if live_bid == bid
+            and (ext == old_ext if ext and old_ext else name_key(name) == name_key(old_name))
+        ]
+        if len(heirs) == 1:
+            out.append((int(old_id), int(heirs[0])))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class _Repeats:
     """Whether any generic id repeats, within the import or from the ledger (then the write
@@ -752,6 +793,7 @@ def _write(
     batch_id: int,
     repeats: _Repeats,
     brand_runs: int,
+    predecessors: list[tuple[int, int]],
 ) -> None:
     params = {"now": ctx.now_us, "actor": ctx.actor, "batch": batch_id}
     staged = conn.exec_driver_sql("SELECT COUNT(*) FROM import_stage").scalar_one()
@@ -788,6 +830,28 @@ def _write(
             "WHERE file_no = last_file)"
         )
         snap_order = ""
+    # What the ledger holds per key: a removed campaign's snapshots count for the campaign
+    # that took its place (the same network campaign), so its days are not counted twice.
+    held = (
+        "SELECT campaign_id, snapshot_key, SUM(amount) AS total FROM spend_entry "
+        "WHERE snapshot_key IN (SELECT DISTINCT snapshot_key FROM import_stage) "
+        "GROUP BY campaign_id, snapshot_key"
+    )
+    if predecessors:
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE import_alias (alias_id INTEGER PRIMARY KEY, "
+            "campaign_id INTEGER NOT NULL)"
+            + ("" if conn.dialect.name == "sqlite" else " ON COMMIT DROP")
+        )
+        execute_many(
+            conn, "INSERT INTO import_alias (alias_id, campaign_id) VALUES (?, ?)", predecessors
+        )
+        held = (
+            "SELECT COALESCE(a.campaign_id, s.campaign_id) AS campaign_id, s.snapshot_key, "
+            "SUM(s.amount) AS total FROM spend_entry s LEFT JOIN import_alias a ON "
+            "a.alias_id = s.campaign_id WHERE s.snapshot_key IN (SELECT DISTINCT snapshot_key "
+            "FROM import_stage) GROUP BY COALESCE(a.campaign_id, s.campaign_id), s.snapshot_key"
+        )
     # Network snapshots: the ledger gets each key's difference from what it holds.
     snap = conn.execute(
         sa.text(
@@ -795,9 +859,7 @@ def _write(
             "source, batch_id, actor, snapshot_key) "
             "SELECT st.brand_id, st.campaign_id, st.total - COALESCE(prev.total, 0), st.occurred_at, "
             f":now, 'import', :batch, :actor, st.snapshot_key FROM {source} st "
-            "LEFT JOIN (SELECT campaign_id, snapshot_key, SUM(amount) AS total FROM spend_entry "
-            "WHERE snapshot_key IN (SELECT DISTINCT snapshot_key FROM import_stage) "
-            "GROUP BY campaign_id, snapshot_key) prev "
+            f"LEFT JOIN ({held}) prev "
             "ON prev.campaign_id = st.campaign_id AND prev.snapshot_key = st.snapshot_key "
             f"WHERE st.total <> COALESCE(prev.total, 0){snap_order}"
         ),
