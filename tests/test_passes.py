@@ -748,6 +748,17 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
     assert [line for line in run.lines if line.startswith("FAIL")] == [run.lines[-1]]
 
 
+
+def test_doctor_at_a_clock_before_the_last_run_says_so(ready: Cli) -> None:
+    for name in ("enforce", "daypart", "reset"):
+        ready.ok(name, "--now", T0)
+    run = ready("doctor", "--now", "2026-11-25T11:00:00+00:00")
+    assert run.exit_code == 0, run.stdout
+    assert run.lines[-3:] == [
+        f"ok   last {name}: 2026-11-25T12:00:00+00:00 (after this clock's now)"
+        for name in ("enforce", "daypart", "reset")
+    ]
+
 def test_doctor_json(ready: Cli, db_path: Path | str) -> None:
     for name in ("enforce", "daypart", "reset"):
         ready.ok(name, "--now", T0)

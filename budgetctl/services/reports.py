@@ -296,7 +296,8 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             Check(
                 f"last {name}",
                 ok,
-                f"{last.isoformat(timespec='seconds')} ({_span(age)} ago"
+                f"{last.isoformat(timespec='seconds')} ("
+                + (f"{_span(age)} ago" if age >= timedelta(0) else "after this clock's now")
                 + ("" if ok else f", overdue: expected every {_span(limit)}")
                 + ")",
             )
@@ -306,8 +307,6 @@ def doctor(db: Database, now: datetime) -> list[Check]:
 
 def _span(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
-    if seconds < 0:
-        return "in the future"
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:
