@@ -259,7 +259,7 @@ def evaluate(
         return hit
 
     budget_cache: dict[int, BrandSpend] = {}
-    budget_words: dict[tuple[int, tuple[str, ...], str], tuple[tuple[str, ...], str, str]] = {}
+    budget_words: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
     updates: list[tuple[str, str, int]] = []
     events: list[tuple[Any, ...]] = []
     now_us, actor, command = ctx.now_us, ctx.actor, ctx.command
@@ -289,17 +289,13 @@ def evaluate(
             words = explain(
                 reasons, brand, hold_note=hold_note, windows=wins, schedule_tz=schedule_tz
             )
-            message, detail = _event_text(state, new_state, reasons, words)
         else:
             # Budget reasons read the same for every campaign of a brand: share the words.
-            shared = budget_words.get((bid, reasons, state))
-            if shared is None:
-                words = explain(reasons, brand)
-                shared = budget_words[(bid, reasons, state)] = (
-                    words,
-                    *_event_text(state, new_state, reasons, words),
-                )
-            words, message, detail = shared
+            known = budget_words.get((bid, reasons))
+            if known is None:
+                known = budget_words[(bid, reasons)] = explain(reasons, brand)
+            words = known
+        message, detail = _event_text(state, new_state, reasons, words)
         change = Change(cid, brand.name, cname, state, new_state, reasons, words)
         result.changes.append(change)
         events.append(

@@ -686,39 +686,40 @@ def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[i
     that the live one replaced: same brand, and the same external id, or the same name where
     either has no external id. A removed campaign that two live ones could claim is left alone.
     """
-    brands = sorted({bid for _cid, bid in pairs})
-    removed = []
-    for start in range(0, len(brands), 10_000):
-        part = brands[start : start + 10_000]
-        removed += list(
-            fetch_rows(
-                conn,
-                "SELECT id, brand_id, name, external_id FROM campaign WHERE removed_at IS NOT NULL "
-                f"AND brand_id IN ({placeholders(len(part))})",
-                part,
-            )
-        )
+
+    def rows(sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), 10_000):
+            part = ids[start : start + 10_000]
+            out += fetch_rows(conn, sql + f" IN ({placeholders(len(part))})", part)
+        return out
+
+    removed = rows(
+        "SELECT id, brand_id, name, external_id FROM campaign WHERE removed_at IS NOT NULL "
+        "AND brand_id",
+        sorted({bid for _cid, bid in pairs}),
+    )
     if not removed:
         return []
-    ids = sorted(cid for cid, _bid in pairs)
-    live = list(
-        fetch_rows(
-            conn,
-            f"SELECT id, brand_id, name, external_id FROM campaign WHERE id IN ({placeholders(len(ids))})",
-            ids,
-        )
-    )
-    out = []
+    brands = {r[1] for r in removed}
+    by_ext: dict[tuple[int, str], list[int]] = {}
+    by_name: dict[tuple[int, str], list[tuple[int, str | None]]] = {}
+    for cid, bid, name, ext in rows(
+        "SELECT id, brand_id, name, external_id FROM campaign WHERE id",
+        sorted(cid for cid, bid in pairs if bid in brands),
+    ):
+        if ext:
+            by_ext.setdefault((bid, ext), []).append(cid)
+        by_name.setdefault((bid, name_key(name)), []).append((cid, ext))
+    found = []
     for old_id, bid, old_name, old_ext in removed:
-        heirs = [
-            cid
-            for cid, live_bid, name, ext in live
-            if live_bid == bid
-            and (ext == old_ext if ext and old_ext else name_key(name) == name_key(old_name))
+        heirs = list(by_ext.get((bid, old_ext), [])) if old_ext else []
+        heirs += [
+            cid for cid, ext in by_name.get((bid, name_key(old_name)), []) if not (ext and old_ext)
         ]
         if len(heirs) == 1:
-            out.append((int(old_id), int(heirs[0])))
-    return out
+            found.append((int(old_id), int(heirs[0])))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
