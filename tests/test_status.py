@@ -241,3 +241,13 @@ def test_status_table(ready: Cli) -> None:
     assert lines[1].split()[-1] == "1/1"
     assert "85.0%" in lines[2]
     assert "no limit" in lines[2]
+
+
+def test_status_table_names_each_brands_own_day_when_they_differ(ready: Cli) -> None:
+    # 05:10 UTC on the 25th is still the 24th in Chicago
+    brand(ready, "Acme", "UTC", "100", "none")
+    brand(ready, "Initech", "America/Chicago", "100", "none")
+    lines = ready.ok("status", "--now", "2026-11-25T05:10:00Z").lines
+    assert lines[0].split() == ["brand", "today", "month", "projected", "this", "month", "active"]
+    assert lines[2].split()[:4] == ["UTC", "USD,", "today", "2026-11-25"]
+    assert lines[4].split()[:4] == ["America/Chicago", "USD,", "today", "2026-11-24"]

@@ -20,12 +20,15 @@ def show_status(rows: Sequence[BrandStatus]) -> None:
     if not rows:
         render.out("no brands yet: add one with 'budgetctl brand add'")
         return
+    # Each brand's day is its own zone's: name it per brand when the brands' days differ.
+    days = {r.state.day.label for r in rows}
     table_rows = []
     for r in rows:
         s = r.state
+        own_day = "" if len(days) == 1 else f", today {s.day.label}"
         table_rows.append(
             [
-                f"[bold]{render.safe(s.name)}[/bold]\n[dim]{s.timezone} {r.currency}[/dim]",
+                f"[bold]{render.safe(s.name)}[/bold]\n[dim]{s.timezone} {r.currency}{own_day}[/dim]",
                 f"{format_money(s.day_spend)} / {format_budget(s.daily_budget)}\n{render.bar(s.day_spend, s.daily_budget)}",
                 f"{format_money(s.month_spend)} / {format_budget(s.monthly_budget)}\n{render.bar(s.month_spend, s.monthly_budget)}",
                 f"{format_money(r.projected)}\n"
@@ -42,7 +45,7 @@ def show_status(rows: Sequence[BrandStatus]) -> None:
         None,
         [
             "brand",
-            f"today ({rows[0].state.day.label})",
+            f"today ({days.pop()})" if len(days) == 1 else "today",
             "month",
             ("projected", "right"),
             "this month",
