@@ -169,6 +169,10 @@ NUMBER_HINT = (
             "amount '0.0000001' has more than 6 decimals: the smallest amount is 0.000001",
         ),
         (["Acme", "Search", ""], "amount is empty: give a decimal number such as 12.50"),
+        (
+            ["Acme", "Search", "1000000000000"],
+            "amount '1000000000000' is too large: 999,999,999,999.999999 at most",
+        ),
         (["Nope", "Search", "1"], "no brand named 'Nope': 'budgetctl brand list' shows the brands"),
         (
             ["Acme", "Nope", "1"],
@@ -198,7 +202,8 @@ NUMBER_HINT = (
         ),
     ],
     ids=[
-        "abc", "nan", "inf", "exponent", "7-decimals", "empty", "unknown-brand", "unknown-campaign",
+        "abc", "nan", "inf", "exponent", "7-decimals", "empty", "too-large", "unknown-brand",
+        "unknown-campaign",
         "10-min-ahead", "just-over-5-min", "feb-30", "garbage", "dst-gap",
     ],
 )
@@ -209,6 +214,15 @@ def test_record_refusals_change_nothing(ready: Cli, db_path: Path, args: list[st
     run = ready("spend", "record", *args, now=NOW)
     assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: {error}\n")
     assert dump(db_path) == before
+
+
+def test_the_largest_amounts_sum_without_overflow(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    for _ in range(9):
+        ready.ok("spend", "record", "Acme", "Search", "999999999999.999999", now=NOW)
+    ready.ok("enforce", "--now", NOW)
+    [row] = json.loads(ready.ok("status", "--json", "--now", NOW).stdout)
+    assert (row["daily_spend"], row["monthly_spend"]) == ("8999999999999.999991",) * 2
 
 
 def test_ten_tenths_make_exactly_one(ready: Cli, db_path: Path) -> None:
