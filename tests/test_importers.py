@@ -524,6 +524,8 @@ def expected_micros(text: str) -> int | None:
             return None
         if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
             return None
+        if groups[0].startswith("0"):  # "0,123" is a decimal comma, not a thousand
+            return None
         t = t.replace(",", "")
     if len(t) > 40:
         return None
@@ -582,3 +584,42 @@ def test_csv_like_noise_raises_nothing_but_budget_errors(header: bytes, body: st
     for row in rows:
         assert (row[4] is None) != (row[5] is None)
         assert isinstance(row[6], int)
+
+
+GROUPING = (
+    "is not a decimal number: use '.' for decimals and group thousands by three "
+    "(1234.56 or 1,234.56)"
+)
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_first_group_with_a_leading_zero_is_a_decimal_comma_not_thousands(sep: str) -> None:
+    rows = ["1,234.56", "0,123", "000,450", "01,000", "12,345,678", "-1,000"]
+    body = "".join(f'2026-11-24{sep}A{sep}"{a}"\n' for a in rows)
+    data = f"date{sep}campaign{sep}amount\n{body}".encode()
+    reader, rows = read_bytes(data, "g.csv")
+    assert reader.problems == [f"g.csv:{line}: amount '{a}' {GROUPING}"
+                               for line, a in ((3, "0,123"), (4, "000,450"), (5, "01,000"))]
+    assert [(r[0], r[6]) for r in rows] == [
+        (2, 1_234_560_000), (6, 12_345_678_000_000), (7, -1_000_000_000)]
+
+
+def test_grouped_amounts_are_read_exactly() -> None:
+    data = b'date,campaign,amount\n2026-11-24,A,"1,234.56"\n2026-11-24,A,"12,345,678"\n2026-11-24,A,"-1,000"\n'
+    _reader, rows = read_bytes(data)
+    assert [r[6] for r in rows] == [1_234_560_000, 12_345_678_000_000, -1_000_000_000]
+
+
+def test_a_campaign_named_total_without_a_day_is_an_error_not_a_total() -> None:
+    data = (
+        b"date,campaign,amount\n"
+        b"2026-11-24,Total Fitness,10\n"
+        b",Total Fitness,99\n"
+        b",Totals,109\n"
+        b",Total: Account,109\n"
+    )
+    reader, rows = read_bytes(data, "g.csv")
+    assert reader.problems == ["g.csv:3: date is empty"]
+    reader, rows = read_bytes(data.replace(b",Total Fitness,99\n", b""))
+    assert brief(rows) == [(2, "Total Fitness", None, date(2026, 11, 24), 10_000_000)]
+    assert reader.skipped_totals == 2

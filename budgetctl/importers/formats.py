@@ -74,8 +74,10 @@ class Profile:
     zero_amounts: frozenset[str] = field(default_factory=lambda: frozenset({"", "--"}))
     #: thousands separator allowed in amounts (grouped by three: ``1,234.56``)
     thousands: str = ","
-    #: a row whose first non-empty cell matches this (and whose day is not a date) is a total
-    total_row: re.Pattern[str] = re.compile(r"totals?\b", re.IGNORECASE)
+    #: a row whose first non-empty cell matches this (and whose day is not a date) is a total:
+    #: ``Total``, ``Totals``, ``Total: Account``, ``Total - Campaigns``; not a campaign named
+    #: ``Total Fitness``, whose row without a day is an error, not a total
+    total_row: re.Pattern[str] = re.compile(r"totals?(?:\s*[:\-\u2013]|\s*$)", re.IGNORECASE)
     #: a row of one non-empty cell matching this is a footer
     footer_row: re.Pattern[str] = re.compile(
         r"(?:©|\(c\)|copyright\b).*|.*\ball rights reserved\b.*", re.IGNORECASE | re.DOTALL

@@ -87,7 +87,9 @@ _MISSING: Final = object()
 
 # micros per unit of an amount's last digit, by the number of decimals
 _SCALE: Final = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
-_GROUPED_AMOUNT = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+# Thousands grouped by three after a first group without leading zeros: "1,234.56", not
+# "0,123" (a decimal comma, which must not be read as 123).
+_GROUPED_AMOUNT = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _TIME_SEPARATORS: Final = ("T", " ")
