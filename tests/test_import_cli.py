@@ -1216,3 +1216,21 @@ def test_a_removed_and_re_added_campaign_keeps_its_days_counted_once(
     loaded.ok("spend", "undo", "3", now=NOW)
     assert imp_json(loaded, GOOGLE_XL) == result(5, [GOOGLE_XL], 2, 0, 2, "0.00")
 
+
+
+def test_ids_and_external_ids_longer_than_the_ledger_keeps_are_refused(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    long_id, long_ext = "k" * 201, "9" * 101
+    f = write(tmp_path / "long.csv", "date,campaign,amount,id\n"
+                                     f"2026-11-24,Acme - Search,1.00,{long_id}\n"
+                                     f"2026-11-24,Acme - Search,2.00,{'k' * 200}\n"
+                                     f"2026-11-24,Nope,3.00,{long_id}\n")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {f}:2: id is longer than 200 characters\n"
+        f"  {f}:4: id is longer than 200 characters\n"))
+    g = write(tmp_path / "ext.csv", f"Day,Campaign,Campaign ID,Cost\n2026-11-24,New One,{long_ext},1\n")
+    refused(loaded, db_path, "--brand", "Acme", "--create-missing", g, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {g}:2: external id is longer than 100 characters\n"))

@@ -55,6 +55,7 @@ from budgetctl.domain.periods import local_day, local_midnight, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
+from budgetctl.services.ledger import MAX_KEY
 from budgetctl.store.db import bulk_writer, execute_many, fetch_rows, placeholders
 
 STAGE_CHUNK = 20_000
@@ -371,6 +372,7 @@ def import_spend(
                             or day is None
                             or (currency is not None and currency != hit[1].currency)
                             or (occurred_us := midnights.get((day, hit[1].tz))) is None
+                            or (row_id is not None and len(row_id) > MAX_KEY)
                         ):
                             try:
                                 hit, occurred_us = _resolve(
@@ -558,7 +560,9 @@ def _resolve(
     created: dict[tuple[int, str], int],
 ) -> tuple[tuple[int, _Brand], int]:
     """The careful path for a row: its campaign and the instant it occurred, or why not."""
-    _line, cname, ext, bname, day, at, _micros, currency, _row_id, _note = row
+    _line, cname, ext, bname, day, at, _micros, currency, row_id, _note = row
+    if row_id is not None and len(row_id) > MAX_KEY:
+        raise InvalidValue(f"id is longer than {MAX_KEY} characters")
     ref = (cname, ext, bname)
     hit = matched.get(ref)
     if hit is None:
@@ -632,10 +636,16 @@ def _match(
         cid = created.get((brand.id, key))
         if cid is None:
             from budgetctl.services.base import get_brand
-            from budgetctl.services.catalog import _insert_campaign, check_name
+            from budgetctl.services.catalog import (
+                _insert_campaign,
+                check_name,
+                clean_external_id,
+            )
 
             row = get_brand(conn, brand.name)
-            campaign = _insert_campaign(conn, ctx, row, check_name(cname, "campaign"), ext)
+            campaign = _insert_campaign(
+                conn, ctx, row, check_name(cname, "campaign"), clean_external_id(ext)
+            )
             cid = created[(brand.id, key)] = campaign.id
             catalog.forget(key, ext)
             catalog.names[cid] = campaign.name
