@@ -390,6 +390,23 @@ def test_undo_of_a_first_import_empties_its_days_and_reimport_restores(loaded: C
     assert sum(day_totals(db_path).values()) == M("1533.50")
 
 
+
+def test_undo_of_a_batch_a_later_report_updated_is_refused_until_the_later_is_undone(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    imp_json(loaded, GOOGLE)
+    updated = updated_google(tmp_path)
+    imp_json(loaded, updated)  # batch 2 moves Acme - Search's 2026-11-02 to 500.00
+    before = dump(db_path)
+    run = loaded("spend", "undo", "1", now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: batch #1's days were updated since by batch #2: undo it first, or import a "
+        "corrected report (it moves each day to its figure)\n"))
+    assert dump(db_path) == before
+    loaded.ok("spend", "undo", "2", now=NOW)
+    loaded.ok("spend", "undo", "1", now=NOW)
+    assert day_totals(db_path) == {}
+
 def test_undo_twice_is_refused(loaded: Cli, db_path: Path) -> None:
     imp_json(loaded, GOOGLE)
     loaded.ok("spend", "undo", "1", now=NOW)

@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection
 
 from budgetctl.domain.errors import (
     BudgetError,
+    Conflict,
     DatabaseError,
     ImportRejected,
     InvalidValue,
@@ -994,6 +995,29 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
             )
         if row[2] is not None:
             raise InvalidValue(f"batch #{batch} was already undone by batch #{row[2]}")
+        # A later live import that moved the same (campaign, day) snapshots wrote its figure as
+        # a difference from this batch's: taking this one out would leave a total no report gave.
+        later = [
+            int(r[0])
+            for r in conn.execute(
+                sa.text(
+                    "SELECT DISTINCT later.batch_id FROM spend_entry mine JOIN spend_entry later "
+                    "ON later.snapshot_key = mine.snapshot_key AND later.campaign_id = mine.campaign_id "
+                    "AND later.batch_id > mine.batch_id JOIN import_batch b ON b.id = later.batch_id "
+                    "WHERE mine.batch_id = :b AND mine.snapshot_key IS NOT NULL "
+                    "AND b.undone_by IS NULL AND b.undoes IS NULL ORDER BY later.batch_id"
+                ),
+                {"b": batch},
+            )
+        ]
+        if later:
+            names = ", ".join(f"#{b}" for b in later)
+            several = len(later) > 1
+            raise Conflict(
+                f"batch #{batch}'s days were updated since by batch{'es' if several else ''} "
+                f"{names}: undo {'those first, newest first' if several else 'it first'}, or "
+                "import a corrected report (it moves each day to its figure)"
+            )
         undo_id = int(
             conn.execute(
                 sa.text(
