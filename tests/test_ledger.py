@@ -385,3 +385,16 @@ def test_tokyo_entry_keeps_its_offset_in_listing(ready: Cli) -> None:
     assert datetime.fromisoformat(items[0]["occurred_at"]).astimezone(ZoneInfo("UTC")) == datetime(
         2026, 11, 24, 23, 30, tzinfo=UTC
     )
+
+
+def test_history_by_campaign_name_alone_folds_case_beyond_ascii(ready: Cli) -> None:
+    acme(ready)
+    for name in ("Été Ünique", "Straße"):
+        ready.ok("campaign", "add", "Acme", name, now=NOW)
+        ready.ok("campaign", "pause", "Acme", name, now=NOW)
+    ready.ok("campaign", "remove", "Acme", "Straße", now=NOW)
+    for asked, name in (("été ünique", "Été Ünique"), ("STRASSE", "Straße"), (" straße ", "Straße")):
+        events = json.loads(ready.ok("history", "--campaign", asked, "--json").stdout)
+        assert {e["campaign"] for e in events} == {name}, asked
+        assert [e["kind"] for e in events][:2] == ["campaign.created", "campaign.held"], asked
+    assert json.loads(ready.ok("history", "--campaign", "Nope", "--json").stdout) == []

@@ -183,20 +183,34 @@ def history(
                 where.append("e.campaign_id = :c")
                 params["c"] = get_campaign(conn, b, campaign).id
         elif campaign is not None:
-            where.append("LOWER(e.campaign) = :cn")
-            params["cn"] = name_key(campaign).lower()
+            # Live campaigns by their name key; removed ones (their key freed) by their name,
+            # compared in Python: SQL's LOWER is not casefold (and ASCII-only on SQLite).
+            key = name_key(campaign)
+            ids = [
+                int(cid)
+                for cid, name, live_key in conn.execute(
+                    sa.text(
+                        "SELECT id, name, name_key FROM campaign WHERE name_key = :k "
+                        "OR name_key IS NULL"
+                    ),
+                    {"k": key},
+                )
+                if live_key == key or name_key(name) == key
+            ]
+            where.append("e.campaign_id IN :cids")
+            params["cids"] = ids or [-1]
         if since is not None:
             where.append("e.at >= :since")
             params["since"] = to_us(resolve_when(since, tz, what="--since"))
-        rows = conn.execute(
-            sa.text(
-                "SELECT e.id, e.at, e.actor, e.command, e.kind, e.brand, e.campaign, e.message, "
-                "e.detail FROM event e "
-                + (f"WHERE {' AND '.join(where)} " if where else "")
-                + "ORDER BY e.at DESC, e.id DESC LIMIT :limit"
-            ),
-            params,
-        ).all()
+        stmt = sa.text(
+            "SELECT e.id, e.at, e.actor, e.command, e.kind, e.brand, e.campaign, e.message, "
+            "e.detail FROM event e "
+            + (f"WHERE {' AND '.join(where)} " if where else "")
+            + "ORDER BY e.at DESC, e.id DESC LIMIT :limit"
+        )
+        if "cids" in params:
+            stmt = stmt.bindparams(sa.bindparam("cids", expanding=True))
+        rows = conn.execute(stmt, params).all()
     out = [
         HistoryEvent(
             int(r[0]),
