@@ -363,7 +363,11 @@ def test_spend_list_table_and_empty(ready: Cli) -> None:
     ("args", "error"),
     [
         (["--brand", "Nope"], "no brand named 'Nope': 'budgetctl brand list' shows the brands"),
-        (["--campaign", "Nope"], "no campaign named 'Nope'"),
+        (["--campaign", "Nope"],
+         "no campaign named 'Nope': 'budgetctl campaign list' shows the campaigns"),
+        (["--brand", "Acme", "--campaign", "Nope"],
+         "brand 'Acme' has no campaign named 'Nope': 'budgetctl campaign list --brand Acme' shows "
+         "its campaigns"),
         (["--limit", "0"], "--limit must be 1 or more"),
         (
             ["--since", "garbage"],
@@ -397,4 +401,17 @@ def test_history_by_campaign_name_alone_folds_case_beyond_ascii(ready: Cli) -> N
         events = json.loads(ready.ok("history", "--campaign", asked, "--json").stdout)
         assert {e["campaign"] for e in events} == {name}, asked
         assert [e["kind"] for e in events][:2] == ["campaign.created", "campaign.held"], asked
-    assert json.loads(ready.ok("history", "--campaign", "Nope", "--json").stdout) == []
+    run = ready("history", "--campaign", "Nope")
+    assert (run.exit_code, run.stdout, run.stderr) == (
+        1, "", "error: no campaign named 'Nope': 'budgetctl campaign list' shows the campaigns\n")
+
+
+def test_a_removed_campaigns_spend_is_still_listed_by_its_name(ready: Cli) -> None:
+    acme(ready)
+    ready.ok("spend", "record", "Acme", "Search", "12.50", now=NOW)
+    ready.ok("campaign", "remove", "Acme", "Search", "--force", now=NOW)
+    for args in (("--campaign", "search"), ("--brand", "Acme", "--campaign", "SEARCH")):
+        items = json.loads(ready.ok("spend", "list", *args, "--json").stdout)
+        assert [(i["campaign"], i["amount"]) for i in items] == [("Search", "12.50")], args
+        events = json.loads(ready.ok("history", *args, "--json").stdout)
+        assert [e["kind"] for e in events] == ["campaign.created", "campaign.removed"], args

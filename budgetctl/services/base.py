@@ -115,6 +115,38 @@ def get_campaign(conn: Connection, brand: BrandRow, name: str) -> CampaignRow:
     return campaign_from_row(row)
 
 
+def campaigns_named(
+    conn: Connection, name: str, brand: BrandRow | None = None
+) -> list[tuple[int, int]]:
+    """``(campaign id, brand id)`` of the campaigns called ``name`` (in ``brand``), removed
+    ones included.
+
+    For the reports (``spend list``, ``history``): a removed campaign's spend and history
+    stay, so its name still finds them. Live campaigns match on their name key; removed
+    ones, whose key is freed, on their casefolded name (in Python: SQL's ``LOWER`` is not
+    casefold, and ASCII-only on SQLite).
+    """
+    key = name_key(name)
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, brand_id, name, name_key FROM campaign "
+            "WHERE (name_key = :k OR name_key IS NULL)"
+            + (" AND brand_id = :b" if brand is not None else "")
+        ),
+        {"k": key, "b": brand.id if brand is not None else None},
+    )
+    found = [
+        (int(cid), int(bid))
+        for cid, bid, cname, ckey in rows
+        if ckey == key or name_key(cname) == key
+    ]
+    if not found:
+        if brand is not None:
+            get_campaign(conn, brand, name)  # raises, with the brand's hint
+        raise NotFound(f"no campaign named {name!r}: 'budgetctl campaign list' shows the campaigns")
+    return found
+
+
 EVENT_COLUMNS = (
     "at",
     "actor",

@@ -14,11 +14,17 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from budgetctl.domain.errors import Conflict, InvalidValue, NotFound
+from budgetctl.domain.errors import Conflict, InvalidValue
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money, parse_micros
 from budgetctl.domain.periods import local_midnight, zone
-from budgetctl.services.base import Context, get_brand, get_campaign, name_key, record_event
+from budgetctl.services.base import (
+    Context,
+    campaigns_named,
+    get_brand,
+    get_campaign,
+    record_event,
+)
 from budgetctl.services.evaluate import Change, evaluate
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -230,24 +236,18 @@ def list_spend(
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         tz = ZoneInfo("UTC")
+        b = None
         if brand is not None:
             b = get_brand(conn, brand)
             tz = zone(b.timezone)
             where.append("s.brand_id = :b")
             params["b"] = b.id
-            if campaign is not None:
-                where.append("s.campaign_id = :c")
-                params["c"] = get_campaign(conn, b, campaign).id
-        elif campaign is not None:
-            found = conn.execute(
-                sa.text("SELECT id, brand_id FROM campaign WHERE name_key = :k"),
-                {"k": name_key(campaign)},
-            ).all()
-            if not found:
-                raise NotFound(f"no campaign named {campaign!r}")
+        if campaign is not None:
+            # The brands too: the (brand, time) index then finds the entries.
+            found = campaigns_named(conn, campaign, b)
             where.append("s.brand_id IN :bids AND s.campaign_id IN :cids")
-            params["cids"] = [r[0] for r in found]
-            params["bids"] = sorted({r[1] for r in found})
+            params["cids"] = [cid for cid, _bid in found]
+            params["bids"] = sorted({bid for _cid, bid in found})
         if since is not None:
             where.append("s.occurred_at >= :since")
             params["since"] = to_us(resolve_when(since, tz, what="--since"))

@@ -14,7 +14,7 @@ from budgetctl.domain.errors import BudgetError
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_json
 from budgetctl.domain.periods import day_period, days_in_month, zone
-from budgetctl.services.base import Context, get_brand, get_campaign, name_key
+from budgetctl.services.base import Context, campaigns_named, get_brand, get_campaign, name_key
 from budgetctl.services.evaluate import BrandState, brand_states
 from budgetctl.services.ledger import resolve_when
 from budgetctl.store.db import Database, read_revision
@@ -174,31 +174,15 @@ def history(
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         tz = zone("UTC")
+        b = None
         if brand is not None:
             b = get_brand(conn, brand)
             tz = zone(b.timezone)
             where.append("e.brand_id = :b")
             params["b"] = b.id
-            if campaign is not None:
-                where.append("e.campaign_id = :c")
-                params["c"] = get_campaign(conn, b, campaign).id
-        elif campaign is not None:
-            # Live campaigns by their name key; removed ones (their key freed) by their name,
-            # compared in Python: SQL's LOWER is not casefold (and ASCII-only on SQLite).
-            key = name_key(campaign)
-            ids = [
-                int(cid)
-                for cid, name, live_key in conn.execute(
-                    sa.text(
-                        "SELECT id, name, name_key FROM campaign WHERE name_key = :k "
-                        "OR name_key IS NULL"
-                    ),
-                    {"k": key},
-                )
-                if live_key == key or name_key(name) == key
-            ]
+        if campaign is not None:
             where.append("e.campaign_id IN :cids")
-            params["cids"] = ids or [-1]
+            params["cids"] = [cid for cid, _bid in campaigns_named(conn, campaign, b)]
         if since is not None:
             where.append("e.at >= :since")
             params["since"] = to_us(resolve_when(since, tz, what="--since"))
