@@ -168,9 +168,10 @@ def test_brand_set_unknown_brand_is_refused(acme: Cli, db_path: Path) -> None:
             message="no brand named 'Nope': 'budgetctl brand list' shows the brands")
 
 
-def test_brand_set_without_changes_is_refused(acme: Cli, db_path: Path) -> None:
-    refused(acme, db_path, "brand", "set", "Acme", message=(
-        "nothing to change: give --daily, --monthly, --tz, --currency or --rename"))
+def test_brand_set_without_changes_is_a_usage_error(acme: Cli, db_path: Path) -> None:
+    refused(acme, db_path, "brand", "set", "Acme", code=2, message=(
+        "Invalid value for brand set: nothing to change: give --daily, --monthly, --tz, "
+        "--currency or --rename (see 'budgetctl brand set --help')"))
 
 
 # -- campaigns --------------------------------------------------------------------
@@ -913,3 +914,10 @@ def test_busy_database_fails_cleanly(spent: Cli, db_path: Path) -> None:
     spent.ok("spend", "record", "Acme", "Search", "5", now=NOW)
     assert query(db_path, "SELECT amount FROM spend_entry ORDER BY id") == [
         (12_500_000,), (5_000_000,)]
+
+
+def test_brand_set_names_a_sub_cent_change_exactly(acme: Cli, db_path: Path) -> None:
+    run = acme.ok("brand", "set", "Acme", "--monthly", "2500.000001", "--daily", "90", now=NOW)
+    assert run.lines == ["daily budget 100.00 -> 90.00", "monthly budget 2500.00 -> 2500.000001"]
+    assert query(db_path, "SELECT message FROM event WHERE kind = 'brand.budget' ORDER BY id") == [
+        ("daily budget 100.00 -> 90.00",), ("monthly budget 2500.00 -> 2500.000001",)]

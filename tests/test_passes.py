@@ -112,6 +112,23 @@ def test_schedule_set_show_clear(ready: Cli, db_path: Path) -> None:
 WINDOW_HINT = "use DAYS HH:MM-HH:MM, e.g. 'Mon-Fri 09:00-17:00'"
 
 
+
+def test_schedule_set_or_clear_that_changes_nothing_writes_no_event(ready: Cli, db_path: Path) -> None:
+    ready.ok("brand", "add", "B", "--daily", "none", "--monthly", "none", "--tz", "Europe/Berlin", now=NOW)
+    ready.ok("campaign", "add", "B", "C", now=NOW)
+    assert ready.ok("schedule", "clear", "B", "C", now=NOW).lines == [
+        "B / C: has no schedule: nothing to clear"]
+    ready.ok("schedule", "set", "B", "C", "Mon-Fri 09:00-17:00", now=NOW)
+    before = dump(db_path)
+    assert ready.ok("schedule", "set", "B", "C", "mon-fri 09:00-17:00", now=NOW).lines == [
+        "B / C: schedule unchanged: Mon-Fri 09:00-17:00 (Europe/Berlin)"]
+    assert dump(db_path) == before
+    # the same windows in another zone are a change
+    assert ready.ok("schedule", "set", "B", "C", "Mon-Fri 09:00-17:00", "--tz", "UTC",
+                    now=NOW).lines == ["B / C: schedule set: Mon-Fri 09:00-17:00 (UTC)"]
+    assert [k for (k,) in query(db_path, "SELECT kind FROM event WHERE campaign = 'C' ORDER BY id")] == [
+        "campaign.created", "schedule.set", "schedule.set"]
+
 @pytest.mark.parametrize(
     ("args", "error"),
     [

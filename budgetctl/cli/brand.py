@@ -163,6 +163,11 @@ def set_(
     """
     from budgetctl.services.catalog import set_brand
 
+    if daily is None and monthly is None and tz is None and currency is None and rename is None:
+        raise typer.BadParameter(
+            "nothing to change: give --daily, --monthly, --tz, --currency or --rename",
+            param_hint="brand set",
+        )
     outcome = set_brand(
         context(ctx), name, daily=daily, monthly=monthly, tz=tz, rename=rename, currency=currency
     )

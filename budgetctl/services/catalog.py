@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from budgetctl.domain.currency import check_currency
 from budgetctl.domain.decide import ACTIVE
 from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, InvalidValue
-from budgetctl.domain.money import format_budget, parse_budget
+from budgetctl.domain.money import format_budget, format_exact, parse_budget
 from budgetctl.domain.periods import check_zone, local_day, zone
 from budgetctl.domain.schedule import Window, parse_windows
 from budgetctl.services.base import (
@@ -126,6 +126,14 @@ class BrandChanges:
     rename: str | None = None
 
 
+def _budget_change(old: int | None, new: int | None) -> str:
+    """``100.00 -> 80.00``; exact figures where two decimals would show no change."""
+    before, after = format_budget(old), format_budget(new)
+    if before == after:
+        before, after = (format_exact(v) if v is not None else "none" for v in (old, new))
+    return f"{before} -> {after}"
+
+
 def _apply_brand_changes(
     conn: Connection, ctx: Context, brand: BrandRow, changes: BrandChanges
 ) -> list[str]:
@@ -135,7 +143,7 @@ def _apply_brand_changes(
             sa.text("UPDATE brand SET daily_budget = :v WHERE id = :id"),
             {"v": changes.daily, "id": brand.id},
         )
-        msg = f"daily budget {format_budget(brand.daily_budget)} -> {format_budget(changes.daily)}"
+        msg = f"daily budget {_budget_change(brand.daily_budget, changes.daily)}"
         record_event(conn, ctx, "brand.budget", msg, brand=brand)
         said.append(msg)
     if changes.set_monthly and changes.monthly != brand.monthly_budget:
@@ -143,10 +151,7 @@ def _apply_brand_changes(
             sa.text("UPDATE brand SET monthly_budget = :v WHERE id = :id"),
             {"v": changes.monthly, "id": brand.id},
         )
-        msg = (
-            f"monthly budget {format_budget(brand.monthly_budget)} -> "
-            f"{format_budget(changes.monthly)}"
-        )
+        msg = f"monthly budget {_budget_change(brand.monthly_budget, changes.monthly)}"
         record_event(conn, ctx, "brand.budget", msg, brand=brand)
         said.append(msg)
     if changes.tz is not None and changes.tz != brand.timezone:
@@ -463,11 +468,14 @@ def set_schedule(
     with ctx.db.write() as conn:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
+        who = f"{brand.name} / {campaign.name}"
+        if campaign_windows(conn, campaign.id) == [str(w) for w in windows] and (
+            campaign.schedule_tz == zone_name
+        ):
+            text = "; ".join(str(w) for w in windows)
+            return Outcome([f"{who}: schedule unchanged: {text} ({zone_name or brand.timezone})"])
         out = Outcome(
-            [
-                f"{brand.name} / {campaign.name}: "
-                + _replace_windows(conn, ctx, brand, campaign, windows, zone_name)
-            ]
+            [f"{who}: " + _replace_windows(conn, ctx, brand, campaign, windows, zone_name)]
         )
         out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
         return out
@@ -477,12 +485,10 @@ def clear_schedule(ctx: Context, brand_name: str, name: str) -> Outcome:
     with ctx.db.write() as conn:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
-        out = Outcome(
-            [
-                f"{brand.name} / {campaign.name}: "
-                + _replace_windows(conn, ctx, brand, campaign, (), None)
-            ]
-        )
+        who = f"{brand.name} / {campaign.name}"
+        if not campaign_windows(conn, campaign.id):
+            return Outcome([f"{who}: has no schedule: nothing to clear"])
+        out = Outcome([f"{who}: " + _replace_windows(conn, ctx, brand, campaign, (), None)])
         out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
         return out
 
