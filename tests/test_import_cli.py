@@ -476,7 +476,7 @@ def test_batches_lists_id_files_format_rows_net_when_who(
         {"batch": 2, "created_at": at, "actor": "tester", "format": "google-ads", "files": ["g.csv"],
          "rows": 5, "entries_written": 0, "unchanged": 5, "net_amount": "0.00", "undoes": None,
          "undone_by": None},
-        {"batch": 3, "created_at": at, "actor": "tester", "format": "undo", "files": [""],
+        {"batch": 3, "created_at": at, "actor": "tester", "format": "undo", "files": [],
          "rows": 0, "entries_written": 5, "unchanged": 0, "net_amount": "-3770.06", "undoes": 1,
          "undone_by": None},
     ]

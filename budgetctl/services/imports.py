@@ -961,7 +961,7 @@ def list_batches(ctx: Context, *, limit: int = 50) -> list[BatchView]:
             from_us(r[1]),
             r[2],
             r[3],
-            r[4].split("\n"),
+            r[4].split("\n") if r[4] else [],  # an undo reads no file
             int(r[5]),
             int(r[6]),
             int(r[7]),
