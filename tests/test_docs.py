@@ -75,3 +75,23 @@ def test_command_is_in_readme(name: str) -> None:
     assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text), (
         f"README.md does not mention '{name}'"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["--db", "x.db", "status", "--brand"], "budgetctl status --help"),
+        (["--db", "x.db", "spend", "list", "--brand"], "budgetctl spend list --help"),
+        (["spend", "import", "--dry-run", "--brand"], "budgetctl spend import --help"),
+        (["--db"], "budgetctl --help"),
+    ],
+)
+def test_an_option_without_its_value_points_at_its_commands_help(
+    tmp_path: Path, args: list[str], hint: str
+) -> None:
+    from conftest import Cli
+
+    option = args[-1]
+    run = Cli(tmp_path / "unused.db")(*args)
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr == f"error: Option '{option}' requires an argument. (see '{hint}')\n"

@@ -61,7 +61,11 @@ class BoundaryGroup(TyperGroup):
                 sys.exit(2)
             message = exc.format_message()
             if code == 2:
-                where = cli_ctx.command_path if cli_ctx is not None else "budgetctl"
+                where = (
+                    cli_ctx.command_path
+                    if cli_ctx is not None
+                    else self._command_path(sys.argv[1:] if args is None else list(args))
+                )
                 message = f"{message} (see '{where} --help')"
             render.error(message)
             sys.exit(code)
@@ -88,6 +92,28 @@ class BoundaryGroup(TyperGroup):
             render.error(message)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+    def _command_path(self, args: list[str]) -> str:
+        """The command an argument list names (for errors raised before its context exists)."""
+        path, command, words = ["budgetctl"], self, iter(args)
+        for arg in words:
+            if arg.startswith("-"):
+                valued = {
+                    name
+                    for param in command.params
+                    if not getattr(param, "is_flag", False) and not getattr(param, "count", False)
+                    for name in getattr(param, "opts", ())
+                }
+                if arg in valued:
+                    next(words, None)  # the option's value
+                continue
+            sub = getattr(command, "commands", {}).get(arg)
+            if sub is None:
+                break
+            path.append(arg)
+            command = sub
+        return " ".join(path)
 
 
 def _unexpected(exc: Exception) -> str:
