@@ -350,6 +350,7 @@ def import_spend(
         # days together, then the rows can reach the ledger in file order (see _write).
         brand_runs = 0
         last_brand = -1
+        max_key = MAX_KEY
 
         for file_no, path in enumerate(paths):
             label = show_name(path)
@@ -373,7 +374,7 @@ def import_spend(
                             or day is None
                             or (currency is not None and currency != hit[1].currency)
                             or (occurred_us := midnights.get((day, hit[1].tz))) is None
-                            or (row_id is not None and len(row_id) > MAX_KEY)
+                            or (row_id is not None and len(row_id) > max_key)
                         ):
                             try:
                                 hit, occurred_us = _resolve(
