@@ -93,7 +93,6 @@ class BoundaryGroup(TyperGroup):
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
 
-
     def _command_path(self, args: list[str]) -> str:
         """The command an argument list names (for errors raised before its context exists)."""
         path, command, words = ["budgetctl"], self, iter(args)

@@ -472,11 +472,12 @@ def set_schedule(
         if campaign_windows(conn, campaign.id) == [str(w) for w in windows] and (
             campaign.schedule_tz == zone_name
         ):
+            # Nothing to write or to record; the campaign is still evaluated, as after any set.
             text = "; ".join(str(w) for w in windows)
-            return Outcome([f"{who}: schedule unchanged: {text} ({zone_name or brand.timezone})"])
-        out = Outcome(
-            [f"{who}: " + _replace_windows(conn, ctx, brand, campaign, windows, zone_name)]
-        )
+            said = f"schedule unchanged: {text} ({zone_name or brand.timezone})"
+        else:
+            said = _replace_windows(conn, ctx, brand, campaign, windows, zone_name)
+        out = Outcome([f"{who}: {said}"])
         out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
         return out
 
@@ -486,9 +487,11 @@ def clear_schedule(ctx: Context, brand_name: str, name: str) -> Outcome:
         brand = get_brand(conn, brand_name)
         campaign = get_campaign(conn, brand, name)
         who = f"{brand.name} / {campaign.name}"
-        if not campaign_windows(conn, campaign.id):
-            return Outcome([f"{who}: has no schedule: nothing to clear"])
-        out = Outcome([f"{who}: " + _replace_windows(conn, ctx, brand, campaign, (), None)])
+        if campaign_windows(conn, campaign.id):
+            said = _replace_windows(conn, ctx, brand, campaign, (), None)
+        else:
+            said = "has no schedule: nothing to clear"
+        out = Outcome([f"{who}: {said}"])
         out.changes = evaluate(conn, ctx, campaign_ids=[campaign.id]).changes
         return out
 
