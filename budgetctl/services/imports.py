@@ -57,7 +57,7 @@ from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
-from budgetctl.store.db import bulk_writer, execute_many, fetch_rows, placeholders
+from budgetctl.store.db import bulk_writer, execute_many, fetch_in
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
@@ -671,19 +671,14 @@ def _check_references(conn: Connection, pairs: set[tuple[int, int]]) -> None:
     What the ledger's foreign keys would check row by row, checked once per campaign. The
     pairs come from this transaction's own reads, so a failure here is a defect, not bad input.
     """
-    found: set[tuple[int, int]] = set()
-    ordered = sorted(pairs)
-    for start in range(0, len(ordered), 10_000):
-        part = [cid for cid, _bid in ordered[start : start + 10_000]]
-        found.update(
-            (int(cid), int(bid))
-            for cid, bid in fetch_rows(
-                conn,
-                "SELECT c.id, c.brand_id FROM campaign c JOIN brand b ON b.id = c.brand_id "
-                f"WHERE c.id IN ({placeholders(len(part))})",
-                part,
-            )
+    found = {
+        (int(cid), int(bid))
+        for cid, bid in fetch_in(
+            conn,
+            "SELECT c.id, c.brand_id FROM campaign c JOIN brand b ON b.id = c.brand_id WHERE c.id",
+            sorted(cid for cid, _bid in pairs),
         )
+    }
     missing = sorted(pairs - found)
     if missing:
         cid, bid = missing[0]
@@ -698,15 +693,8 @@ def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[i
     that the live one replaced: same brand, and the same external id, or the same name where
     either has no external id. A removed campaign that two live ones could claim is left alone.
     """
-
-    def rows(sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
-        out: list[tuple[Any, ...]] = []
-        for start in range(0, len(ids), 10_000):
-            part = ids[start : start + 10_000]
-            out += fetch_rows(conn, sql + f" IN ({placeholders(len(part))})", part)
-        return out
-
-    removed = rows(
+    removed = fetch_in(
+        conn,
         "SELECT id, brand_id, name, external_id FROM campaign WHERE removed_at IS NOT NULL "
         "AND brand_id",
         sorted({bid for _cid, bid in pairs}),
@@ -716,7 +704,8 @@ def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[i
     brands = {r[1] for r in removed}
     by_ext: dict[tuple[int, str], list[int]] = {}
     by_name: dict[tuple[int, str], list[tuple[int, str | None]]] = {}
-    for cid, bid, name, ext in rows(
+    for cid, bid, name, ext in fetch_in(
+        conn,
         "SELECT id, brand_id, name, external_id FROM campaign WHERE id",
         sorted(cid for cid, bid in pairs if bid in brands),
     ):

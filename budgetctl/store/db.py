@@ -454,6 +454,20 @@ def fetch_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterat
         cursor.close()
 
 
+IN_SLICE = 10_000
+"""Values per ``IN (...)`` list: well inside SQLite's and PostgreSQL's parameter limits."""
+
+
+def fetch_in(conn: Connection, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql ... IN (values)``: ``sql`` ends with the column to match, and runs
+    once per slice of :data:`IN_SLICE` values."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), IN_SLICE):
+        part = values[start : start + IN_SLICE]
+        out += fetch_rows(conn, f"{sql} IN ({placeholders(len(part))})", part)
+    return out
+
+
 def execute_many(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     """``executemany`` of ``sql`` with positional ``?`` parameters, on either engine.
 
