@@ -57,7 +57,7 @@ from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
-from budgetctl.store.db import bulk_writer, execute_many, fetch_in
+from budgetctl.store.db import bulk_writer, execute_many, fetch_in, fetch_rows
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
@@ -103,12 +103,12 @@ class _Brand:
     today: date
 
 
-_BY_EXTERNAL = sa.text(
-    "SELECT id, brand_id, name FROM campaign WHERE external_id = :x AND removed_at IS NULL"
+# Run once per campaign a file names (ten thousand times for a large export): through the
+# driver, without SQLAlchemy's per-statement cost.
+_BY_EXTERNAL = (
+    "SELECT id, brand_id, name FROM campaign WHERE external_id = ? AND removed_at IS NULL"
 )
-_BY_NAME = sa.text(
-    "SELECT id, brand_id, name FROM campaign WHERE name_key = :k AND removed_at IS NULL"
-)
+_BY_NAME = "SELECT id, brand_id, name FROM campaign WHERE name_key = ? AND removed_at IS NULL"
 
 
 class _Catalog:
@@ -135,9 +135,9 @@ class _Catalog:
         self._by_name: dict[str, list[tuple[int, int]]] = {}
         self.names: dict[int, str] = {}
 
-    def _fetch(self, stmt: sa.TextClause, params: dict[str, str]) -> list[tuple[int, int]]:
+    def _fetch(self, sql: str, value: str) -> list[tuple[int, int]]:
         hits = []
-        for cid, bid, name in self.conn.execute(stmt, params):
+        for cid, bid, name in fetch_rows(self.conn, sql, (value,)):
             if bid in self.by_id:
                 hits.append((int(cid), int(bid)))
                 self.names[int(cid)] = name
@@ -146,13 +146,13 @@ class _Catalog:
     def external(self, ext: str) -> list[tuple[int, int]]:
         hits = self._by_external.get(ext)
         if hits is None:
-            hits = self._by_external[ext] = self._fetch(_BY_EXTERNAL, {"x": ext})
+            hits = self._by_external[ext] = self._fetch(_BY_EXTERNAL, ext)
         return hits
 
     def named(self, key: str) -> list[tuple[int, int]]:
         hits = self._by_name.get(key)
         if hits is None:
-            hits = self._by_name[key] = self._fetch(_BY_NAME, {"k": key})
+            hits = self._by_name[key] = self._fetch(_BY_NAME, key)
         return hits
 
     def forget(self, key: str, ext: str | None) -> None:
