@@ -998,6 +998,27 @@ def test_rows_dated_in_the_future_are_refused(loaded: Cli, db_path: Path, tmp_pa
     ))
 
 
+def test_local_times_follow_the_brands_daylight_saving(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    # New York skips 02:00-03:00 on 2026-03-08 and repeats 01:00-02:00 on 2026-11-01.
+    gap = write(tmp_path / "gap.csv", "date,brand,campaign,amount\n"
+                                      "2026-03-08T01:59,Acme,Acme - Search,1.00\n"
+                                      "2026-03-08T02:30,Acme,Acme - Search,2.00\n")
+    refused(loaded, db_path, gap, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {gap}:3: time 2026-03-08T02:30:00 does not exist in America/New_York (a daylight-saving "
+        "change skips it): give the time with its UTC offset\n"
+    ))
+    # A repeated hour is read as its first pass (EDT), as 'spend record --at' reads it.
+    both = write(tmp_path / "both.csv", "date,brand,campaign,amount\n"
+                                        "2026-03-08T03:00,Acme,Acme - Search,1.00\n"
+                                        "2026-11-01T01:30,Acme,Acme - Search,2.00\n")
+    imp_json(loaded, both)
+    assert [(r[1], r[2]) for r in ledger(db_path)] == [
+        (1_000_000, us(datetime(2026, 3, 8, 7, tzinfo=UTC))),
+        (2_000_000, us(datetime(2026, 11, 1, 5, 30, tzinfo=UTC))),
+    ]
+
+
 def test_unknown_campaign_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     g = write(tmp_path / "g.csv", "Campaign,Campaign ID,Day,Cost\nAcme - Video,555,2026-11-02,5.00\n")
     refused(loaded, db_path, g, stderr=(

@@ -67,6 +67,16 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
+def wall_time(value: datetime, tz: ZoneInfo) -> datetime | None:
+    """A naive wall-clock time in ``tz`` as an aware UTC instant (the first of an hour a
+    daylight-saving change repeats), or ``None`` when such a change skips it."""
+    local = value.replace(tzinfo=tz)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != value.replace(tzinfo=None):
+        return None
+    return instant
+
+
 def local_day(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
 

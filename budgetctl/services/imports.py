@@ -52,7 +52,7 @@ from budgetctl.domain.errors import (
 )
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money
-from budgetctl.domain.periods import local_day, local_midnight, zone
+from budgetctl.domain.periods import local_day, local_midnight, wall_time, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
 from budgetctl.services.evaluate import Change, evaluate
@@ -585,7 +585,15 @@ def _resolve(
             occurred_us = midnights[(day, b.tz)] = to_us(local_midnight(day, b.tz))
         return hit, occurred_us
     assert at is not None
-    occurred = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=b.tz).astimezone(UTC)
+    if at.tzinfo is not None:
+        occurred = at.astimezone(UTC)
+    elif (local := wall_time(at, b.tz)) is not None:
+        occurred = local
+    else:
+        raise InvalidValue(
+            f"time {at.isoformat()} does not exist in {b.tz.key} (a daylight-saving change "
+            "skips it): give the time with its UTC offset"
+        )
     if occurred > ctx.now + FUTURE_TOLERANCE:
         raise InvalidValue(
             f"time {at.isoformat()} is in the future (now is "

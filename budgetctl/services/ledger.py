@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from budgetctl.domain.errors import Conflict, InvalidValue
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money, parse_micros
-from budgetctl.domain.periods import local_midnight, zone
+from budgetctl.domain.periods import local_midnight, wall_time, zone
 from budgetctl.services.base import (
     Context,
     campaigns_named,
@@ -53,13 +53,13 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
         ) from None
     if value.tzinfo is not None:
         return value.astimezone(UTC)
-    local = value.replace(tzinfo=tz)
-    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+    instant = wall_time(value, tz)
+    if instant is None:
         raise InvalidValue(
             f"{what} {text!r} does not exist in {tz.key} (a daylight-saving change skips it): "
             "give the time with its UTC offset"
         )
-    return local.astimezone(UTC)
+    return instant
 
 
 @dataclass(slots=True)
