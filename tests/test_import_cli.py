@@ -1043,6 +1043,32 @@ def test_ten_megabyte_line_is_refused(loaded: Cli, db_path: Path, tmp_path: Path
     ))
 
 
+def test_a_report_cut_short_inside_a_quote_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    # A download that stops inside '"1,388.90"': the open quote would take "1" for the cost.
+    data = MS_API.read_bytes()
+    cut = write(tmp_path / "ms-cut.csv", data[: data.index(b'"1,388.90"') + 2])
+    assert cut.read_bytes().endswith(b'"USD","1')
+    refused(loaded, db_path, cut, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {cut}:13: cannot read this line as CSV: a quote opened on this line is never closed (is the "
+        "file cut short?)\n"
+    ))
+    # A note whose quote is never closed would swallow every later row into itself.
+    note = write(tmp_path / "note.csv", "date,campaign,amount,id,note\n"
+                                        '2026-11-24,Acme - Search,1.00,e1,"unterminated\n'
+                                        "2026-11-24,Acme - Search,2.00,e2,x\n")
+    refused(loaded, db_path, note, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {note}:2: cannot read this line as CSV: a quote opened on this line is never closed (is the "
+        "file cut short?)\n"
+    ))
+    after = write(tmp_path / "after.csv", 'date,campaign,amount\n2026-11-24,Acme - Search,"1,234".56\n')
+    refused(loaded, db_path, after, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {after}:2: cannot read this line as CSV: a quoted value has more text after its closing quote\n"
+    ))
+
+
 def test_missing_or_unreadable_path_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nope.csv"
     refused(loaded, db_path, GOOGLE, missing, stderr=f"error: cannot read {missing}: No such file or directory\n")

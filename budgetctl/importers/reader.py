@@ -222,8 +222,10 @@ class SpendReader:
         )
         self._find_header(fmt)
         self.network = self.layout.profile.network
+        # Strict: a quote never closed (a download cut short) or text after a closing quote
+        # is an error, not a cell that swallows the rest of the file or a guess at the value.
         self._reader = csv.reader(
-            self._text, delimiter=self.delimiter, skipinitialspace=True, strict=False
+            self._text, delimiter=self.delimiter, skipinitialspace=True, strict=True
         )
         self._rows = self._read_rows()
 
@@ -669,4 +671,8 @@ def _csv_reason(err: csv.Error) -> str:
             f"a cell is longer than {csv.field_size_limit()} characters"
             " (a quote that is never closed, or not a CSV file)"
         )
+    if "unexpected end of data" in reason:
+        return "a quote opened on this line is never closed (is the file cut short?)"
+    if "expected after" in reason:
+        return "a quoted value has more text after its closing quote"
     return reason
