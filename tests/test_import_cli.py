@@ -892,6 +892,19 @@ def test_meta_range_export_is_refused_with_the_daily_breakdown_hint(loaded: Cli,
     ))
 
 
+def test_microsoft_report_not_aggregated_by_day_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    data = MS_API.read_bytes()
+    assert data.count(b'"Report Aggregation: Daily"') == 1
+    for aggregation in ("Weekly", "Monthly", "Summary"):
+        f = write(tmp_path / f"ms-{aggregation}.csv",
+                  data.replace(b"Aggregation: Daily", b"Aggregation: " + aggregation.encode()))
+        refused(loaded, db_path, f, stderr=(
+            "error: import refused, nothing written: 1 problem\n"
+            f"  {f}:6: the report's aggregation is {aggregation}, so a row is not one day's spend: "
+            "download it with Report Aggregation: Daily\n"
+        ))
+
+
 def test_empty_file_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "empty.csv", b"")
     refused(loaded, db_path, f, stderr=f"error: import refused, nothing written: 1 problem\n  {f}: file is empty\n")

@@ -86,6 +86,10 @@ class Profile:
     range_hint: str = ""
     #: what to do when the header has everything but a day column
     day_hint: str = ""
+    #: report-title lines before the header that make the rows something other than days
+    #: of spend: a pattern for the line (without its quotes), and why the file is refused
+    #: (``{value}`` is the pattern's ``value`` group)
+    refused_preamble: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 def loose(name: str) -> str:
@@ -159,6 +163,13 @@ MICROSOFT = Profile(
     day_hint=(
         "add the Gregorian date column (or TimePeriod with daily aggregation) so that each"
         " row is one day"
+    ),
+    refused_preamble=(
+        (
+            re.compile(r"Report Aggregation:\s*(?P<value>(?!Daily\s*$)\S.*)", re.IGNORECASE),
+            "the report's aggregation is {value}, so a row is not one day's spend: download it"
+            " with Report Aggregation: Daily",
+        ),
     ),
 )
 

@@ -291,6 +291,7 @@ class SpendReader:
         lookalike: Profile | None = None
         dayless: tuple[Profile, int] | None = None
         content = False
+        preamble: list[tuple[int, str]] = []
         for lineno in range(1, _PREAMBLE_LINES + 1):
             line = self._text.readline(_LINE_LIMIT)
             if not line:
@@ -311,7 +312,9 @@ class SpendReader:
             if found is not None:
                 self.layout, self.delimiter = found
                 self.header_line = lineno
+                self._check_preamble(preamble)
                 return
+            preamble.append((lineno, line))
             if lookalike is None and others:
                 other = self._fit(line, others, lineno, conflicts=False)
                 lookalike = other[0].profile if other is not None else None
@@ -349,6 +352,18 @@ class SpendReader:
                 f" {profile.expects}{hint}"
             ]
         )
+
+    def _check_preamble(self, preamble: list[tuple[int, str]]) -> None:
+        """Refuse a report whose title lines say its rows are not days of spend."""
+        profile = self.layout.profile
+        for lineno, line in preamble:
+            text = line.strip().strip('"').strip()
+            for pattern, why in profile.refused_preamble:
+                hit = pattern.fullmatch(text)
+                if hit is not None:
+                    raise ImportRejected(
+                        [f"{self.name}:{lineno}: {why.format(value=hit['value'].strip())}"]
+                    )
 
     def _fit(
         self, line: str, profiles: list[Profile], lineno: int, conflicts: bool = True
