@@ -673,6 +673,26 @@ def test_create_missing_without_brand_is_refused(loaded: Cli, db_path: Path, tmp
         "to: give --brand or a brand column\n"))
 
 
+def test_a_network_campaign_linked_to_another_brand_is_not_created_again(
+    loaded: Cli, db_path: Path
+) -> None:
+    # Meta's campaign 120210000000000001 is Globex's: --brand Acme is a mistake, not a new campaign.
+    problem = ("campaign 'Globex - Prospecting' (external id 120210000000000001) is linked to Globex / "
+               "Globex - Prospecting, not to brand 'Acme': check the brand column or --brand")
+    for options in (("--brand", "Acme", "--create-missing"), ("--brand", "Acme")):
+        refused(loaded, db_path, *options, META, stderr=(
+            "error: import refused, nothing written: 2 problems\n"
+            f"  {META}:3: {problem}\n"
+            f"  {META}:4: {problem}\n"
+        ))
+    # A campaign of the brand with the same name is still matched by name.
+    loaded.ok("campaign", "add", "Acme", "Globex - Prospecting", now=NOW)
+    assert imp_json(loaded, "--brand", "Acme", META)["net_amount"] == "2236.56"
+    assert day_totals(db_path) == {("Globex - Prospecting", "2026-11-01"): 1_234_560_000,
+                                   ("Globex - Prospecting", "2026-11-02"): 1_002_000_000}
+    assert query(db_path, "SELECT DISTINCT brand_id FROM spend_entry") == [(1,)]
+
+
 def test_create_missing_takes_the_brand_from_the_brand_column(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

@@ -622,10 +622,12 @@ def _match(
         if forced is not None and found.id != forced.id:
             raise InvalidValue(f"row is for brand {bname!r} but --brand is {forced.name!r}")
         brand = found
+    elsewhere: list[tuple[int, int]] = []  # campaigns of other brands linked to this id
     if ext:
         hits = catalog.external(ext)
         if hits:
             if brand is not None:
+                elsewhere = [h for h in hits if h[1] != brand.id]
                 hits = [h for h in hits if h[1] == brand.id]
             if len(hits) == 1:
                 return hits[0][0], catalog.by_id[hits[0][1]]
@@ -641,6 +643,15 @@ def _match(
         brands = ", ".join(sorted(catalog.by_id[h[1]].name for h in hits))
         raise InvalidValue(
             f"campaign {cname!r} exists in several brands ({brands}): give --brand or a brand column"
+        )
+    if elsewhere and brand is not None:
+        # Not a campaign to create: the network's campaign is another brand's.
+        linked = "; ".join(
+            f"{catalog.by_id[b].name} / {catalog.names[c]}" for c, b in sorted(elsewhere)
+        )
+        raise InvalidValue(
+            f"campaign {cname!r} (external id {ext}) is linked to {linked}, not to brand "
+            f"{brand.name!r}: check the brand column or --brand"
         )
     if create_missing and brand is not None:
         cid = created.get((brand.id, key))
