@@ -798,6 +798,37 @@ def test_generic_file_without_ids_twice_is_refused_naming_the_batch(
     ))
 
 
+def test_generic_rows_without_ids_saved_again_another_way_are_the_same_content(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    text = ("date,brand,campaign,amount,note\n2026-11-24,Acme,Acme - Search,3.00,a\n"
+            "2026-11-24T10:00,Acme,Acme - Display,1.50,\n")
+    first = write(tmp_path / "noid.csv", text)
+    assert imp_json(loaded, first) == result(1, [first], 2, 2, 0, "4.50")
+    resaved = {
+        "crlf.csv": text.replace("\n", "\r\n").encode(),
+        "bom.csv": b"\xef\xbb\xbf" + text.encode(),
+        "utf16.csv": text.encode("utf-16"),
+        "semicolons.csv": text.replace(",", ";").encode(),
+        "spaced.csv": text.replace("3.00", " 3.0 ").replace("\n", "\n\n").encode(),
+        "reordered.csv": (b"Amount,Campaign,Date,Brand,Note\n1.50,acme - display,2026-11-24T10:00,ACME,\n"
+                          b"3,Acme - Search,2026-11-24,Acme,a\n"),
+    }
+    for name, data in resaved.items():
+        f = write(tmp_path / name, data)
+        refused(loaded, db_path, f, stderr=(
+            "error: import refused, nothing written: 1 problem\n"
+            f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
+            "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace "
+            "it)\n"
+        ))
+    # Other rows are other content: another amount, time or note.
+    for name, changed in (("amount.csv", text.replace("1.50", "1.51")),
+                          ("time.csv", text.replace("T10:00", "T10:01")),
+                          ("note.csv", text.replace(",a\n", ",b\n"))):
+        assert imp_json(loaded, write(tmp_path / name, changed))["entries_written"] == 2
+
+
 def test_generic_file_with_some_rows_without_ids_twice_is_refused(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

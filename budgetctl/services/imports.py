@@ -71,7 +71,8 @@ Progress = Callable[[int, int], None]
 
 
 class _Hashing:
-    """A binary stream that hashes what it hands out (for the generic content check)."""
+    """A binary stream that hashes what it hands out: a file's bytes, as recorded for every
+    imported file (batches before the content check below matched on these alone)."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
@@ -337,7 +338,8 @@ def import_spend(
         problems: list[str] = []
         problem_total = 0
         networks: set[str] = set()
-        hashes: list[tuple[str, str]] = []  # generic files with rows without ids
+        # Generic files with rows without ids: (label, content, bytes' digest).
+        hashes: list[tuple[str, str, str]] = []
         files: list[dict[str, Any]] = []
         created: dict[tuple[int, str], int] = {}
         # Rows repeat campaigns and days: match each (campaign, id, brand) once, and turn
@@ -360,7 +362,11 @@ def import_spend(
                     hashing = _Hashing(handle)
                     reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
                     networks.add(reader.network)
-                    unkeyed = False  # a generic row without an id: the file's content counts
+                    # A generic row without an id: the file's content counts. It is the multiset
+                    # of those rows as read (campaign, instant, amount, note), so the same rows
+                    # saved again with other line endings, encoding, delimiter or order match.
+                    unkeyed = False
+                    content = 0
                     pending: list[StageRow] = []
                     generic = reader.network == "generic"
                     stage = _stage_writer(conn, file_no, generic)
@@ -391,7 +397,9 @@ def import_spend(
                         # The key: a generic row's id, or a network row's day ('' for none).
                         if generic:
                             key = row_id or ""
-                            unkeyed = unkeyed or not key
+                            if not key:
+                                unkeyed = True
+                                content += _row_digest(hit[0], occurred_us, micros, note)
                         else:
                             on = day or from_us(occurred_us).date()
                             key = snap_keys.get(on) or snap_keys.setdefault(
@@ -415,9 +423,11 @@ def import_spend(
                     problems.extend(reader.problems[: max(0, 1000 - len(problems))])
                     done_bytes += reader.bytes_read
                     digest = hashing.digest.hexdigest()
-                    files.append({"p": file_no, "n": label, "h": digest})
                     if reader.network == "generic" and unkeyed:
-                        hashes.append((label, digest))
+                        rows_digest = f"{content % _DIGEST_SPACE:064x}"
+                        hashes.append((label, rows_digest, digest))
+                        digest = rows_digest
+                    files.append({"p": file_no, "n": label, "h": digest})
                     if reader.rows_read == 0 and not reader.problem_count:
                         problem_total += 1
                         problems.append(f"{label}: no spend rows after the header")
@@ -435,7 +445,7 @@ def import_spend(
             found, repeats = _check_keys(conn, problems, report.files)
             problem_total += found
         seen_digests: dict[str, str] = {}
-        for label, digest in hashes:
+        for label, digest, byte_digest in hashes:
             if digest in seen_digests:
                 problem_total += 1
                 problems.append(
@@ -447,10 +457,10 @@ def import_spend(
             earlier = conn.execute(
                 sa.text(
                     "SELECT b.id, b.created_at FROM import_file f JOIN import_batch b "
-                    "ON b.id = f.batch_id WHERE f.content_hash = :h AND b.undone_by IS NULL "
+                    "ON b.id = f.batch_id WHERE f.content_hash IN (:h, :b) AND b.undone_by IS NULL "
                     "ORDER BY b.id LIMIT 1"
                 ),
-                {"h": digest},
+                {"h": digest, "b": byte_digest},
             ).first()
             if earlier is not None:
                 problem_total += 1
@@ -533,6 +543,15 @@ def import_spend(
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
         report.changes = evaluate(conn, ctx, brand_ids=touched).changes
     return report
+
+
+_DIGEST_SPACE = 1 << 256
+
+
+def _row_digest(campaign: int, occurred_us: int, micros: int, note: str | None) -> int:
+    """One generic row's share of its file's content digest (summed, so order does not count)."""
+    text = f"{campaign}\x1f{occurred_us}\x1f{micros}\x1f{note or ''}"
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), "big")
 
 
 def _problem_order(problem: str, files: dict[str, int]) -> tuple[int, int]:
