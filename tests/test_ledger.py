@@ -223,6 +223,18 @@ def test_the_largest_amounts_sum_without_overflow(ready: Cli, db_path: Path) -> 
     ready.ok("enforce", "--now", NOW)
     [row] = json.loads(ready.ok("status", "--json", "--now", NOW).stdout)
     assert (row["daily_spend"], row["monthly_spend"]) == ("8999999999999.999991",) * 2
+    # A tenth would take the day past SQLite's 64-bit sums: refused, with nothing written.
+    # (PostgreSQL sums bigints as numeric, so there it is only another large day.)
+    before = dump(db_path)
+    run = ready("spend", "record", "Acme", "Search", "999999999999.999999", now=NOW)
+    if is_url(db_path):
+        assert run.exit_code == 0, run.stderr
+        return
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: amounts too large: a total would pass the largest budgetctl keeps "
+        "(9,223,372,036,854.775807); nothing was written\n"
+    ))
+    assert dump(db_path) == before
 
 
 def test_ten_tenths_make_exactly_one(ready: Cli, db_path: Path) -> None:

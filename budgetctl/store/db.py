@@ -390,6 +390,12 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
         or "invalid connection option" in low
     ):
         return DatabaseError(f"cannot connect to {label}: {first}")
+    if "integer overflow" in low or "bigint out of range" in low:
+        # SQLite's SUM, or a PostgreSQL bigint: totals are 64-bit integers of micros.
+        return DatabaseError(
+            "amounts too large: a total would pass the largest budgetctl keeps "
+            "(9,223,372,036,854.775807); nothing was written"
+        )
     return DatabaseError(f"database {label}: {first}")
 
 
