@@ -427,12 +427,28 @@ def test_undo_of_an_unknown_batch_is_refused(loaded: Cli, db_path: Path) -> None
     assert (run.exit_code, run.stdout, run.stderr) == (
         1, "", "error: no import batch #99: 'budgetctl spend batches' lists them\n"
     )
+    for number in ("0", "-1", "99999999999999999999999"):  # the last is past any 64-bit integer
+        run = loaded("spend", "undo", "--", number, now=NOW)
+        assert (run.exit_code, run.stdout, run.stderr) == (
+            1, "", f"error: no import batch #{number}: 'budgetctl spend batches' lists them\n"
+        )
     run = loaded("spend", "undo", "abc", now=NOW)
     assert (run.exit_code, run.stdout, run.stderr) == (
         2, "", "error: Invalid value for 'batch': Input should be a valid integer, unable to parse string "
         "as an integer (see 'budgetctl spend undo --help')\n"
     )
     assert dump(db_path) == before
+
+
+def test_batches_limit_is_one_or_more_and_any_larger_lists_all(loaded: Cli, db_path: Path) -> None:
+    imp_json(loaded, GOOGLE)
+    imp_json(loaded, META)
+    for limit in ("0", "-5"):
+        run = loaded("spend", "batches", f"--limit={limit}", now=NOW)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", "error: --limit must be 1 or more\n")
+    listed = json.loads(loaded.ok("spend", "batches", "--json", "--limit", "99999999999999999999", now=NOW).stdout)
+    assert [b["batch"] for b in listed] == [1, 2]
+    assert [b["batch"] for b in json.loads(loaded.ok("spend", "batches", "--json", "--limit", "1", now=NOW).stdout)] == [2]
 
 
 def test_undo_generic_with_ids_then_reimport_records_again(loaded: Cli, db_path: Path) -> None:

@@ -360,6 +360,8 @@ def test_spend_list_filters(ledger: Cli) -> None:
     assert [e[0] for e in listed(ledger, "--until", "2026-11-24T12:00:00+00:00")] == [1]
     # --limit keeps the newest, listed oldest first.
     assert [e[0] for e in listed(ledger, "--limit", "2")] == [2, 4]
+    # A --limit past any 64-bit integer lists them all.
+    assert [e[0] for e in listed(ledger, "--limit", "99999999999999999999")] == [1, 3, 2, 4]
 
 
 def test_spend_list_table_and_empty(ready: Cli) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from budgetctl.domain.errors import NotFound
+from budgetctl.domain.errors import InvalidValue, NotFound
 from budgetctl.domain.instants import to_us
 from budgetctl.store.db import Database
 
@@ -41,6 +41,13 @@ class Context:
     @property
     def now_us(self) -> int:
         return to_us(self.now)
+
+
+def list_limit(limit: int) -> int:
+    """A ``--limit`` as a list's row count: at least 1; any larger value means all there are."""
+    if limit < 1:
+        raise InvalidValue("--limit must be 1 or more")
+    return min(limit, 1 << 62)
 
 
 def name_key(name: str) -> str:

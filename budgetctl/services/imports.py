@@ -54,7 +54,14 @@ from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import local_day, local_midnight, wall_time, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
-from budgetctl.services.base import INSERT_EVENT, Context, event_params, name_key, record_event
+from budgetctl.services.base import (
+    INSERT_EVENT,
+    Context,
+    event_params,
+    list_limit,
+    name_key,
+    record_event,
+)
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
 from budgetctl.store.db import bulk_writer, execute_many, fetch_in, fetch_rows
@@ -975,6 +982,7 @@ class BatchView:
 
 
 def list_batches(ctx: Context, *, limit: int = 50) -> list[BatchView]:
+    limit = list_limit(limit)
     with ctx.db.read() as conn:
         rows = conn.execute(
             sa.text(
@@ -1012,9 +1020,12 @@ class UndoReport:
 
 def undo_batch(ctx: Context, batch: int) -> UndoReport:
     with ctx.db.write() as conn:
-        row = conn.execute(
-            sa.text("SELECT id, undoes, undone_by FROM import_batch WHERE id = :b"), {"b": batch}
-        ).first()
+        row = None
+        if 0 < batch < 1 << 63:  # a larger number is no batch (and no 64-bit integer)
+            row = conn.execute(
+                sa.text("SELECT id, undoes, undone_by FROM import_batch WHERE id = :b"),
+                {"b": batch},
+            ).first()
         if row is None:
             raise NotFound(f"no import batch #{batch}: 'budgetctl spend batches' lists them")
         if row[1] is not None:

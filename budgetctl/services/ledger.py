@@ -23,6 +23,7 @@ from budgetctl.services.base import (
     campaigns_named,
     get_brand,
     get_campaign,
+    list_limit,
     record_event,
 )
 from budgetctl.services.evaluate import Change, evaluate
@@ -230,8 +231,7 @@ def list_spend(
     until: str | None = None,
     limit: int = 50,
 ) -> list[EntryView]:
-    if limit < 1:
-        raise InvalidValue("--limit must be 1 or more")
+    limit = list_limit(limit)
     with ctx.db.read() as conn:
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
