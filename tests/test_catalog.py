@@ -316,6 +316,72 @@ def test_known_older_revision_asks_for_init(spent: Cli, stamped_0000: Path,
         f"{HEAD_REVISION}: run 'budgetctl init' to upgrade it"))
 
 
+NFD_CAFE = "Cafe\u0301"  # "Café" with a combining accent, as macOS pastes it
+
+
+def test_names_compare_in_unicode_nfkc(acme: Cli, db_path: Path) -> None:
+    acme.ok("brand", "add", "Café", "--daily", "10", "--monthly", "100", now=NOW)
+    for lookalike in (NFD_CAFE, "ＣＡＦÉ"):  # combining accent; full-width capitals
+        refused(acme, db_path, "brand", "add", lookalike, "--daily", "10", "--monthly", "100",
+                message=f"brand {lookalike!r} already exists: change it with 'budgetctl brand set'")
+    acme.ok("campaign", "add", NFD_CAFE, "Search", now=NOW)
+    acme.ok("spend", "record", "ｃａｆé", "search", "12", now=NOW)
+    assert query(db_path, "SELECT b.name, c.name, SUM(s.amount) FROM spend_entry s JOIN brand b ON "
+                          "b.id = s.brand_id JOIN campaign c ON c.id = s.campaign_id GROUP BY 1, 2") == [
+        ("Café", "Search", 12_000_000)
+    ]
+
+
+def test_names_with_control_characters_or_invalid_utf8_are_refused(acme: Cli, db_path: Path) -> None:
+    for name in ("New\nLine", "Tab\tX", "Bell\x07"):
+        refused(acme, db_path, "brand", "add", name, "--daily", "1", "--monthly", "1",
+                message=f"brand name {name!r} has a control character (a tab, a line break or the like)")
+        refused(acme, db_path, "campaign", "add", "Acme", name,
+                message=f"campaign name {name!r} has a control character (a tab, a line break or the like)")
+    # Bytes that are not UTF-8 reach Python as lone surrogates: a command-line error.
+    bad = b"\xff\xfe bad".decode("utf-8", "surrogateescape")
+    refused(acme, db_path, "brand", "add", bad, "--daily", "1", "--monthly", "1", code=2, message=(
+        "'\ufffd\ufffd bad' is not valid UTF-8 text: give names and values in UTF-8 "
+        "(see 'budgetctl brand add --help')"))
+
+
+def _as_revision_0001(db: Path, keys: dict[int, str]) -> None:
+    """The database as schema revision 0001 left it: brand keys trimmed and case-folded only."""
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0001'")
+        conn.executemany("UPDATE brand SET name_key = ? WHERE id = ?", [(k, i) for i, k in keys.items()])
+    conn.close()
+
+
+def test_init_upgrades_0001_name_keys_to_nfkc(acme: Cli, db_path: Path) -> None:
+    sqlite_only(db_path)
+    acme.ok("brand", "add", NFD_CAFE, "--daily", "10", "--monthly", "100", now=NOW)
+    _as_revision_0001(db_path, {2: NFD_CAFE.casefold()})
+    run = acme.ok("init", now=NOW)
+    assert run.stdout == f"upgraded database {db_path} from schema revision 0001 to {HEAD_REVISION}\n"
+    assert query(db_path, "SELECT id, name, name_key FROM brand ORDER BY id") == [
+        (1, "Acme", "acme"), (2, NFD_CAFE, "café")]
+    acme.ok("campaign", "add", "Café", "Search", now=NOW)  # found under the new key
+
+
+def test_init_refuses_0001_names_the_new_keys_make_one(acme: Cli, db_path: Path) -> None:
+    sqlite_only(db_path)
+    acme.ok("brand", "add", "Café", "--daily", "10", "--monthly", "100", now=NOW)
+    conn = sqlite3.connect(db_path)
+    with conn:  # a second Café that revision 0001 let in, under its own key
+        conn.execute("INSERT INTO brand (name, name_key, daily_budget, monthly_budget, timezone, currency, "
+                     "created_at, closed_through) SELECT ?, ?, daily_budget, monthly_budget, timezone, "
+                     "currency, created_at, closed_through FROM brand WHERE id = 2",
+                     (NFD_CAFE, NFD_CAFE.casefold()))
+    conn.close()
+    _as_revision_0001(db_path, {})
+    refused(acme, db_path, "init", message=(
+        f"brands 'Café' and {NFD_CAFE!r} are one name now that names compare in Unicode NFKC without "
+        "regard to case: rename one with the budgetctl that wrote this database, then run 'budgetctl "
+        "init' again"))
+
+
 @pytest.fixture
 def foreign(tmp_path: Path) -> Path:
     """Another application's SQLite database."""

@@ -44,6 +44,17 @@ class BoundaryGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        words = sys.argv[1:] if args is None else list(args)
+        for word in words:
+            try:
+                word.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = word.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                render.error(
+                    f"{shown!r} is not valid UTF-8 text: give names and values in UTF-8 "
+                    f"(see '{self._command_path(words)} --help')"
+                )
+                sys.exit(2)
         try:
             rv = super().main(
                 args=args,

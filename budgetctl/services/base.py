@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,8 +52,13 @@ def list_limit(limit: int) -> int:
 
 
 def name_key(name: str) -> str:
-    """Names match trimmed and without regard to case."""
-    return name.strip().casefold()
+    """Names match trimmed, without regard to case, and in Unicode NFKC: ``Café`` typed with
+    a combining accent, or in full-width letters, is ``café`` (schema revision 0002 keys the
+    stored names so)."""
+    clean = name.strip()
+    if clean.isascii():
+        return clean.lower()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", clean).casefold())
 
 
 @dataclass(frozen=True, slots=True)

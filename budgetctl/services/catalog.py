@@ -11,6 +11,7 @@ import csv
 import enum
 import io
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,6 +49,10 @@ def check_name(name: str, what: str) -> str:
         raise InvalidValue(f"{what} name is empty")
     if len(clean) > MAX_NAME:
         raise InvalidValue(f"{what} name is longer than {MAX_NAME} characters")
+    if any(unicodedata.category(c) == "Cc" for c in clean):
+        raise InvalidValue(
+            f"{what} name {clean!r} has a control character (a tab, a line break or the like)"
+        )
     return clean
 
 

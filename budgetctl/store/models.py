@@ -9,7 +9,7 @@ Conventions that hold everywhere:
 * The ledger (``spend_entry``) is append-only: nothing updates or deletes a row.
   Removing a brand or campaign marks it removed (``removed_at``) and frees its
   name (``name_key`` becomes NULL); its spend stays in the ledger and in history.
-* ``name_key`` is the trimmed, case-folded name: names are unique without regard
+* ``name_key`` is the trimmed, case-folded NFKC name: names are unique without regard
   to case, and imports match on it.
 """
 
