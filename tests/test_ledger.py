@@ -164,6 +164,8 @@ NUMBER_HINT = (
         (["Acme", "Search", "NaN"], f"amount 'NaN' {NUMBER_HINT}"),
         (["Acme", "Search", "inf"], f"amount 'inf' {NUMBER_HINT}"),
         (["Acme", "Search", "1e2"], f"amount '1e2' {NUMBER_HINT}"),
+        (["Acme", "Search", "١٢"], f"amount '١٢' {NUMBER_HINT}"),  # Arabic-Indic digits
+        (["Acme", "Search", "１２.５"], f"amount '１２.５' {NUMBER_HINT}"),  # full-width
         (
             ["Acme", "Search", "0.0000001"],
             "amount '0.0000001' has more than 6 decimals: the smallest amount is 0.000001",
@@ -202,7 +204,7 @@ NUMBER_HINT = (
         ),
     ],
     ids=[
-        "abc", "nan", "inf", "exponent", "7-decimals", "empty", "too-large", "unknown-brand",
+        "abc", "nan", "inf", "exponent", "arabic-indic", "full-width", "7-decimals", "empty", "too-large", "unknown-brand",
         "unknown-campaign",
         "10-min-ahead", "just-over-5-min", "feb-30", "garbage", "dst-gap",
     ],

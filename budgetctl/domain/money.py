@@ -25,7 +25,8 @@ integers (SQLite fails on overflow): with this cap it takes more than 9,000 entr
 largest amount before a brand's total could overflow, and a single typo cannot come close."""
 
 LIMIT_TEXT = "999,999,999,999.999999"
-_AMOUNT = re.compile(r"([+-]?)(\d+)(?:\.(\d*))?|([+-]?)\.(\d+)")
+# ASCII digits only: re's \d would take "١٢" or full-width "１２" for 12.
+_AMOUNT = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]*))?|([+-]?)\.([0-9]+)")
 
 
 def parse_micros(text: str, *, what: str = "amount") -> int:

@@ -59,7 +59,8 @@ def check_zone(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones()) | {"UTC"}
+    # "localtime" is the host's own zone file, not an IANA name: it changes with the machine.
+    return (frozenset(available_timezones()) | {"UTC"}) - {"localtime"}
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
