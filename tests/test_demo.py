@@ -9,6 +9,8 @@ from pathlib import Path
 
 from conftest import Cli, dump, query
 
+from budgetctl.store.schema import HEAD_REVISION
+
 BIN = Path(sys.executable).parent / "budgetctl"
 
 
@@ -19,7 +21,7 @@ def test_demo_builds_the_sample_agency_in_the_database_it_is_given(tmp_path: Pat
                          timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
-    assert run.stdout.splitlines()[0] == f"created database {db} (schema revision 0001)"
+    assert run.stdout.splitlines()[0] == f"created database {db} (schema revision {HEAD_REVISION})"
     assert run.stdout.splitlines()[-2:] == [
         f"demo database: {db}", f"try: budgetctl --db {db} campaign list"]
     assert query(db, "SELECT id, format, rows, entries_written, net_amount FROM import_batch") == [
@@ -35,12 +37,28 @@ def test_demo_builds_the_sample_agency_in_the_database_it_is_given(tmp_path: Pat
     ]
 
 
+def test_demo_takes_the_global_db_option_but_not_the_environment(tmp_path: Path) -> None:
+    db, env_db = tmp_path / "global.db", tmp_path / "env.db"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NO_COLOR": "1", "BUDGETCTL_DB": str(env_db)}
+    run = subprocess.run([str(BIN), "--db", str(db), "demo"], capture_output=True, text=True, env=env,
+                         timeout=120, check=False)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.splitlines()[-2:] == [f"demo database: {db}", f"try: budgetctl --db {db} campaign list"]
+    assert query(db, "SELECT COUNT(*) FROM brand") == [(3,)]
+    # $BUDGETCTL_DB alone names the operator's real database: the demo goes to a temporary one.
+    run = subprocess.run([str(BIN), "demo"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.splitlines()[0].startswith("created database /")
+    assert str(env_db) not in run.stdout
+    assert not env_db.exists()
+
+
 def test_demo_runs_in_a_freshly_initialised_database(cli: Cli, db_path: Path) -> None:
     cli.ok("init")
     run = cli("demo", "--db", str(db_path))
     assert run.exit_code == 0, run.stderr
     assert run.stdout.splitlines()[0] == (
-        f"database {db_path} is up to date (schema revision 0001)")
+        f"database {db_path} is up to date (schema revision {HEAD_REVISION})")
     assert query(db_path, "SELECT COUNT(*) FROM brand") == [(3,)]
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from conftest import Cli, both_engines, dump, engine_db, is_url, query, sqlite_only
 
+from budgetctl.store.schema import HEAD_REVISION
+
 NOW = "2026-11-25T12:00:00+00:00"  # a Wednesday
 
 
@@ -717,7 +719,7 @@ def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | 
     assert run.exit_code == 0, run.stdout
     assert run.lines[1:] == [
         *engine_checks(db_path),
-        "ok   schema: revision 0001",
+        f"ok   schema: revision {HEAD_REVISION}",
         "ok   contents: 0 brands, 0 campaigns, 0 ledger entries",
         "ok   last enforce: 2026-11-25T12:00:00+00:00 (5 min ago)",
         "ok   last daypart: 2026-11-25T12:00:00+00:00 (5 min ago)",

@@ -185,7 +185,9 @@ def root(
     ] = False,
 ) -> None:
     """Keep every brand's ad spend inside its budgets."""
-    ctx.obj = {"db": db}
+    # Whether --db was on the command line (not only $BUDGETCTL_DB): demo builds only there.
+    given = getattr(ctx.get_parameter_source("db"), "name", "") == "COMMANDLINE"
+    ctx.obj = {"db": db, "db_given": given}
 
 
 def context(ctx: typer.Context, *, now: str | None = None) -> Context:

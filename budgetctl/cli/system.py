@@ -34,9 +34,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build a sample agency, import sample exports, run the passes through a day, show the result.
 
+        The database is the one --db names, before or after 'demo' (it must not exist yet);
+        $BUDGETCTL_DB is not used, so the demo never writes into a real agency's database.
+
         \b
         Example: budgetctl demo
         """
         from budgetctl.services.demo import run_demo
 
+        root = ctx.find_root().obj or {}
+        if db is None and root.get("db_given"):
+            db = root["db"]
         run_demo(db)
