@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import FIXTURES, Cli, Run
+from conftest import FIXTURES, Cli, Run, dump
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -620,6 +620,16 @@ def test_db_copy_refuses_the_source_itself(tmp_path: Path) -> None:
     source, cli = populated_sqlite(tmp_path)
     run = cli("db", "copy", "--to", source, now=NOW)
     assert run.exit_code == 1 and "names the source database itself" in run.stderr
+
+
+def test_db_copy_names_its_own_option_for_a_bad_target(tmp_path: Path) -> None:
+    source, cli = populated_sqlite(tmp_path)
+    before = dump(source)
+    run = cli("db", "copy", "--to", "mysql://a/b", now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: --to 'mysql://a/b': unsupported database 'mysql' (use a file path, sqlite:///path or "
+        "postgresql+psycopg://user@host/db)\n"))
+    assert dump(source) == before
 
 
 def sql_exec(db: str, statement: str) -> None:

@@ -198,7 +198,7 @@ def copy_database(source: Database, to: str) -> CopyReport:
     """Copy ``source`` into the empty database ``to`` and verify the copy."""
     if not to or not to.strip():
         raise InvalidValue("--to is empty: give the target database URL or path")
-    target = Database(resolve_url(to.strip()))
+    target = Database(resolve_url(to.strip(), what="--to"))
     source.check_schema()
     if _same_database(source, target):
         raise InvalidValue(f"--to names the source database itself ({source.label})")

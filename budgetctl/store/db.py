@@ -56,8 +56,9 @@ def busy_timeout() -> float:
     return value
 
 
-def resolve_url(option: str | None) -> URL:
-    """The database URL from ``--db``, ``$BUDGETCTL_DB`` or the XDG default."""
+def resolve_url(option: str | None, *, what: str = "--db") -> URL:
+    """The database URL from ``--db``, ``$BUDGETCTL_DB`` or the XDG default (``what``: the
+    option that gave it, for messages)."""
     raw = option or os.environ.get(ENV_DB) or str(default_path())
     if "://" in raw:
         _remember_secret_in(raw)
@@ -65,13 +66,13 @@ def resolve_url(option: str | None) -> URL:
             url = make_url(raw)
             url.port  # noqa: B018  (a non-numeric port raises here, not later)
         except (ArgumentError, ValueError):
-            raise DatabaseError(f"--db {mask(raw)!r} is not a valid database URL") from None
+            raise DatabaseError(f"{what} {mask(raw)!r} is not a valid database URL") from None
         if url.password:
             _SECRETS.add(str(url.password))
         backend = url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise DatabaseError(
-                f"--db {mask(raw)!r}: unsupported database {backend!r} (use a file path, "
+                f"{what} {mask(raw)!r}: unsupported database {backend!r} (use a file path, "
                 "sqlite:///path or postgresql+psycopg://user@host/db)"
             )
         if backend == "postgresql":
@@ -80,7 +81,7 @@ def resolve_url(option: str | None) -> URL:
                 url = url.set(drivername="postgresql+psycopg")
             elif driver != "psycopg":
                 raise DatabaseError(
-                    f"--db {mask(raw)!r}: budgetctl talks to PostgreSQL through psycopg 3 only: "
+                    f"{what} {mask(raw)!r}: budgetctl talks to PostgreSQL through psycopg 3 only: "
                     "write the URL as postgresql+psycopg://user@host/db (or postgresql://...)"
                 )
         return url
