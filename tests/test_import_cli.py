@@ -536,6 +536,23 @@ def test_dry_run_shows_per_campaign_and_writes_nothing(loaded: Cli, db_path: Pat
     assert dump(db_path) == before
 
 
+def test_dry_run_says_which_campaigns_would_pause(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    f = write(tmp_path / "today.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n"
+                                      "Acme - Search,21456789012,2026-11-25,USD,150.00\n")
+    before = dump(db_path)
+    run = imp(loaded, "--dry-run", f)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.lines == [
+        "dry run: 1 rows (google-ads), would write 1 entries, 0 unchanged, 0 total rows skipped, net 150.00",
+        "  Acme / Acme - Search: 1 entry, net 150.00 USD",
+        "would: Acme / Acme - Display: active -> paused (daily_budget)",
+        "would: Acme / Acme - Search: active -> paused (daily_budget)",
+    ]
+    assert dump(db_path) == before
+    assert imp(loaded, f).lines[-2:] == ["Acme / Acme - Display: active -> paused (daily_budget)",
+                                         "Acme / Acme - Search: active -> paused (daily_budget)"]
+
+
 def test_dry_run_json_has_dry_run_true_and_writes_nothing(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     imp_json(loaded, GOOGLE)
     before = dump(db_path)

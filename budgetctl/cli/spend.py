@@ -248,7 +248,7 @@ def import_(
     if len(report.per_campaign) > len(shown):
         more = len(report.per_campaign) - len(shown)
         render.out(f"  ... and {more} more campaigns ('budgetctl spend list' shows the entries)")
-    render.changes(report.changes)
+    render.changes(report.changes, prefix="would: " if dry_run else "")  # as the passes' --dry-run
 
 
 @app.command("batches")
