@@ -811,6 +811,18 @@ def test_id_imported_before_with_another_amount_is_refused(loaded: Cli, db_path:
         f"  {f}:2: id 'txn-0001' was imported in batch #1 as 12.50, here 13.00: ids are recorded once; "
         "correct it with a new row (a new id)\n"
     ))
+    # The same amount for another campaign: the message says what differs.
+    g = write(tmp_path / "other.csv", "date,brand,campaign,amount,id\n"
+                                      "2026-11-24,Globex,Globex - Prospecting,12.50,txn-0001\n"
+                                      "2026-11-24,Globex,Globex - Prospecting,1.00,new-1\n"
+                                      "2026-11-24,Acme,Acme - Search,1.00,new-1\n")
+    refused(loaded, db_path, g, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {g}:2: id 'txn-0001' was imported in batch #1 for Acme / Acme - Search, here for Globex / "
+        "Globex - Prospecting: ids are recorded once; correct it with a new row (a new id)\n"
+        f"  {g}:4: id 'new-1' appears earlier ({g}:3) for Globex / Globex - Prospecting, here for Acme / "
+        "Acme - Search\n"
+    ))
 
 
 def test_generic_file_without_ids_twice_is_refused_naming_the_batch(

@@ -796,19 +796,32 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
         is not None
     )
     if in_import:
-        for line, file_no, key, amount, other, other_line, other_file in conn.exec_driver_sql(
-            "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount, o.line, o.file_no "
-            "FROM import_stage st "
+        for (
+            line,
+            file_no,
+            key,
+            amount,
+            other,
+            other_line,
+            other_file,
+            here,
+            there,
+        ) in conn.exec_driver_sql(
+            "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount, o.line, o.file_no, "
+            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name FROM import_stage st "
             "JOIN import_stage o ON o.idem_key = st.idem_key AND (o.file_no < st.file_no OR "
-            "(o.file_no = st.file_no AND o.line < st.line)) WHERE st.idem_key IS NOT NULL "
+            "(o.file_no = st.file_no AND o.line < st.line)) "
+            "JOIN campaign sc ON sc.id = st.campaign_id JOIN campaign oc ON oc.id = o.campaign_id "
+            "JOIN brand sb ON sb.id = sc.brand_id JOIN brand ob ON ob.id = oc.brand_id "
+            "WHERE st.idem_key IS NOT NULL "
             "AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id) "
             "ORDER BY st.file_no, st.line LIMIT 1000"
         ):
             found += 1
             problems.append(
                 f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier "
-                f"({files[other_file]}:{other_line}) with {format_money(other)}, here with "
-                f"{format_money(amount)}"
+                f"({files[other_file]}:{other_line}) "
+                + _what_differs(other, amount, there, here, before="with", now="here with")
             )
     in_ledger = (
         conn.exec_driver_sql(
@@ -818,19 +831,32 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
         is not None
     )
     if in_ledger:
-        for line, file_no, key, amount, old, old_batch in conn.exec_driver_sql(
-            "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id "
+        for line, file_no, key, amount, old, old_batch, here, there in conn.exec_driver_sql(
+            "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id, "
+            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name "
             f"FROM import_stage st JOIN spend_entry s ON {_LIVE_KEY} "
+            "JOIN campaign sc ON sc.id = st.campaign_id JOIN campaign oc ON oc.id = s.campaign_id "
+            "JOIN brand sb ON sb.id = sc.brand_id JOIN brand ob ON ob.id = oc.brand_id "
             "WHERE st.idem_key IS NOT NULL AND (s.amount <> st.amount OR s.campaign_id <> st.campaign_id) "
             "ORDER BY st.file_no, st.line LIMIT 1000"
         ):
             found += 1
             problems.append(
                 f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
-                f"#{old_batch} as {format_money(old)}, here {format_money(amount)}: ids are recorded "
-                "once; correct it with a new row (a new id)"
+                f"#{old_batch} "
+                + _what_differs(old, amount, there, here, before="as", now="here")
+                + ": ids are recorded once; correct it with a new row (a new id)"
             )
     return found, _Repeats(in_import, in_ledger)
+
+
+def _what_differs(
+    amount: int, new_amount: int, campaign: str, new_campaign: str, *, before: str, now: str
+) -> str:
+    """How a repeated id's row differs from its first: the amount, else the campaign."""
+    if amount != new_amount:
+        return f"{before} {format_money(amount)}, {now} {format_money(new_amount)}"
+    return f"for {campaign}, here for {new_campaign}"
 
 
 def _write(
