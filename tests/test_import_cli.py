@@ -726,6 +726,24 @@ def test_a_network_campaign_linked_to_another_brand_is_not_created_again(
     assert query(db_path, "SELECT DISTINCT brand_id FROM spend_entry") == [(1,)]
 
 
+def test_an_external_id_two_campaigns_share_needs_the_name_to_match(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    loaded.ok("campaign", "add", "Acme", "Acme - Copy", "--external-id", "21456789012", now=NOW)
+    g = write(tmp_path / "g.csv", "Day,Campaign,Campaign ID,Cost,Currency code\n"
+                                  "2026-11-24,Renamed,21456789012,5.00,USD\n"
+                                  "2026-11-24,Acme - Copy,21456789012,7.00,USD\n")
+    refused(loaded, db_path, g, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {g}:2: campaign 'Renamed' (external id 21456789012): that id is linked to several campaigns "
+        "(Acme / Acme - Search; Acme / Acme - Copy) and none has this name: give each campaign its own "
+        "external id\n"
+    ))
+    imp_json(loaded, write(tmp_path / "h.csv", g.read_text().replace("Renamed", "Acme - Search")))
+    assert day_totals(db_path) == {("Acme - Search", "2026-11-24"): 5_000_000,
+                                   ("Acme - Copy", "2026-11-24"): 7_000_000}
+
+
 def test_create_missing_takes_the_brand_from_the_brand_column(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

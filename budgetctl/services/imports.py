@@ -649,6 +649,7 @@ def _match(
             raise InvalidValue(f"row is for brand {bname!r} but --brand is {forced.name!r}")
         brand = found
     elsewhere: list[tuple[int, int]] = []  # campaigns of other brands linked to this id
+    shared: list[tuple[int, int]] = []
     if ext:
         hits = catalog.external(ext)
         if hits:
@@ -657,6 +658,7 @@ def _match(
                 hits = [h for h in hits if h[1] == brand.id]
             if len(hits) == 1:
                 return hits[0][0], catalog.by_id[hits[0][1]]
+            shared = hits  # several campaigns carry this id: the name must tell them apart
     key = name_key(cname)
     if not key:
         raise InvalidValue("campaign name is empty")
@@ -669,6 +671,14 @@ def _match(
         brands = ", ".join(sorted(catalog.by_id[h[1]].name for h in hits))
         raise InvalidValue(
             f"campaign {cname!r} exists in several brands ({brands}): give --brand or a brand column"
+        )
+    if len(shared) > 1:
+        linked = "; ".join(
+            f"{catalog.by_id[b].name} / {catalog.names[c]}" for c, b in sorted(shared)
+        )
+        raise InvalidValue(
+            f"campaign {cname!r} (external id {ext}): that id is linked to several campaigns "
+            f"({linked}) and none has this name: give each campaign its own external id"
         )
     if elsewhere and brand is not None:
         # Not a campaign to create: the network's campaign is another brand's.
