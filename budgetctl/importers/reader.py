@@ -474,7 +474,7 @@ class SpendReader:
                 if row is not None:
                     yield row
         except csv.Error as err:
-            broken = f"{self.name}:{last + 1}: cannot read this line as CSV: {_csv_reason(err)}"
+            broken = f"{self.name}:{last + 1}: cannot read this line as CSV: {csv_reason(err)}"
         finally:
             self.rows_read += good
         if broken:
@@ -679,7 +679,8 @@ def _amount(text: str, profile: Profile) -> int:
     return parse_micros(t, what="amount")
 
 
-def _csv_reason(err: csv.Error) -> str:
+def csv_reason(err: csv.Error) -> str:
+    """Why Python's csv module could not read a line, in an operator's words."""
     reason = str(err)
     if "field larger than field limit" in reason:
         return (

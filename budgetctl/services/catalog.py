@@ -533,11 +533,18 @@ def read_sheet(
         raise InvalidValue(f"{label}: file is empty")
     sample = text[:4096]
     delimiter = max((",", "\t", ";"), key=lambda d: sample.split("\n", 1)[0].count(d))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Strict, as spend imports read: a quote never closed is an error, not a swallowed sheet.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
         raise InvalidValue(f"{label}:1: {exc}") from None
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise InvalidValue(
+            f"{label}:1: column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
+            f"appear{'' if len(twice) > 1 else 's'} twice: which one counts is not clear"
+        )
     missing = [c for c in required if c not in header]
     if missing:
         raise InvalidValue(
@@ -545,16 +552,20 @@ def read_sheet(
             f"(expected {', '.join([*required, *optional])})"
         )
     rows: list[tuple[int, dict[str, str]]] = []
+    start = reader.line_num + 1  # where the record being read begins
     try:
         for record in reader:
+            start, line = reader.line_num + 1, start
             if not any(cell.strip() for cell in record):
                 continue
             values = {
                 h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)
             }
-            rows.append((reader.line_num, values))
+            rows.append((line, values))
     except csv.Error as exc:
-        raise InvalidValue(f"{label}:{reader.line_num}: {exc}") from None
+        from budgetctl.importers.reader import csv_reason
+
+        raise InvalidValue(f"{label}:{start}: {csv_reason(exc)}") from None
     if not rows:
         raise InvalidValue(f"{label}: no rows after the header")
     return label, rows
