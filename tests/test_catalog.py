@@ -1005,3 +1005,8 @@ def test_brand_set_names_a_sub_cent_change_exactly(acme: Cli, db_path: Path) -> 
     assert run.lines == ["daily budget 100.00 -> 90.00", "monthly budget 2500.00 -> 2500.000001"]
     assert query(db_path, "SELECT message FROM event WHERE kind = 'brand.budget' ORDER BY id") == [
         ("daily budget 100.00 -> 90.00",), ("monthly budget 2500.00 -> 2500.000001",)]
+    # A budget that two decimals would round is shown exactly, whatever it changes from.
+    assert acme.ok("brand", "set", "Acme", "--daily", "14.999999", now=NOW).lines == [
+        "daily budget 90.00 -> 14.999999"]
+    assert acme.ok("brand", "set", "Acme", "--daily", "none", now=NOW).lines == [
+        "daily budget 14.999999 -> none"]
