@@ -49,6 +49,7 @@ from sqlalchemy.engine import Engine
 
 from budgetctl.domain.errors import InvalidValue
 from budgetctl.domain.money import MAX_MICROS, format_exact, parse_micros
+from budgetctl.services.base import name_key
 from tests.conftest import Cli, Run, dump, query
 
 BIN = str(Path(sys.executable).with_name("budgetctl"))
@@ -920,12 +921,13 @@ def test_money_text_refuses_one_past_the_largest_amount() -> None:
             parse_micros(text)
 
 
+# Names may hold anything printable-or-formatting; control characters are refused (test_catalog).
 NAMES = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    st.characters(blacklist_categories=("Cs", "Cc")),
     min_size=1, max_size=40,
 ).filter(lambda s: s.strip() != "") | st.sampled_from([
     "[red]Acme[/red]", "[/]", "[bold", "O'Brien \"Ads\"", "<script>alert(1)</script>",
-    "\u202eemaN lautcA", "שלום עולם", "مرحبا", "tab\there", "line\nbreak", "bell\x07", "\x1b[31m",
+    "\u202eemaN lautcA", "שלום עולם", "مرحبا", "ｆｕｌｌ ｗｉｄｔｈ", "Cafe\u0301",
     "-starts-with-dash", "100%", "{braces}", "`tick`",
 ])
 
@@ -947,7 +949,7 @@ def test_hostile_names_survive_every_command_exactly(
             assert "Traceback" not in run.stderr
             return run
 
-        assume(b.casefold() != "acme")
+        assume(name_key(b) != "acme")
         ok("brand", "add", "--daily", "100", "--monthly", "none", "--", brand)
         ok("campaign", "add", "--", b, campaign)
         ok("spend", "record", "--key", "k", "--", b, c, "12.345678")
