@@ -191,6 +191,44 @@ def test_pass_refuses_a_bad_now(ready: Cli, db_path: Path, name: str) -> None:
     assert dump(db_path) == before
 
 
+OUT_OF_RANGE = "is out of range: give a time between the years 1900 and 9000"
+
+
+PAST = ("0001-01-01T00:00:00+00:00", "1899-12-31T23:59:59+00:00")
+FUTURE = ("9999-12-31T23:00:00+00:00", "9001-01-01T00:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("name", "now"),
+    # Not reset in the far future: were the time let through, it would first close every day
+    # until then, millions of them, before any overflow.
+    [(n, t) for n in ("enforce", "daypart", "reset") for t in PAST]
+    + [(n, t) for n in ("enforce", "daypart") for t in FUTURE],
+)
+def test_pass_refuses_a_now_out_of_range(ready: Cli, db_path: Path, name: str, now: str) -> None:
+    # A brand west of UTC: year 1's first hours would fall before datetime's year 1 there.
+    scheduled(ready, "Mon 01:00-02:00", tz="America/New_York")
+    before = dump(db_path)
+    run = ready(name, "--now", now)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: --now {now!r} {OUT_OF_RANGE}\n")
+    run = ready(name, now=now)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: BUDGETCTL_NOW {now!r} {OUT_OF_RANGE}\n")
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("name", ["enforce", "daypart"])
+def test_the_ends_of_the_range_evaluate_in_every_zone(ready: Cli, name: str) -> None:
+    # The far sides of the bounds, in the zones furthest from UTC either way.
+    scheduled(ready, "Mon 01:00-02:00", tz="Pacific/Kiritimati")
+    ready.ok("brand", "add", "W", "--daily", "1", "--monthly", "1", "--tz", "Etc/GMT+12", now=NOW)
+    ready.ok("campaign", "add", "W", "C", now=NOW)
+    for now, utc in (("9000-12-31T23:59:59-14:00", "9001-01-01T13:59:59+00:00"),
+                     ("1900-01-01T00:00:00+14:00", "1899-12-31T10:00:00+00:00")):
+        run = ready.ok(name, "--now", now, "-v")
+        assert run.lines[-1].startswith(f"{name} at {utc}: ")
+        assert ready.ok("campaign", "show", "W", "C", "--now", now).lines[0].startswith("W / C: ")
+
+
 # -- the schedule examples of SPEC.md ------------------------------------------------------
 
 
