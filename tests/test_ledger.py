@@ -445,6 +445,18 @@ def test_history_by_campaign_name_alone_folds_case_beyond_ascii(ready: Cli) -> N
         1, "", "error: no campaign named 'Nope': 'budgetctl campaign list' shows the campaigns\n")
 
 
+def test_history_says_when_nothing_matches_its_filters(ready: Cli) -> None:
+    assert ready.ok("history").lines == ["no history yet"]
+    assert ready.ok("history", "--since", "2026-11-01").lines == ["no history matches"]
+    acme(ready, "America/New_York")
+    # Acme's day of 2026-11-26 begins at 05:00Z, after every event.
+    for args in (["--since", "2026-11-26"], ["--brand", "Acme", "--since", "2026-11-26"],
+                 ["--campaign", "Search", "--since", "2026-11-25T12:00:01+00:00"]):
+        assert ready.ok("history", *args).lines == ["no history matches"], args
+        assert ready.ok("history", *args, "--json").stdout == "[]\n", args
+    assert len(ready.ok("history", "--brand", "Acme", "--since", "2026-11-25").lines) == 3
+
+
 def test_a_removed_campaigns_spend_is_still_listed_by_its_name(ready: Cli) -> None:
     acme(ready)
     ready.ok("spend", "record", "Acme", "Search", "12.50", now=NOW)
