@@ -715,8 +715,10 @@ def test_campaign_show_explains_every_reason(ready: Cli) -> None:
     ]
     ready.ok("campaign", "resume", "Acme", "Search", now=NOW)
     ready.ok("brand", "set", "Acme", "--daily", "none", "--monthly", "none", now=NOW)
+    # Stored: paused outside its window since the resume; at 11:00 in Berlin the window is open.
     assert ready.ok("campaign", "show", "Acme", "Search", "--now", "2026-11-27T10:00:00+00:00").lines == [
-        "Acme / Search: active",
+        "Acme / Search: paused",
+        "next pass: paused -> active",
         "external id: 2145",
         "schedule (Europe/Berlin): Mon-Fri 09:00-12:00",
         "  next window closes at 2026-11-27T12:00+01:00",
@@ -724,15 +726,68 @@ def test_campaign_show_explains_every_reason(ready: Cli) -> None:
         "spend this month (2026-11): 100.00 of the brand's 220.75 / none USD",
     ]
     # Friday after closing: the next window opens on Monday.
-    assert ready.ok("campaign", "show", "Acme", "Search", "--now", "2026-11-27T12:00:00+00:00").lines[4] == (
-        "  next window opens at 2026-11-30T09:00+01:00"
-    )
+    assert ready.ok("campaign", "show", "Acme", "Search", "--now", "2026-11-27T12:00:00+00:00").lines[:5] == [
+        "Acme / Search: paused",
+        "  - outside schedule: Mon-Fri 09:00-12:00 (Europe/Berlin)",
+        "external id: 2145",
+        "schedule (Europe/Berlin): Mon-Fri 09:00-12:00",
+        "  next window opens at 2026-11-30T09:00+01:00",
+    ]
     assert ready.ok("campaign", "show", "Acme", "Display", "--now", NOW).lines == [
         "Acme / Display: active",
         "schedule: none (may run at any time)",
         "spend today (2026-11-25): 0.25 of the brand's 100.25 / none USD",
         "spend this month (2026-11): 120.75 of the brand's 220.75 / none USD",
     ]
+
+
+def test_campaign_show_gives_the_stored_state_and_what_the_next_pass_will_do(ready: Cli, db_path: Path) -> None:
+    noon = "2026-06-01T12:30:00+00:00"
+    ready.ok("brand", "add", "Acme", "--daily", "none", "--monthly", "none", now=noon)
+    ready.ok("campaign", "add", "Acme", "C", now=noon)
+    ready.ok("schedule", "set", "Acme", "C", "daily 12:00-13:00", now=noon)
+    # 14:00: the window has closed and no pass has run since.
+    later = "2026-06-01T14:00:00+00:00"
+    before = dump(db_path)
+    assert ready.ok("campaign", "show", "Acme", "C", now=later).lines == [
+        "Acme / C: active",
+        "next pass: active -> paused (outside_schedule)",
+        "  - outside schedule: daily 12:00-13:00 (UTC)",
+        "schedule (UTC): daily 12:00-13:00",
+        "  next window opens at 2026-06-02T12:00+00:00",
+        "spend today (2026-06-01): 0.00 of the brand's 0.00 / none USD",
+        "spend this month (2026-06): 0.00 of the brand's 0.00 / none USD",
+    ]
+    shown = json.loads(ready.ok("campaign", "show", "Acme", "C", "--json", now=later).stdout)
+    assert {k: shown[k] for k in ("state", "reasons", "explanation", "due")} == {
+        "state": "active",
+        "reasons": ["outside_schedule"],
+        "explanation": ["outside schedule: daily 12:00-13:00 (UTC)"],
+        "due": {"state": "paused", "reasons": ["outside_schedule"]},
+    }
+    assert shown["state"] == json.loads(ready.ok("campaign", "list", "--json", now=later).stdout)[0]["state"]
+    assert dump(db_path) == before
+    # The pass says the same words, and then the stored state agrees with the rule.
+    assert ready.ok("daypart", now=later).lines == ["Acme / C: active -> paused (outside_schedule)"]
+    assert ready.ok("campaign", "show", "Acme", "C", now=later).lines[:2] == [
+        "Acme / C: paused",
+        "  - outside schedule: daily 12:00-13:00 (UTC)",
+    ]
+    shown = json.loads(ready.ok("campaign", "show", "Acme", "C", "--json", now=later).stdout)
+    assert (shown["state"], shown["reasons"], shown["due"]) == ("paused", ["outside_schedule"], None)
+
+
+def test_campaign_show_before_the_new_day_is_applied(ready: Cli) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "10", "--monthly", "none", now=NOW)
+    ready.ok("campaign", "add", "Acme", "C", now=NOW)
+    ready.ok("spend", "record", "Acme", "C", "10", now=NOW)
+    # Just after midnight: still paused for yesterday's budget until a pass runs.
+    assert ready.ok("campaign", "show", "Acme", "C", now="2026-11-26T00:01:00+00:00").lines[:2] == [
+        "Acme / C: paused",
+        "next pass: paused -> active",
+    ]
+    shown = json.loads(ready.ok("campaign", "show", "Acme", "C", "--json", now="2026-11-26T00:01:00+00:00").stdout)
+    assert (shown["state"], shown["reasons"], shown["due"]) == ("paused", [], {"state": "active", "reasons": []})
 
 
 # -- doctor ---------------------------------------------------------------------------
