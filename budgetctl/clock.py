@@ -12,12 +12,14 @@ import os
 from datetime import UTC, datetime
 
 from budgetctl.domain.errors import InvalidValue
+from budgetctl.domain.instants import check_year
 
 ENV_NOW = "BUDGETCTL_NOW"
 
 
 def parse_instant(text: str, *, what: str = "--now") -> datetime:
-    """Parse ISO 8601 text that carries an offset (or ``Z``) into aware UTC."""
+    """Parse ISO 8601 text that carries an offset (or ``Z``), in the years 1900 to 9000,
+    into aware UTC."""
     raw = text.strip()
     try:
         value = datetime.fromisoformat(raw)
@@ -29,6 +31,7 @@ def parse_instant(text: str, *, what: str = "--now") -> datetime:
         raise InvalidValue(
             f"{what} {text!r} has no UTC offset: add one, e.g. {raw}+00:00 or {raw}Z"
         )
+    check_year(value, text, what)
     return value.astimezone(UTC)
 
 

@@ -397,6 +397,45 @@ def test_spend_list_refusals(ledger: Cli, args: list[str], error: str) -> None:
     assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: {error}\n")
 
 
+OUT_OF_RANGE = "is out of range: give a time between the years 1900 and 9000"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["spend", "record", "Acme", "Search", "1", "--at", "0001-01-01"],
+        ["spend", "record", "Acme", "Search", "1", "--at", "0001-01-01T00:00"],
+        ["spend", "record", "Acme", "Search", "1", "--at", "1899-12-31T23:59:59+00:00"],
+        ["spend", "record", "Acme", "Search", "1", "--at", "9999-12-31T23:00:00-05:00"],
+        ["spend", "list", "--brand", "Acme", "--since", "0001-01-01"],
+        ["spend", "list", "--brand", "Acme", "--until", "9999-12-31"],
+        ["spend", "list", "--until", "9001-01-01T00:00:00+00:00"],
+        ["history", "--brand", "Acme", "--since", "0001-01-01"],
+        ["history", "--since", "9999-12-31T23:00"],
+    ],
+    ids=["at-date", "at-local", "at-1899", "at-9999", "list-since", "list-until", "list-until-9001",
+         "history-since", "history-since-9999"],
+)
+def test_times_out_of_range_are_refused(ready: Cli, db_path: Path, args: list[str]) -> None:
+    # A zone west of UTC: the first day of year 1 would begin before datetime's year 1 there.
+    acme(ready, "America/New_York")
+    ready.ok("spend", "record", "Acme", "Search", "1", now=NOW)
+    before = dump(db_path)
+    run = ready(*args, now=NOW)
+    option, value = args[-2:]
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: {option} {value!r} {OUT_OF_RANGE}\n")
+    assert dump(db_path) == before
+
+
+def test_the_ends_of_the_range_are_accepted(ready: Cli) -> None:
+    acme(ready, "America/New_York")
+    run = ready.ok("spend", "record", "Acme", "Search", "1", "--at", "1900-01-01", now=NOW)
+    assert run.lines == ["recorded 1.00 USD on Acme / Search at 1900-01-01T00:00-05:00 (entry #1)"]
+    assert [e[0] for e in listed(ready, "--brand", "Acme", "--since", "1900-01-01", "--until", "9000-12-31")] == [1]
+    assert [e["kind"] for e in json.loads(ready.ok("history", "--since", "1900-01-01", "--json").stdout)] == [
+        "brand.created", "campaign.created"]
+
+
 def test_tokyo_entry_keeps_its_offset_in_listing(ready: Cli) -> None:
     acme(ready, "Asia/Tokyo")
     ready.ok("spend", "record", "Acme", "Search", "7", "--at", "2026-11-24T23:30:00+00:00", now=NOW)
@@ -420,6 +459,18 @@ def test_history_by_campaign_name_alone_folds_case_beyond_ascii(ready: Cli) -> N
     run = ready("history", "--campaign", "Nope")
     assert (run.exit_code, run.stdout, run.stderr) == (
         1, "", "error: no campaign named 'Nope': 'budgetctl campaign list' shows the campaigns\n")
+
+
+def test_history_says_when_nothing_matches_its_filters(ready: Cli) -> None:
+    assert ready.ok("history").lines == ["no history yet"]
+    assert ready.ok("history", "--since", "2026-11-01").lines == ["no history matches"]
+    acme(ready, "America/New_York")
+    # Acme's day of 2026-11-26 begins at 05:00Z, after every event.
+    for args in (["--since", "2026-11-26"], ["--brand", "Acme", "--since", "2026-11-26"],
+                 ["--campaign", "Search", "--since", "2026-11-25T12:00:01+00:00"]):
+        assert ready.ok("history", *args).lines == ["no history matches"], args
+        assert ready.ok("history", *args, "--json").stdout == "[]\n", args
+    assert len(ready.ok("history", "--brand", "Acme", "--since", "2026-11-25").lines) == 3
 
 
 def test_a_removed_campaigns_spend_is_still_listed_by_its_name(ready: Cli) -> None:

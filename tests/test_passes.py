@@ -193,6 +193,44 @@ def test_pass_refuses_a_bad_now(ready: Cli, db_path: Path, name: str) -> None:
     assert dump(db_path) == before
 
 
+OUT_OF_RANGE = "is out of range: give a time between the years 1900 and 9000"
+
+
+PAST = ("0001-01-01T00:00:00+00:00", "1899-12-31T23:59:59+00:00")
+FUTURE = ("9999-12-31T23:00:00+00:00", "9001-01-01T00:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("name", "now"),
+    # Not reset in the far future: were the time let through, it would first close every day
+    # until then, millions of them, before any overflow.
+    [(n, t) for n in ("enforce", "daypart", "reset") for t in PAST]
+    + [(n, t) for n in ("enforce", "daypart") for t in FUTURE],
+)
+def test_pass_refuses_a_now_out_of_range(ready: Cli, db_path: Path, name: str, now: str) -> None:
+    # A brand west of UTC: year 1's first hours would fall before datetime's year 1 there.
+    scheduled(ready, "Mon 01:00-02:00", tz="America/New_York")
+    before = dump(db_path)
+    run = ready(name, "--now", now)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: --now {now!r} {OUT_OF_RANGE}\n")
+    run = ready(name, now=now)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: BUDGETCTL_NOW {now!r} {OUT_OF_RANGE}\n")
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("name", ["enforce", "daypart"])
+def test_the_ends_of_the_range_evaluate_in_every_zone(ready: Cli, name: str) -> None:
+    # The far sides of the bounds, in the zones furthest from UTC either way.
+    scheduled(ready, "Mon 01:00-02:00", tz="Pacific/Kiritimati")
+    ready.ok("brand", "add", "W", "--daily", "1", "--monthly", "1", "--tz", "Etc/GMT+12", now=NOW)
+    ready.ok("campaign", "add", "W", "C", now=NOW)
+    for now, utc in (("9000-12-31T23:59:59-14:00", "9001-01-01T13:59:59+00:00"),
+                     ("1900-01-01T00:00:00+14:00", "1899-12-31T10:00:00+00:00")):
+        run = ready.ok(name, "--now", now, "-v")
+        assert run.lines[-1].startswith(f"{name} at {utc}: ")
+        assert ready.ok("campaign", "show", "W", "C", "--now", now).lines[0].startswith("W / C: ")
+
+
 # -- the schedule examples of SPEC.md ------------------------------------------------------
 
 
@@ -679,8 +717,10 @@ def test_campaign_show_explains_every_reason(ready: Cli) -> None:
     ]
     ready.ok("campaign", "resume", "Acme", "Search", now=NOW)
     ready.ok("brand", "set", "Acme", "--daily", "none", "--monthly", "none", now=NOW)
+    # Stored: paused outside its window since the resume; at 11:00 in Berlin the window is open.
     assert ready.ok("campaign", "show", "Acme", "Search", "--now", "2026-11-27T10:00:00+00:00").lines == [
-        "Acme / Search: active",
+        "Acme / Search: paused",
+        "next pass: paused -> active",
         "external id: 2145",
         "schedule (Europe/Berlin): Mon-Fri 09:00-12:00",
         "  next window closes at 2026-11-27T12:00+01:00",
@@ -688,15 +728,68 @@ def test_campaign_show_explains_every_reason(ready: Cli) -> None:
         "spend this month (2026-11): 100.00 of the brand's 220.75 / none USD",
     ]
     # Friday after closing: the next window opens on Monday.
-    assert ready.ok("campaign", "show", "Acme", "Search", "--now", "2026-11-27T12:00:00+00:00").lines[4] == (
-        "  next window opens at 2026-11-30T09:00+01:00"
-    )
+    assert ready.ok("campaign", "show", "Acme", "Search", "--now", "2026-11-27T12:00:00+00:00").lines[:5] == [
+        "Acme / Search: paused",
+        "  - outside schedule: Mon-Fri 09:00-12:00 (Europe/Berlin)",
+        "external id: 2145",
+        "schedule (Europe/Berlin): Mon-Fri 09:00-12:00",
+        "  next window opens at 2026-11-30T09:00+01:00",
+    ]
     assert ready.ok("campaign", "show", "Acme", "Display", "--now", NOW).lines == [
         "Acme / Display: active",
         "schedule: none (may run at any time)",
         "spend today (2026-11-25): 0.25 of the brand's 100.25 / none USD",
         "spend this month (2026-11): 120.75 of the brand's 220.75 / none USD",
     ]
+
+
+def test_campaign_show_gives_the_stored_state_and_what_the_next_pass_will_do(ready: Cli, db_path: Path) -> None:
+    noon = "2026-06-01T12:30:00+00:00"
+    ready.ok("brand", "add", "Acme", "--daily", "none", "--monthly", "none", now=noon)
+    ready.ok("campaign", "add", "Acme", "C", now=noon)
+    ready.ok("schedule", "set", "Acme", "C", "daily 12:00-13:00", now=noon)
+    # 14:00: the window has closed and no pass has run since.
+    later = "2026-06-01T14:00:00+00:00"
+    before = dump(db_path)
+    assert ready.ok("campaign", "show", "Acme", "C", now=later).lines == [
+        "Acme / C: active",
+        "next pass: active -> paused (outside_schedule)",
+        "  - outside schedule: daily 12:00-13:00 (UTC)",
+        "schedule (UTC): daily 12:00-13:00",
+        "  next window opens at 2026-06-02T12:00+00:00",
+        "spend today (2026-06-01): 0.00 of the brand's 0.00 / none USD",
+        "spend this month (2026-06): 0.00 of the brand's 0.00 / none USD",
+    ]
+    shown = json.loads(ready.ok("campaign", "show", "Acme", "C", "--json", now=later).stdout)
+    assert {k: shown[k] for k in ("state", "reasons", "explanation", "due")} == {
+        "state": "active",
+        "reasons": ["outside_schedule"],
+        "explanation": ["outside schedule: daily 12:00-13:00 (UTC)"],
+        "due": {"state": "paused", "reasons": ["outside_schedule"]},
+    }
+    assert shown["state"] == json.loads(ready.ok("campaign", "list", "--json", now=later).stdout)[0]["state"]
+    assert dump(db_path) == before
+    # The pass says the same words, and then the stored state agrees with the rule.
+    assert ready.ok("daypart", now=later).lines == ["Acme / C: active -> paused (outside_schedule)"]
+    assert ready.ok("campaign", "show", "Acme", "C", now=later).lines[:2] == [
+        "Acme / C: paused",
+        "  - outside schedule: daily 12:00-13:00 (UTC)",
+    ]
+    shown = json.loads(ready.ok("campaign", "show", "Acme", "C", "--json", now=later).stdout)
+    assert (shown["state"], shown["reasons"], shown["due"]) == ("paused", ["outside_schedule"], None)
+
+
+def test_campaign_show_before_the_new_day_is_applied(ready: Cli) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "10", "--monthly", "none", now=NOW)
+    ready.ok("campaign", "add", "Acme", "C", now=NOW)
+    ready.ok("spend", "record", "Acme", "C", "10", now=NOW)
+    # Just after midnight: still paused for yesterday's budget until a pass runs.
+    assert ready.ok("campaign", "show", "Acme", "C", now="2026-11-26T00:01:00+00:00").lines[:2] == [
+        "Acme / C: paused",
+        "next pass: paused -> active",
+    ]
+    shown = json.loads(ready.ok("campaign", "show", "Acme", "C", "--json", now="2026-11-26T00:01:00+00:00").stdout)
+    assert (shown["state"], shown["reasons"], shown["due"]) == ("paused", [], {"state": "active", "reasons": []})
 
 
 # -- doctor ---------------------------------------------------------------------------

@@ -134,6 +134,16 @@ def test_status_now_must_have_an_offset(ready: Cli) -> None:
     )
 
 
+def test_status_now_must_be_in_range(ready: Cli, db_path: Path) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "1", "--monthly", "1", "--tz", "America/New_York", now=NOW)
+    before = dump(db_path)
+    for now in ("9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00"):
+        run = ready("status", "--now", now)
+        assert (run.exit_code, run.stdout, run.stderr) == (
+            1, "", f"error: --now {now!r} is out of range: give a time between the years 1900 and 9000\n")
+    assert dump(db_path) == before
+
+
 def test_status_with_no_brands(ready: Cli) -> None:
     assert ready.ok("status", "--now", NOW).lines == ["no brands yet: add one with 'budgetctl brand add'"]
     assert status(ready, NOW) == []

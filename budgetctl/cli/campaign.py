@@ -106,11 +106,17 @@ def show(
     brand: BrandArg,
     name: NameArg,
     now: Annotated[
-        str | None, typer.Option("--now", help="Evaluate at this ISO 8601 time (with offset).")
+        str | None,
+        typer.Option("--now", help="Evaluate the reasons at this ISO 8601 time (with offset)."),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Explain a campaign's state: every reason with its figures, schedule, spend.
+
+    The state is the stored one, as 'campaign list' and the ad network have it; the
+    reasons are those that hold now, and a 'next pass:' line says so when the rule at
+    now gives another state (a window just closed, a new day began) that no pass has
+    applied yet.
 
     \b
     Example: budgetctl campaign show Acme "Acme - Search"
@@ -129,6 +135,8 @@ def show(
     out(
         f"[bold]{render.safe(b.name)} / {render.safe(report.campaign)}[/bold]: [{colour}]{report.state}[/{colour}]"
     )
+    if report.due is not None:
+        out(f"next pass: {render.transition(report.state, report.due, report.reasons)}")
     for line in report.explanation:
         out(f"  - {render.safe(line)}")
     if report.external_id:

@@ -126,12 +126,17 @@ def bar(spent: int, budget: int | None, width: int = 20) -> str:
     return f"{bar} {tenths // 10:3d}.{tenths % 10}%"
 
 
+def transition(from_state: str, to_state: str, reasons: Sequence[str]) -> str:
+    """``active -> paused (daily_budget)``: a state change as the passes word it."""
+    line = f"{from_state} -> {to_state}"
+    return line + f" ({', '.join(reasons)})" if reasons else line
+
+
 def change_lines(change: Any, *, verbose: bool = False) -> list[str]:
     """``Acme / Search: active -> paused (daily_budget)``, then with ``verbose`` each reason's figures."""
-    reasons = ", ".join(change.reasons)
-    line = f"{change.brand} / {change.campaign}: {change.from_state} -> {change.to_state}"
-    if reasons:
-        line += f" ({reasons})"
+    line = f"{change.brand} / {change.campaign}: " + transition(
+        change.from_state, change.to_state, change.reasons
+    )
     return [line, *(f"    {words}" for words in change.explanation)] if verbose else [line]
 
 

@@ -105,6 +105,7 @@ def register(app: typer.Typer) -> None:
         if json_:
             render.emit_json([e.as_json() for e in items])
             return
+        filtered = brand is not None or campaign is not None or since is not None
         render.table(
             None,
             ["when (UTC)", "who", "command", "brand / campaign", "what"],
@@ -118,7 +119,7 @@ def register(app: typer.Typer) -> None:
                 ]
                 for e in items
             ],
-            empty="no history yet",
+            empty="no history matches" if filtered else "no history yet",
         )
 
     @app.command("doctor")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from budgetctl.domain.errors import Conflict, InvalidValue
-from budgetctl.domain.instants import from_us, to_us
+from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_money, parse_micros
 from budgetctl.domain.periods import local_midnight, wall_time, zone
 from budgetctl.services.base import (
@@ -34,7 +34,10 @@ MAX_NOTE = 1000
 
 
 def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
-    """A date (its start in ``tz``), a local datetime (in ``tz``) or one with an offset, as UTC."""
+    """A date (its start in ``tz``), a local datetime (in ``tz``) or one with an offset, as UTC.
+
+    The years 1900 to 9000 only (:func:`budgetctl.domain.instants.check_year`).
+    """
     raw = text.strip()
     if not raw:
         raise InvalidValue(
@@ -42,9 +45,11 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
         )
     if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
         try:
-            return local_midnight(date.fromisoformat(raw), tz)
+            day = date.fromisoformat(raw)
         except ValueError:
             raise InvalidValue(f"{what} {text!r} is not a valid date") from None
+        check_year(day, text, what)
+        return local_midnight(day, tz)
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
@@ -52,6 +57,7 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
             f"{what} {text!r} is not a date or time: use 2026-11-25, 2026-11-25T14:30 "
             "(brand's local time) or 2026-11-25T14:30:00+01:00"
         ) from None
+    check_year(value, text, what)
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     instant = wall_time(value, tz)

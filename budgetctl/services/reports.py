@@ -315,11 +315,16 @@ def _span(delta: timedelta) -> str:
 
 @dataclass(slots=True)
 class CampaignReport:
+    """``state`` is the stored state (what ``campaign list`` and the ad network show);
+    ``reasons`` and ``explanation`` are the rule's at ``now``, and ``due`` the state the
+    next pass will set when the rule says otherwise (``None`` when it agrees)."""
+
     brand: BrandState
     currency: str
     campaign: str
     external_id: str | None
     state: str
+    due: str | None
     reasons: tuple[str, ...]
     explanation: tuple[str, ...]
     held: bool
@@ -339,6 +344,7 @@ class CampaignReport:
             "state": self.state,
             "reasons": list(self.reasons),
             "explanation": list(self.explanation),
+            "due": {"state": self.due, "reasons": list(self.reasons)} if self.due else None,
             "held": self.held,
             "hold_note": self.hold_note,
             "schedule": self.windows,
@@ -355,7 +361,8 @@ class CampaignReport:
 
 
 def campaign_report(ctx: Context, brand_name: str, name: str) -> CampaignReport:
-    """The campaign's state as the rule sees it now, with every reason and its figures."""
+    """The campaign's stored state, every reason that holds now with its figures, and the
+    state the rule gives now when it differs from the stored one."""
     from budgetctl.domain.decide import reasons_at, state_for
     from budgetctl.domain.schedule import is_open, next_change, parse_window
     from budgetctl.services.catalog import campaign_windows
@@ -393,12 +400,14 @@ def campaign_report(ctx: Context, brand_name: str, name: str) -> CampaignReport:
         schedule_tz=campaign.schedule_tz,
     )
     upcoming = next_change(windows, zone(tz_name), ctx.now) if windows else None
+    due = state_for(reasons)
     return CampaignReport(
         state,
         brand.currency,
         campaign.name,
         campaign.external_id,
-        state_for(reasons),
+        campaign.state,
+        None if due == campaign.state else due,
         reasons,
         words,
         campaign.held,
