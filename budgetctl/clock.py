@@ -28,8 +28,10 @@ def parse_instant(text: str, *, what: str = "--now") -> datetime:
             f"{what} {text!r} is not an ISO 8601 time: use e.g. 2026-11-25T09:30:00+01:00"
         ) from None
     if value.tzinfo is None:
+        # A date alone is read as its midnight: the hint must be a time that parses.
+        example = raw if "T" in raw or " " in raw else f"{raw}T00:00"
         raise InvalidValue(
-            f"{what} {text!r} has no UTC offset: add one, e.g. {raw}+00:00 or {raw}Z"
+            f"{what} {text!r} has no UTC offset: add one, e.g. {example}+00:00 or {example}Z"
         )
     check_year(value, text, what)
     return value.astimezone(UTC)

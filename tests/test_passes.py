@@ -190,7 +190,14 @@ def test_pass_refuses_a_bad_now(ready: Cli, db_path: Path, name: str) -> None:
         "error: --now '2026-11-25T09:30' has no UTC offset: add one, e.g. 2026-11-25T09:30+00:00 "
         "or 2026-11-25T09:30Z\n"
     )
+    # A date alone: the hint is a time, and the hint itself is accepted.
+    run = ready(name, "--now", "2026-11-25")
+    assert (run.exit_code, run.stderr) == (1, (
+        "error: --now '2026-11-25' has no UTC offset: add one, e.g. 2026-11-25T00:00+00:00 "
+        "or 2026-11-25T00:00Z\n"))
     assert dump(db_path) == before
+    for hint in ("2026-11-25T00:00+00:00", "2026-11-25T00:00Z"):
+        assert ready(name, "--now", hint, "--dry-run").exit_code == 0
 
 
 OUT_OF_RANGE = "is out of range: give a time between the years 1900 and 9000"
