@@ -1125,6 +1125,19 @@ def test_rows_dated_in_the_future_are_refused(loaded: Cli, db_path: Path, tmp_pa
     ))
 
 
+def test_rows_dated_before_1900_are_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    f = write(tmp_path / "old.csv", "date,brand,campaign,amount\n"
+                                    "0001-01-01,Acme,Acme - Search,1.00\n"
+                                    "0001-01-01T05:00:00+09:00,Acme,Acme - Search,1.00\n"
+                                    "1900-01-01,Acme,Acme - Search,1.00\n")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {f}:2: day '0001-01-01' is out of range: give a time between the years 1900 and 9000\n"
+        f"  {f}:3: time '0001-01-01T05:00:00+09:00' is out of range: give a time between the years 1900 "
+        "and 9000\n"
+    ))
+
+
 def test_local_times_follow_the_brands_daylight_saving(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     # New York skips 02:00-03:00 on 2026-03-08 and repeats 01:00-02:00 on 2026-11-01.
     gap = write(tmp_path / "gap.csv", "date,brand,campaign,amount\n"

@@ -50,7 +50,7 @@ from budgetctl.domain.errors import (
     InvalidValue,
     NotFound,
 )
-from budgetctl.domain.instants import from_us, to_us
+from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_money
 from budgetctl.domain.periods import local_day, local_midnight, wall_time, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
@@ -603,6 +603,7 @@ def _resolve(
     if day is not None:
         occurred_us = midnights.get((day, b.tz))
         if occurred_us is None:
+            check_year(day, day.isoformat(), "day")
             if day > b.today:
                 raise InvalidValue(
                     f"day {day.isoformat()} is in the future for {b.name} "
@@ -611,6 +612,7 @@ def _resolve(
             occurred_us = midnights[(day, b.tz)] = to_us(local_midnight(day, b.tz))
         return hit, occurred_us
     assert at is not None
+    check_year(at, at.isoformat(), "time")
     if at.tzinfo is not None:
         occurred = at.astimezone(UTC)
     elif (local := wall_time(at, b.tz)) is not None:
