@@ -644,6 +644,28 @@ def test_reset_catches_up_missed_days_across_a_month_end(ready: Cli, db_path: Pa
     assert ("Acme", "closed month 2026-11: spent 60.00 of 1,000.00") in events
 
 
+def test_reset_records_the_budget_each_closed_period_had(ready: Cli, db_path: Path) -> None:
+    """Budgets changed after a period ended, before reset ran: each close keeps its own."""
+    ready.ok("brand", "add", "Acme", "--daily", "10", "--monthly", "300", now="2026-06-01T12:00:00+00:00")
+    ready.ok("campaign", "add", "Acme", "C", now="2026-06-01T12:00:00+00:00")
+    ready.ok("spend", "record", "Acme", "C", "10", now="2026-06-01T12:00:00+00:00")
+    ready.ok("brand", "set", "Acme", "--daily", "100", now="2026-06-02T00:01:00+00:00")
+    # At 06-03 00:00 exactly: 06-02 ends then, so it had the budget before the change.
+    ready.ok("brand", "set", "Acme", "--daily", "50.000001", "--monthly", "none", now="2026-06-03T00:00:00+00:00")
+    ready.ok("brand", "import", "-", now="2026-07-01T00:00:00+00:00",
+             input=b"name,daily,monthly\nAcme,none,400\n")
+    ready.ok("reset", "--now", "2026-07-02T00:03:00+00:00")
+    rows = query(db_path, "SELECT kind, first_day, spend, budget FROM period_close ORDER BY kind, first_day")
+    assert rows[:3] == [("day", "2026-06-01", 10_000_000, 10_000_000),
+                        ("day", "2026-06-02", 0, 100_000_000),
+                        ("day", "2026-06-03", 0, 50_000_001)]
+    assert rows[29:] == [("day", "2026-06-30", 0, 50_000_001), ("day", "2026-07-01", 0, None),
+                         ("month", "2026-06-01", 10_000_000, None)]
+    assert len(rows) == 32
+    assert query(db_path, "SELECT message FROM event WHERE kind = 'period.closed' ORDER BY id LIMIT 1") == [
+        ("closed day 2026-06-01: spent 10.00 of 10.00",)]
+
+
 def test_reset_reactivates_at_the_new_brand_day(ready: Cli, db_path: Path) -> None:
     ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "none", "--tz", "America/New_York",
              now="2026-11-25T17:00:00+00:00")

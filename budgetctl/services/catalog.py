@@ -155,7 +155,8 @@ def _apply_brand_changes(
             {"v": changes.daily, "id": brand.id},
         )
         msg = f"daily budget {_budget_change(brand.daily_budget, changes.daily)}"
-        record_event(conn, ctx, "brand.budget", msg, brand=brand)
+        detail = {"period": "day", "old_budget": brand.daily_budget, "new_budget": changes.daily}
+        record_event(conn, ctx, "brand.budget", msg, brand=brand, detail=detail)
         said.append(msg)
     if changes.set_monthly and changes.monthly != brand.monthly_budget:
         conn.execute(
@@ -163,7 +164,12 @@ def _apply_brand_changes(
             {"v": changes.monthly, "id": brand.id},
         )
         msg = f"monthly budget {_budget_change(brand.monthly_budget, changes.monthly)}"
-        record_event(conn, ctx, "brand.budget", msg, brand=brand)
+        detail = {
+            "period": "month",
+            "old_budget": brand.monthly_budget,
+            "new_budget": changes.monthly,
+        }
+        record_event(conn, ctx, "brand.budget", msg, brand=brand, detail=detail)
         said.append(msg)
     if changes.tz is not None and changes.tz != brand.timezone:
         conn.execute(

@@ -10,9 +10,11 @@ period's final spend and budget. A dry run does all of it and rolls back.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +25,7 @@ from budgetctl.domain.money import format_budget, format_money
 from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
 from budgetctl.services.base import INSERT_EVENT, Context
 from budgetctl.services.evaluate import Change, evaluate
+from budgetctl.store.db import fetch_in
 
 PASSES = ("enforce", "daypart", "reset")
 
@@ -74,6 +77,38 @@ def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
         )
 
 
+def _budgets_before(
+    conn: Connection, brand_ids: list[int], first: date
+) -> Callable[[int, str, int, int | None], int | None]:
+    """``budget_at(brand, kind, end, current)``: the brand's day or month budget in force at
+    the instant ``end`` (a period's end), from the budget changes recorded in history since
+    ``first`` (a day no earlier than the first period to close, in any zone): the old value
+    of the first change at or after ``end``, else ``current``.
+    """
+    # A day before `first` in UTC is before its start in every zone.
+    since = to_us(datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC))
+    changes: dict[tuple[int, str], list[tuple[int, int | None]]] = defaultdict(list)
+    for bid, at, detail in fetch_in(
+        conn,
+        "SELECT brand_id, at, detail FROM event WHERE kind = 'brand.budget' "
+        f"AND at >= {since} AND brand_id",
+        sorted(brand_ids),
+    ):
+        what = json.loads(detail) if detail else {}
+        if what.get("period") in ("day", "month"):  # older budget events carry no figures
+            changes[(int(bid), what["period"])].append((int(at), what["old_budget"]))
+    for found in changes.values():
+        found.sort(key=lambda change: change[0])
+
+    def budget_at(bid: int, kind: str, end: int, current: int | None) -> int | None:
+        for at, old in changes.get((bid, kind), ()):
+            if at >= end:
+                return old
+        return current
+
+    return budget_at
+
+
 def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
     """Close every brand day and month that ended since it was last closed."""
     brands = conn.execute(
@@ -100,6 +135,7 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
         new_through[bid] = yesterday.isoformat()
     if not wanted:
         return []
+    budget_at = _budgets_before(conn, list(new_through), min(day for _tz, _k, day in wanted))
     closed: list[Closed] = []
     rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -119,9 +155,10 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
                 {"ids": ids, "s": to_us(period.start), "e": to_us(period.end)},
             ).all()
         )
+        end_us = to_us(period.end)
         for bid, bname, _tz, daily, monthly, _ct in group:
             spend = int(totals.get(bid) or 0)
-            budget = daily if kind == "day" else monthly
+            budget = budget_at(bid, kind, end_us, daily if kind == "day" else monthly)
             closed.append(Closed(bname, kind, period.label, spend, budget))
             rows.append(
                 {
