@@ -369,6 +369,7 @@ def test_spend_list_filters(ledger: Cli) -> None:
 def test_spend_list_table_and_empty(ready: Cli) -> None:
     acme(ready)
     assert ready.ok("spend", "list").lines == ["no spend recorded"]
+    assert ready.ok("spend", "list", "--brand", "Acme").lines == ["no spend matches"]
     ready.ok("spend", "record", "Acme", "Search", "1234.5", "--note", "[red]x", now=NOW)
     lines = ready.ok("spend", "list").lines
     assert len(lines) == 2

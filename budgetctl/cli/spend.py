@@ -99,6 +99,7 @@ def list_(
     if json_:
         render.emit_json([e.as_json() for e in items])
         return
+    unfiltered = (brand, campaign, since, until) == (None, None, None, None)
     render.table(
         None,
         [
@@ -124,7 +125,7 @@ def list_(
             ]
             for e in items
         ],
-        empty="no spend recorded",
+        empty="no spend recorded" if unfiltered else "no spend matches",
     )
 
 
