@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -251,3 +252,54 @@ def test_status_table_names_each_brands_own_day_when_they_differ(ready: Cli) -> 
     assert lines[0].split() == ["brand", "today", "month", "projected", "this", "month", "active"]
     assert lines[2].split()[:4] == ["UTC", "USD,", "today", "2026-11-25"]
     assert lines[4].split()[:4] == ["America/Chicago", "USD,", "today", "2026-11-24"]
+
+
+# -- lands on budget -------------------------------------------------------------------------
+
+
+def landing(cli: Cli, now: str) -> str:
+    """The figure under the first brand's projection in the status table ('' when none)."""
+    line = cli.ok("status", "--now", now).lines[2]
+    found = re.search(r"\S+/day lands on budget|over budget by \S+", line)
+    return found.group() if found else ""
+
+
+def test_lands_on_budget_counts_todays_spend(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "none", "300", now="2026-11-20T00:00:00+00:00")
+    ready.ok("spend", "record", "U", "Search", "150", "--at", "2026-11-24", now=NOW)
+    # 150.00 left for the 25th to the 30th: 6 days counting today.
+    assert landing(ready, NOW) == "25.00/day lands on budget"
+    ready.ok("spend", "record", "U", "Search", "60", now=NOW)
+    # Today's 60.00 is spent too: 90.00 left for the rest of today and the 5 days after it.
+    assert landing(ready, NOW) == "15.00/day lands on budget"
+    # On the last day, what is left is all of it.
+    assert landing(ready, "2026-11-30T12:00:00+00:00") == "90.00/day lands on budget"
+
+
+def test_lands_on_budget_rounds_down_to_the_cent(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "none", "100", now="2026-11-20T00:00:00+00:00")
+    # 100.00 / 6 days = 16.666...: 16.67 a day would end the month on 100.02.
+    assert landing(ready, NOW) == "16.66/day lands on budget"
+
+
+def test_lands_on_budget_counts_the_days_left_in_the_brands_zone(ready: Cli) -> None:
+    brand(ready, "U", "America/New_York", "none", "70", now="2026-11-20T00:00:00+00:00")
+    # 03:00Z on the 25th is 22:00 on the 24th in New York: 7 days left counting that one.
+    assert landing(ready, "2026-11-25T03:00:00+00:00") == "10.00/day lands on budget"
+    assert landing(ready, "2026-11-25T05:00:00+00:00") == "11.66/day lands on budget"
+
+
+def test_lands_on_budget_at_and_past_the_budget(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "none", "300", now="2026-11-20T00:00:00+00:00")
+    ready.ok("spend", "record", "U", "Search", "300", "--at", "2026-11-24", now=NOW)
+    assert landing(ready, NOW) == "0.00/day lands on budget"
+    ready.ok("spend", "record", "U", "Search", "12.5", now=NOW)
+    assert landing(ready, NOW) == "over budget by 12.50"
+    # A refund that brings the month back under the budget brings the figure back.
+    ready.ok("spend", "record", "U", "Search", "--", "-24.5", now=NOW)
+    assert landing(ready, NOW) == "2.00/day lands on budget"
+
+
+def test_no_landing_figure_without_a_monthly_budget(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "100", "none", now="2026-11-20T00:00:00+00:00")
+    assert landing(ready, NOW) == ""

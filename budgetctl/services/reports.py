@@ -20,6 +20,9 @@ from budgetctl.services.ledger import resolve_when
 from budgetctl.store.db import Database, read_revision
 from budgetctl.store.schema import HEAD_REVISION
 
+CENT = 10_000
+"""Micros in a cent."""
+
 
 @dataclass(slots=True)
 class BrandStatus:
@@ -29,7 +32,14 @@ class BrandStatus:
     campaigns_total: int
     projected: int
     to_land: int | None
+    """Per day, for the rest of today and each later day, to end the month on budget."""
     days: list[int] = field(default_factory=list)
+
+    @property
+    def over_budget(self) -> int:
+        """How far the month's spend is past the monthly budget (0 when not past it)."""
+        s = self.state
+        return 0 if s.monthly_budget is None else max(s.month_spend - s.monthly_budget, 0)
 
     def as_json(self) -> dict[str, Any]:
         s = self.state
@@ -86,9 +96,11 @@ def status(
         projected = _div_round(s.month_spend * (end - start), elapsed)
         to_land = None
         if s.monthly_budget is not None:
+            # What is left of the budget after all of the month's spend, today's included,
+            # spread over the days left counting today; down to the cent, so never past it.
             days_left = days_in_month(s.day.first_day) - s.day.first_day.day + 1
-            remaining = s.monthly_budget - (s.month_spend - s.day_spend)
-            to_land = max(_div_round(remaining, days_left), 0)
+            remaining = max(s.monthly_budget - s.month_spend, 0)
+            to_land = remaining // (days_left * CENT) * CENT
         active, total = counts.get(s.id, (0, 0))
         out.append(
             BrandStatus(
