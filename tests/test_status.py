@@ -76,12 +76,11 @@ def test_status_json_shape(ready: Cli) -> None:
 
 
 def _projection(spent: int, start: datetime, end: datetime, now: datetime) -> str:
-    """month_spend * month length / elapsed, half away from zero to the micro, as decimal text."""
-    exact = Fraction(spent) * Fraction((end - start) // _US) / Fraction((now - start) // _US)
-    micros = int(abs(exact) + Fraction(1, 2)) * (1 if exact >= 0 else -1)
-    whole, frac = divmod(abs(micros), 1_000_000)
-    digits = f"{frac:06d}".rstrip("0").ljust(2, "0")
-    return f"{'-' if micros < 0 else ''}{whole}.{digits}"
+    """month_spend * month length / elapsed, half away from zero to the cent, as decimal text."""
+    exact = Fraction(spent, 10_000) * Fraction((end - start) // _US) / Fraction((now - start) // _US)
+    cents = int(abs(exact) + Fraction(1, 2)) * (1 if exact >= 0 else -1)
+    whole, frac = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{frac:02d}"
 
 
 _US = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
@@ -93,9 +92,9 @@ def test_projection_at_noon_of_day_ten(ready: Cli) -> None:
         ready.ok("spend", "record", "Acme", "Search", "100", "--at", f"2026-11-{day}T09:00",
                  now="2026-11-10T12:00:00+00:00")
     row = status(ready, "2026-11-10T12:00:00+00:00")[0]
-    # 300.00 in 9.5 days of a 30-day month: 300 * 30 / 9.5 = 947.3684210526...
+    # 300.00 in 9.5 days of a 30-day month: 300 * 30 / 9.5 = 947.3684210526..., to the cent.
     assert row["monthly_spend"] == "300.00"
-    assert row["projected_month_spend"] == "947.368421"
+    assert row["projected_month_spend"] == "947.37"
     assert row["projected_month_spend"] == _projection(
         300_000_000, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC),
         datetime(2026, 11, 10, 12, tzinfo=UTC),
@@ -104,18 +103,49 @@ def test_projection_at_noon_of_day_ten(ready: Cli) -> None:
     assert status(ready, "2026-11-16T00:00:00+00:00")[0]["projected_month_spend"] == "600.00"
 
 
-def test_projection_rounds_half_away_from_zero(ready: Cli) -> None:
+def test_projection_rounds_half_away_from_zero_to_the_cent(ready: Cli) -> None:
     brand(ready, "Acme", "UTC", "none", "none", now="2026-11-01T00:00:00+00:00")
-    ready.ok("spend", "record", "Acme", "Search", "0.000001", "--at", "2026-11-01",
+    ready.ok("spend", "record", "Acme", "Search", "0.01", "--at", "2026-11-01",
              now="2026-11-01T00:00:00+00:00")
-    # 1 micro * 30 days / 20 days = 1.5 micros -> 2 micros.
-    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "0.000002"
-    ready.ok("spend", "record", "Acme", "Search", "--at", "2026-11-02", "--", "-0.000004",
+    # 0.01 * 30 days / 20 days = 0.015 -> 0.02.
+    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "0.02"
+    ready.ok("spend", "record", "Acme", "Search", "--at", "2026-11-02", "--", "-0.04",
              now="2026-11-21T00:00:00+00:00")
-    # -3 micros * 30 / 20 = -4.5 -> -5 micros.
-    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "-0.000005"
+    # -0.03 * 30 / 20 = -0.045 -> -0.05.
+    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "-0.05"
+    # 0.000004 * 30 / 20 = 0.000006: less than half a cent, so 0.00 (not -0.00).
+    ready.ok("spend", "record", "Acme", "Search", "0.030004", "--at", "2026-11-03",
+             now="2026-11-21T00:00:00+00:00")
+    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "0.00"
 
 
+def test_projection_text_and_json_agree(ready: Cli) -> None:
+    brand(ready, "Acme", "UTC", "none", "none", now="2026-11-01T00:00:00+00:00")
+    ready.ok("spend", "record", "Acme", "Search", "52.5", "--at", "2026-11-20",
+             now="2026-11-25T12:00:00+00:00")
+    # 52.50 * 720 h / 588 h = 64.2857...
+    assert status(ready, NOW)[0]["projected_month_spend"] == "64.29"
+    assert ready.ok("status", "--now", NOW).lines[1].split()[7] == "64.29"
+
+
+def test_projection_in_the_first_hour_of_the_month_is_the_month_to_date(ready: Cli) -> None:
+    brand(ready, "Acme", "UTC", "none", "none", now="2026-11-30T00:00:00+00:00")
+    brand(ready, "Gotham", "America/New_York", "none", "none", now="2026-11-30T00:00:00+00:00")
+    for name in ("Acme", "Gotham"):
+        ready.ok("spend", "record", name, "Search", "5.004", "--at", "2026-12-01T05:00:00Z",
+                 now="2026-12-01T05:00:00Z")
+
+    def projected(now: str) -> list[str]:
+        return [row["projected_month_spend"] for row in status(ready, now)]
+
+    # New York's December starts at 05:00Z: at that instant no pace can be measured yet.
+    # (UTC's December is 5 hours old: 5.004 * 744 h / 5 h = 744.5952.)
+    assert projected("2026-12-01T05:00:00Z") == ["744.60", "5.00"]
+    assert projected("2026-12-01T05:00:01Z") == ["744.55", "5.00"]
+    assert projected("2026-12-01T05:59:59.999999Z") == ["620.50", "5.00"]
+    # From one hour on, the pace: 5.004 in 1 of December's 744 hours.
+    assert projected("2026-12-01T06:00:00Z") == ["620.50", "3722.98"]
+    assert ready.ok("status", "--now", "2026-12-01T05:00:00Z").lines[3].split()[7] == "5.00"
 def test_status_of_unknown_brand_is_refused(ready: Cli, db_path: Path) -> None:
     brand(ready, "Acme")
     before = dump(db_path)

@@ -73,10 +73,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per brand: today's and this month's spend against budget, the projection, campaigns.
 
-        Projected = month-to-date spend at the current pace. 'Lands on budget' = what is left
-        of the monthly budget after the month's spend (today's included), divided by the days
-        left counting today: what the rest of today and each later day may spend to end the
-        month on budget, rounded down to the cent; 'over budget by' once the month is past it.
+        Projected = month-to-date spend at the current pace, to the cent (in the month's first
+        hour, the month-to-date spend itself). 'Lands on budget' = what is left of the monthly
+        budget after the month's spend (today's included), divided by the days left counting
+        today: what the rest of today and each later day may spend to end the month on budget,
+        rounded down to the cent; 'over budget by' once the month is past it.
 
         \b
         Example: budgetctl status --brand Acme

@@ -22,6 +22,8 @@ from budgetctl.store.schema import HEAD_REVISION
 
 CENT = 10_000
 """Micros in a cent."""
+PACE_AFTER_US = 3_600_000_000
+"""The projection is month-to-date spend until an hour of the month has gone, then the pace."""
 
 
 @dataclass(slots=True)
@@ -31,6 +33,7 @@ class BrandStatus:
     campaigns_active: int
     campaigns_total: int
     projected: int
+    """Month-end spend at the current pace, in whole cents."""
     to_land: int | None
     """Per day, for the rest of today and each later day, to end the month on budget."""
     days: list[int] = field(default_factory=list)
@@ -92,8 +95,11 @@ def status(
     now_us = ctx.now_us
     for s in sorted(states.values(), key=lambda b: name_key(b.name)):
         start, end = to_us(s.month.start), to_us(s.month.end)
-        elapsed = max(now_us - start, 1)
-        projected = _div_round(s.month_spend * (end - start), elapsed)
+        elapsed = now_us - start
+        if elapsed < PACE_AFTER_US:
+            projected = _div_round(s.month_spend, CENT) * CENT
+        else:
+            projected = _div_round(s.month_spend * (end - start), elapsed * CENT) * CENT
         to_land = None
         if s.monthly_budget is not None:
             # What is left of the budget after all of the month's spend, today's included,
