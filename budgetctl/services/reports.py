@@ -174,8 +174,29 @@ class HistoryEvent:
             "brand": self.brand,
             "campaign": self.campaign,
             "message": self.message,
-            "detail": self.detail,
+            "detail": money_as_text(self.detail),
         }
+
+
+MONEY_KEYS = ("amount", "spend", "budget")
+"""An event's detail keeps money as integer micros under a key that is one of these or ends
+in ``_`` and one of them (``amount``, ``net_amount``, ``daily_budget``); JSON shows it as
+decimal text, the way every other amount is shown."""
+
+
+def _is_money_key(key: str) -> bool:
+    return any(key == k or key.endswith("_" + k) for k in MONEY_KEYS)
+
+
+def money_as_text(detail: Any, *, money: bool = False) -> Any:
+    """``detail`` with every amount under a money key (nested or not) as a decimal string."""
+    if isinstance(detail, dict):
+        return {k: money_as_text(v, money=money or _is_money_key(k)) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [money_as_text(v, money=money) for v in detail]
+    if money and isinstance(detail, int) and not isinstance(detail, bool):
+        return format_json(detail)
+    return detail
 
 
 def history(
