@@ -18,7 +18,7 @@ from budgetctl.services.base import Context, campaigns_named, get_brand, get_cam
 from budgetctl.services.evaluate import BrandState, brand_states
 from budgetctl.services.ledger import resolve_when
 from budgetctl.store.db import Database, read_revision
-from budgetctl.store.schema import HEAD_REVISION
+from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 CENT = 10_000
 """Micros in a cent."""
@@ -284,18 +284,7 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             if revision is None:
                 checks.append(Check("schema", False, "not a budgetctl database"))
                 return checks
-            checks.append(
-                Check(
-                    "schema",
-                    revision == HEAD_REVISION,
-                    f"revision {revision}"
-                    + (
-                        ""
-                        if revision == HEAD_REVISION
-                        else f", expected {HEAD_REVISION}: run 'budgetctl init'"
-                    ),
-                )
-            )
+            checks.append(Check("schema", revision == HEAD_REVISION, _schema_detail(revision)))
             runs = {
                 r[0]: from_us(r[1])
                 for r in conn.exec_driver_sql("SELECT name, last_run_at FROM pass_run").fetchall()
@@ -340,6 +329,18 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             )
         )
     return checks
+
+
+def _schema_detail(revision: str) -> str:
+    """The revision and, when it is not this budgetctl's, what to do (as the commands say)."""
+    if revision == HEAD_REVISION:
+        return f"revision {revision}"
+    if revision in shipped_revisions():
+        return f"revision {revision}, expected {HEAD_REVISION}: run 'budgetctl init' to upgrade it"
+    return (
+        f"revision {revision}, which this budgetctl (revision {HEAD_REVISION}) does not know: "
+        "it was written by a newer budgetctl (upgrade budgetctl) or is not budgetctl's"
+    )
 
 
 def _span(delta: timedelta) -> str:
