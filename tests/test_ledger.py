@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Cli, both_engines, dump, engine_db, is_url, query
+from conftest import Cli, both_engines, dump, engine_db, execute, is_url, query
 
 NOW = "2026-11-25T12:00:00+00:00"
 
@@ -252,7 +252,7 @@ def test_ten_tenths_make_exactly_one(ready: Cli, db_path: Path) -> None:
 # -- history -----------------------------------------------------------------------------
 
 
-def test_history_shows_duplicates_and_corrections(ready: Cli) -> None:
+def test_history_shows_duplicates_and_corrections(ready: Cli, db_path: Path | str) -> None:
     acme(ready)
     ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "inv-1", now=NOW)
     ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "inv-1", now="2026-11-25T12:01:00+00:00")
@@ -270,7 +270,29 @@ def test_history_shows_duplicates_and_corrections(ready: Cli) -> None:
         ("2026-11-25T12:02:00+00:00", "tester", "spend record", "spend.correction", "Search",
          "correction -2.50 USD (entry #2): refund"),
     ]
-    assert events[3]["detail"] == {"amount": -2_500_000, "entry": 2}
+    # The amount is stored as micros and shown as decimal text, as every amount is in JSON.
+    assert events[3]["detail"] == {"amount": "-2.50", "entry": 2}
+    assert query(db_path, "SELECT detail FROM event WHERE kind = 'spend.correction'") == [
+        ('{"amount": -2500000, "entry": 2}',)
+    ]
+
+
+def test_history_json_shows_every_amount_in_a_detail_as_decimal_text(ready: Cli, db_path: Path | str) -> None:
+    """Money in a detail is kept as micros under an amount, spend or budget key (or one ending
+    in _amount, _spend, _budget), at any depth; ids, counts and other numbers stay numbers."""
+    acme(ready)
+    detail = {
+        "batch": 7, "rows": 3, "net_amount": 1_234_500_000, "spend": 1, "daily_budget": None,
+        "budget": {"from": 300_000_000, "to": 0}, "entries": [1, 2], "files": ["a.csv"], "held": True,
+    }
+    execute(db_path, "INSERT INTO event (at, actor, command, kind, brand_id, campaign_id, brand, campaign, "
+            f"message, detail) VALUES ({us(datetime(2026, 11, 25, 13, tzinfo=UTC))}, 'tester', 'x', "
+            f"'test', 1, NULL, 'Acme', NULL, 'm', '{json.dumps(detail)}')")
+    events = json.loads(ready.ok("history", "--brand", "Acme", "--json").stdout)
+    assert events[-1]["detail"] == {
+        "batch": 7, "rows": 3, "net_amount": "1234.50", "spend": "0.000001", "daily_budget": None,
+        "budget": {"from": "300.00", "to": "0.00"}, "entries": [1, 2], "files": ["a.csv"], "held": True,
+    }
 
 
 def test_history_records_the_pause_caused_by_spend(ready: Cli) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, both_engines, dump, engine_db, is_url, query, sqlite_only
+from conftest import Cli, both_engines, dump, engine_db, execute, is_url, query, sqlite_only
 
 from budgetctl.store.schema import HEAD_REVISION
 
@@ -910,6 +910,40 @@ def test_doctor_json(ready: Cli, db_path: Path | str) -> None:
         *engine, ("schema", True), ("contents", True),
         ("last enforce", True), ("last daypart", True), ("last reset", True),
     ]
+
+
+def test_doctor_on_a_newer_schema_says_to_upgrade_budgetctl(ready: Cli, db_path: Path | str) -> None:
+    """init refuses such a database, so doctor must not send the operator to init."""
+    from budgetctl.store.schema import HEAD_REVISION
+
+    newer = f"{int(HEAD_REVISION) + 1:04d}"
+    for name in ("enforce", "daypart", "reset"):
+        ready.ok(name, "--now", T0)
+    execute(db_path, f"UPDATE alembic_version SET version_num = '{newer}'")
+    run = ready("doctor", "--now", T0)
+    assert run.exit_code == 1
+    assert [line for line in run.lines if line.startswith("FAIL")] == [
+        f"FAIL schema: revision {newer}, which this budgetctl (revision {HEAD_REVISION}) does not "
+        "know: it was written by a newer budgetctl (upgrade budgetctl) or is not budgetctl's"
+    ]
+    assert "upgrade budgetctl" in ready("init").stderr
+
+
+def test_doctor_on_a_known_older_schema_says_to_run_init(
+    ready: Cli, db_path: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'0000' stands in for a released older revision."""
+    from budgetctl.store.schema import HEAD_REVISION
+
+    monkeypatch.setattr(
+        "budgetctl.services.reports.shipped_revisions", lambda: frozenset({"0000", HEAD_REVISION})
+    )
+    execute(db_path, "UPDATE alembic_version SET version_num = '0000'")
+    run = ready("doctor", "--now", T0)
+    assert run.exit_code == 1
+    assert run.lines[len(engine_checks(db_path)) + 1] == (
+        f"FAIL schema: revision 0000, expected {HEAD_REVISION}: run 'budgetctl init' to upgrade it"
+    )
 
 
 def test_doctor_fails_on_a_damaged_file(ready: Cli, db_path: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -75,12 +76,11 @@ def test_status_json_shape(ready: Cli) -> None:
 
 
 def _projection(spent: int, start: datetime, end: datetime, now: datetime) -> str:
-    """month_spend * month length / elapsed, half away from zero to the micro, as decimal text."""
-    exact = Fraction(spent) * Fraction((end - start) // _US) / Fraction((now - start) // _US)
-    micros = int(abs(exact) + Fraction(1, 2)) * (1 if exact >= 0 else -1)
-    whole, frac = divmod(abs(micros), 1_000_000)
-    digits = f"{frac:06d}".rstrip("0").ljust(2, "0")
-    return f"{'-' if micros < 0 else ''}{whole}.{digits}"
+    """month_spend * month length / elapsed, half away from zero to the cent, as decimal text."""
+    exact = Fraction(spent, 10_000) * Fraction((end - start) // _US) / Fraction((now - start) // _US)
+    cents = int(abs(exact) + Fraction(1, 2)) * (1 if exact >= 0 else -1)
+    whole, frac = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{frac:02d}"
 
 
 _US = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
@@ -92,9 +92,9 @@ def test_projection_at_noon_of_day_ten(ready: Cli) -> None:
         ready.ok("spend", "record", "Acme", "Search", "100", "--at", f"2026-11-{day}T09:00",
                  now="2026-11-10T12:00:00+00:00")
     row = status(ready, "2026-11-10T12:00:00+00:00")[0]
-    # 300.00 in 9.5 days of a 30-day month: 300 * 30 / 9.5 = 947.3684210526...
+    # 300.00 in 9.5 days of a 30-day month: 300 * 30 / 9.5 = 947.3684210526..., to the cent.
     assert row["monthly_spend"] == "300.00"
-    assert row["projected_month_spend"] == "947.368421"
+    assert row["projected_month_spend"] == "947.37"
     assert row["projected_month_spend"] == _projection(
         300_000_000, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC),
         datetime(2026, 11, 10, 12, tzinfo=UTC),
@@ -103,18 +103,49 @@ def test_projection_at_noon_of_day_ten(ready: Cli) -> None:
     assert status(ready, "2026-11-16T00:00:00+00:00")[0]["projected_month_spend"] == "600.00"
 
 
-def test_projection_rounds_half_away_from_zero(ready: Cli) -> None:
+def test_projection_rounds_half_away_from_zero_to_the_cent(ready: Cli) -> None:
     brand(ready, "Acme", "UTC", "none", "none", now="2026-11-01T00:00:00+00:00")
-    ready.ok("spend", "record", "Acme", "Search", "0.000001", "--at", "2026-11-01",
+    ready.ok("spend", "record", "Acme", "Search", "0.01", "--at", "2026-11-01",
              now="2026-11-01T00:00:00+00:00")
-    # 1 micro * 30 days / 20 days = 1.5 micros -> 2 micros.
-    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "0.000002"
-    ready.ok("spend", "record", "Acme", "Search", "--at", "2026-11-02", "--", "-0.000004",
+    # 0.01 * 30 days / 20 days = 0.015 -> 0.02.
+    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "0.02"
+    ready.ok("spend", "record", "Acme", "Search", "--at", "2026-11-02", "--", "-0.04",
              now="2026-11-21T00:00:00+00:00")
-    # -3 micros * 30 / 20 = -4.5 -> -5 micros.
-    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "-0.000005"
+    # -0.03 * 30 / 20 = -0.045 -> -0.05.
+    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "-0.05"
+    # 0.000004 * 30 / 20 = 0.000006: less than half a cent, so 0.00 (not -0.00).
+    ready.ok("spend", "record", "Acme", "Search", "0.030004", "--at", "2026-11-03",
+             now="2026-11-21T00:00:00+00:00")
+    assert status(ready, "2026-11-21T00:00:00+00:00")[0]["projected_month_spend"] == "0.00"
 
 
+def test_projection_text_and_json_agree(ready: Cli) -> None:
+    brand(ready, "Acme", "UTC", "none", "none", now="2026-11-01T00:00:00+00:00")
+    ready.ok("spend", "record", "Acme", "Search", "52.5", "--at", "2026-11-20",
+             now="2026-11-25T12:00:00+00:00")
+    # 52.50 * 720 h / 588 h = 64.2857...
+    assert status(ready, NOW)[0]["projected_month_spend"] == "64.29"
+    assert ready.ok("status", "--now", NOW).lines[1].split()[7] == "64.29"
+
+
+def test_projection_in_the_first_hour_of_the_month_is_the_month_to_date(ready: Cli) -> None:
+    brand(ready, "Acme", "UTC", "none", "none", now="2026-11-30T00:00:00+00:00")
+    brand(ready, "Gotham", "America/New_York", "none", "none", now="2026-11-30T00:00:00+00:00")
+    for name in ("Acme", "Gotham"):
+        ready.ok("spend", "record", name, "Search", "5.004", "--at", "2026-12-01T05:00:00Z",
+                 now="2026-12-01T05:00:00Z")
+
+    def projected(now: str) -> list[str]:
+        return [row["projected_month_spend"] for row in status(ready, now)]
+
+    # New York's December starts at 05:00Z: at that instant no pace can be measured yet.
+    # (UTC's December is 5 hours old: 5.004 * 744 h / 5 h = 744.5952.)
+    assert projected("2026-12-01T05:00:00Z") == ["744.60", "5.00"]
+    assert projected("2026-12-01T05:00:01Z") == ["744.55", "5.00"]
+    assert projected("2026-12-01T05:59:59.999999Z") == ["620.50", "5.00"]
+    # From one hour on, the pace: 5.004 in 1 of December's 744 hours.
+    assert projected("2026-12-01T06:00:00Z") == ["620.50", "3722.98"]
+    assert ready.ok("status", "--now", "2026-12-01T05:00:00Z").lines[3].split()[7] == "5.00"
 def test_status_of_unknown_brand_is_refused(ready: Cli, db_path: Path) -> None:
     brand(ready, "Acme")
     before = dump(db_path)
@@ -261,3 +292,54 @@ def test_status_table_names_each_brands_own_day_when_they_differ(ready: Cli) -> 
     assert lines[0].split() == ["brand", "today", "month", "projected", "this", "month", "active"]
     assert lines[2].split()[:4] == ["UTC", "USD,", "today", "2026-11-25"]
     assert lines[4].split()[:4] == ["America/Chicago", "USD,", "today", "2026-11-24"]
+
+
+# -- lands on budget -------------------------------------------------------------------------
+
+
+def landing(cli: Cli, now: str) -> str:
+    """The figure under the first brand's projection in the status table ('' when none)."""
+    line = cli.ok("status", "--now", now).lines[2]
+    found = re.search(r"\S+/day lands on budget|over budget by \S+", line)
+    return found.group() if found else ""
+
+
+def test_lands_on_budget_counts_todays_spend(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "none", "300", now="2026-11-20T00:00:00+00:00")
+    ready.ok("spend", "record", "U", "Search", "150", "--at", "2026-11-24", now=NOW)
+    # 150.00 left for the 25th to the 30th: 6 days counting today.
+    assert landing(ready, NOW) == "25.00/day lands on budget"
+    ready.ok("spend", "record", "U", "Search", "60", now=NOW)
+    # Today's 60.00 is spent too: 90.00 left for the rest of today and the 5 days after it.
+    assert landing(ready, NOW) == "15.00/day lands on budget"
+    # On the last day, what is left is all of it.
+    assert landing(ready, "2026-11-30T12:00:00+00:00") == "90.00/day lands on budget"
+
+
+def test_lands_on_budget_rounds_down_to_the_cent(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "none", "100", now="2026-11-20T00:00:00+00:00")
+    # 100.00 / 6 days = 16.666...: 16.67 a day would end the month on 100.02.
+    assert landing(ready, NOW) == "16.66/day lands on budget"
+
+
+def test_lands_on_budget_counts_the_days_left_in_the_brands_zone(ready: Cli) -> None:
+    brand(ready, "U", "America/New_York", "none", "70", now="2026-11-20T00:00:00+00:00")
+    # 03:00Z on the 25th is 22:00 on the 24th in New York: 7 days left counting that one.
+    assert landing(ready, "2026-11-25T03:00:00+00:00") == "10.00/day lands on budget"
+    assert landing(ready, "2026-11-25T05:00:00+00:00") == "11.66/day lands on budget"
+
+
+def test_lands_on_budget_at_and_past_the_budget(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "none", "300", now="2026-11-20T00:00:00+00:00")
+    ready.ok("spend", "record", "U", "Search", "300", "--at", "2026-11-24", now=NOW)
+    assert landing(ready, NOW) == "0.00/day lands on budget"
+    ready.ok("spend", "record", "U", "Search", "12.5", now=NOW)
+    assert landing(ready, NOW) == "over budget by 12.50"
+    # A refund that brings the month back under the budget brings the figure back.
+    ready.ok("spend", "record", "U", "Search", "--", "-24.5", now=NOW)
+    assert landing(ready, NOW) == "2.00/day lands on budget"
+
+
+def test_no_landing_figure_without_a_monthly_budget(ready: Cli) -> None:
+    brand(ready, "U", "UTC", "100", "none", now="2026-11-20T00:00:00+00:00")
+    assert landing(ready, NOW) == ""

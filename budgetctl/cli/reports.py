@@ -31,12 +31,7 @@ def show_status(rows: Sequence[BrandStatus]) -> None:
                 f"[bold]{render.safe(s.name)}[/bold]\n[dim]{s.timezone} {r.currency}{own_day}[/dim]",
                 f"{format_money(s.day_spend)} / {format_budget(s.daily_budget)}\n{render.bar(s.day_spend, s.daily_budget)}",
                 f"{format_money(s.month_spend)} / {format_budget(s.monthly_budget)}\n{render.bar(s.month_spend, s.monthly_budget)}",
-                f"{format_money(r.projected)}\n"
-                + (
-                    f"[dim]{format_money(r.to_land)}/day lands on budget[/dim]"
-                    if r.to_land is not None
-                    else ""
-                ),
+                f"{format_money(r.projected)}\n{_landing(r)}",
                 render.sparkline(r.days),
                 f"{r.campaigns_active}/{r.campaigns_total}",
             ]
@@ -55,6 +50,17 @@ def show_status(rows: Sequence[BrandStatus]) -> None:
     )
 
 
+def _landing(r: BrandStatus) -> str:
+    """What each day may still spend, this one included, to end the month on budget."""
+    from budgetctl.domain.money import format_money
+
+    if r.to_land is None:
+        return ""
+    if r.over_budget:
+        return f"[dim]over budget by {format_money(r.over_budget)}[/dim]"
+    return f"[dim]{format_money(r.to_land)}/day lands on budget[/dim]"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(
@@ -67,8 +73,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per brand: today's and this month's spend against budget, the projection, campaigns.
 
-        Projected = month-to-date spend at the current pace; 'lands on budget' = the daily spend
-        from today on that ends the month exactly on the monthly budget.
+        Projected = month-to-date spend at the current pace, to the cent (in the month's first
+        hour, the month-to-date spend itself). 'Lands on budget' = what is left of the monthly
+        budget after the month's spend (today's included), divided by the days left counting
+        today: what the rest of today and each later day may spend to end the month on budget,
+        rounded down to the cent; 'over budget by' once the month is past it.
 
         \b
         Example: budgetctl status --brand Acme

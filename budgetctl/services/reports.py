@@ -18,7 +18,12 @@ from budgetctl.services.base import Context, campaigns_named, get_brand, get_cam
 from budgetctl.services.evaluate import BrandState, brand_states
 from budgetctl.services.ledger import resolve_when
 from budgetctl.store.db import Database, read_revision
-from budgetctl.store.schema import HEAD_REVISION
+from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
+
+CENT = 10_000
+"""Micros in a cent."""
+PACE_AFTER_US = 3_600_000_000
+"""The projection is month-to-date spend until an hour of the month has gone, then the pace."""
 
 
 @dataclass(slots=True)
@@ -28,8 +33,16 @@ class BrandStatus:
     campaigns_active: int
     campaigns_total: int
     projected: int
+    """Month-end spend at the current pace, in whole cents."""
     to_land: int | None
+    """Per day, for the rest of today and each later day, to end the month on budget."""
     days: list[int] = field(default_factory=list)
+
+    @property
+    def over_budget(self) -> int:
+        """How far the month's spend is past the monthly budget (0 when not past it)."""
+        s = self.state
+        return 0 if s.monthly_budget is None else max(s.month_spend - s.monthly_budget, 0)
 
     def as_json(self) -> dict[str, Any]:
         s = self.state
@@ -82,13 +95,18 @@ def status(
     now_us = ctx.now_us
     for s in sorted(states.values(), key=lambda b: name_key(b.name)):
         start, end = to_us(s.month.start), to_us(s.month.end)
-        elapsed = max(now_us - start, 1)
-        projected = _div_round(s.month_spend * (end - start), elapsed)
+        elapsed = now_us - start
+        if elapsed < PACE_AFTER_US:
+            projected = _div_round(s.month_spend, CENT) * CENT
+        else:
+            projected = _div_round(s.month_spend * (end - start), elapsed * CENT) * CENT
         to_land = None
         if s.monthly_budget is not None:
+            # What is left of the budget after all of the month's spend, today's included,
+            # spread over the days left counting today; down to the cent, so never past it.
             days_left = days_in_month(s.day.first_day) - s.day.first_day.day + 1
-            remaining = s.monthly_budget - (s.month_spend - s.day_spend)
-            to_land = max(_div_round(remaining, days_left), 0)
+            remaining = max(s.monthly_budget - s.month_spend, 0)
+            to_land = remaining // (days_left * CENT) * CENT
         active, total = counts.get(s.id, (0, 0))
         out.append(
             BrandStatus(
@@ -156,8 +174,29 @@ class HistoryEvent:
             "brand": self.brand,
             "campaign": self.campaign,
             "message": self.message,
-            "detail": self.detail,
+            "detail": money_as_text(self.detail),
         }
+
+
+MONEY_KEYS = ("amount", "spend", "budget")
+"""An event's detail keeps money as integer micros under a key that is one of these or ends
+in ``_`` and one of them (``amount``, ``net_amount``, ``daily_budget``); JSON shows it as
+decimal text, the way every other amount is shown."""
+
+
+def _is_money_key(key: str) -> bool:
+    return any(key == k or key.endswith("_" + k) for k in MONEY_KEYS)
+
+
+def money_as_text(detail: Any, *, money: bool = False) -> Any:
+    """``detail`` with every amount under a money key (nested or not) as a decimal string."""
+    if isinstance(detail, dict):
+        return {k: money_as_text(v, money=money or _is_money_key(k)) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [money_as_text(v, money=money) for v in detail]
+    if money and isinstance(detail, int) and not isinstance(detail, bool):
+        return format_json(detail)
+    return detail
 
 
 def history(
@@ -245,18 +284,7 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             if revision is None:
                 checks.append(Check("schema", False, "not a budgetctl database"))
                 return checks
-            checks.append(
-                Check(
-                    "schema",
-                    revision == HEAD_REVISION,
-                    f"revision {revision}"
-                    + (
-                        ""
-                        if revision == HEAD_REVISION
-                        else f", expected {HEAD_REVISION}: run 'budgetctl init'"
-                    ),
-                )
-            )
+            checks.append(Check("schema", revision == HEAD_REVISION, _schema_detail(revision)))
             runs = {
                 r[0]: from_us(r[1])
                 for r in conn.exec_driver_sql("SELECT name, last_run_at FROM pass_run").fetchall()
@@ -301,6 +329,18 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             )
         )
     return checks
+
+
+def _schema_detail(revision: str) -> str:
+    """The revision and, when it is not this budgetctl's, what to do (as the commands say)."""
+    if revision == HEAD_REVISION:
+        return f"revision {revision}"
+    if revision in shipped_revisions():
+        return f"revision {revision}, expected {HEAD_REVISION}: run 'budgetctl init' to upgrade it"
+    return (
+        f"revision {revision}, which this budgetctl (revision {HEAD_REVISION}) does not know: "
+        "it was written by a newer budgetctl (upgrade budgetctl) or is not budgetctl's"
+    )
 
 
 def _span(delta: timedelta) -> str:
