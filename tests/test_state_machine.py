@@ -28,7 +28,7 @@ import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,16 @@ class OBrand:
     monthly: int | None
     closed_through: date
     ledger: list[tuple[datetime, int]] = field(default_factory=list)
+    #: budget changes: (when, "day" or "month", the budget before it)
+    budget_changes: list[tuple[datetime, str, int | None]] = field(default_factory=list)
+
+    def budget_at(self, kind: str, end: datetime) -> int | None:
+        """The day or month budget in force at ``end``: what the first change at or after it
+        changed from, else the budget now."""
+        for at, which, old in self.budget_changes:
+            if which == kind and at >= end:
+                return old
+        return self.daily if kind == "day" else self.monthly
 
     def spend(self, at: datetime) -> tuple[int, int]:
         """The brand's spend in its day and month around ``at``, in its zone."""
@@ -178,7 +188,11 @@ class Oracle:
                     periods.append(("month", day.replace(day=1)))
                 for kind, first in periods:
                     if (name, kind, first.isoformat()) not in keys:
-                        budget = brand.daily if kind == "day" else brand.monthly
+                        after = first + timedelta(days=1)
+                        if kind == "month":
+                            after = (first + timedelta(days=32)).replace(day=1)
+                        end = datetime.combine(after, time(0), tzinfo=ZoneInfo(brand.tz))
+                        budget = brand.budget_at(kind, end.astimezone(UTC))
                         self.closes.add((name, kind, first.isoformat(), brand.spend_on(first, kind), budget))
                 day += timedelta(days=1)
             brand.closed_through = yesterday
@@ -352,7 +366,11 @@ class BudgetMachine(RuleBasedStateMachine):
           value=st.sampled_from(BUDGETS))
     def budget(self, brand: str, which: str, value: str) -> None:
         lines = self.run("brand", "set", brand, f"--{which}", value)
-        setattr(self.oracle.brands[brand], which, budget_micros(value))
+        b = self.oracle.brands[brand]
+        old, new = getattr(b, which), budget_micros(value)
+        if new != old:
+            b.budget_changes.append((self.now, "day" if which == "daily" else "month", old))
+        setattr(b, which, new)
         self.expect_changes(lines[1:], self.oracle.evaluate(self.oracle.of_brand(brand), self.now))
         self.check()
 
