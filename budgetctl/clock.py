@@ -29,7 +29,7 @@ def parse_instant(text: str, *, what: str = "--now") -> datetime:
         ) from None
     if value.tzinfo is None:
         # A date alone is read as its midnight: the hint must be a time that parses.
-        example = raw if "T" in raw or " " in raw else f"{raw}T00:00"
+        example = raw if "T" in raw.upper() or " " in raw else f"{value.date().isoformat()}T00:00"
         raise InvalidValue(
             f"{what} {text!r} has no UTC offset: add one, e.g. {example}+00:00 or {example}Z"
         )

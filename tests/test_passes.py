@@ -834,6 +834,15 @@ def engine_checks(db: Path | str) -> list[str]:
     return ["ok   integrity: ok", "ok   journal mode: wal"]
 
 
+def test_doctor_judges_a_pass_by_the_latest_time_it_ran_for(ready: Cli) -> None:
+    for name in ("enforce", "daypart", "reset"):
+        ready.ok(name, "--now", T0)
+    ready.ok("reset", "--now", "2026-11-20T00:00:00+00:00")  # a replay
+    run = ready("doctor", "--now", "2026-11-25T12:01:00+00:00")
+    assert run.exit_code == 0, run.stdout
+    assert run.lines[-1] == "ok   last reset: 2026-11-25T12:00:00+00:00 (60 s ago)"
+
+
 def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | str) -> None:
     for name in ("enforce", "daypart", "reset"):
         ready.ok(name, "--now", T0)

@@ -64,7 +64,9 @@ def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
     params = {"n": name, "at": ctx.now_us, "now": ctx.now_us, "c": changes}
     updated = conn.execute(
         sa.text(
-            "UPDATE pass_run SET last_run_at = :at, last_now = :now, changes = :c WHERE name = :n"
+            # A replay with an earlier --now must not make the pass look overdue to doctor.
+            "UPDATE pass_run SET last_run_at = CASE WHEN last_run_at > :at THEN last_run_at "
+            "ELSE :at END, last_now = :now, changes = :c WHERE name = :n"
         ),
         params,
     ).rowcount
