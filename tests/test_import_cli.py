@@ -324,6 +324,19 @@ def test_updated_google_report_replaces_the_day(loaded: Cli, db_path: Path, tmp_
     assert day_totals(db_path)[("Acme - Search", "2026-11-02")] == 412_070_000
 
 
+def test_a_later_report_over_fewer_days_keeps_the_days_it_leaves_out(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    imp_json(loaded, GOOGLE)
+    before = day_totals(db_path)
+    # Only 2026-11-02, with a new figure: 2026-11-01 is not read as no spend.
+    later = write(tmp_path / "nov-02.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n"
+                                           "Acme - Search,21456789012,2026-11-02,USD,400.00\n")
+    assert imp_json(loaded, later) == result(2, [later], 1, 1, 0, "-12.07")
+    assert day_totals(db_path) == {**before, ("Acme - Search", "2026-11-02"): 400_000_000}
+    assert day_totals(db_path)[("Acme - Search", "2026-11-01")] == 1_033_330_000
+
+
 def test_same_report_twice_in_one_import_counts_once(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     assert imp_json(loaded, GOOGLE, GOOGLE) == result(1, [GOOGLE, GOOGLE], 10, 3, 2, "1533.50")
     assert sum(day_totals(db_path).values()) == M("1533.50")
