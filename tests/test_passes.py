@@ -929,13 +929,16 @@ def test_doctor_on_a_newer_schema_says_to_upgrade_budgetctl(ready: Cli, db_path:
     for name in ("enforce", "daypart", "reset"):
         ready.ok(name, "--now", T0)
     execute(db_path, f"UPDATE alembic_version SET version_num = '{newer}'")
-    run = ready("doctor", "--now", T0)
-    assert run.exit_code == 1
-    assert [line for line in run.lines if line.startswith("FAIL")] == [
-        f"FAIL schema: revision {newer}, which this budgetctl (revision {HEAD_REVISION}) does not "
-        "know: it was written by a newer budgetctl (upgrade budgetctl) or is not budgetctl's"
-    ]
-    assert "upgrade budgetctl" in ready("init").stderr
+    try:
+        run = ready("doctor", "--now", T0)
+        assert run.exit_code == 1
+        assert [line for line in run.lines if line.startswith("FAIL")] == [
+            f"FAIL schema: revision {newer}, which this budgetctl (revision {HEAD_REVISION}) does not "
+            "know: it was written by a newer budgetctl (upgrade budgetctl) or is not budgetctl's"
+        ]
+        assert "upgrade budgetctl" in ready("init").stderr
+    finally:  # the PostgreSQL lane shares one database across the session's tests
+        execute(db_path, f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'")
 
 
 def test_doctor_on_a_known_older_schema_says_to_run_init(
@@ -948,11 +951,14 @@ def test_doctor_on_a_known_older_schema_says_to_run_init(
         "budgetctl.services.reports.shipped_revisions", lambda: frozenset({"0000", HEAD_REVISION})
     )
     execute(db_path, "UPDATE alembic_version SET version_num = '0000'")
-    run = ready("doctor", "--now", T0)
-    assert run.exit_code == 1
-    assert run.lines[len(engine_checks(db_path)) + 1] == (
-        f"FAIL schema: revision 0000, expected {HEAD_REVISION}: run 'budgetctl init' to upgrade it"
-    )
+    try:
+        run = ready("doctor", "--now", T0)
+        assert run.exit_code == 1
+        assert run.lines[len(engine_checks(db_path)) + 1] == (
+            f"FAIL schema: revision 0000, expected {HEAD_REVISION}: run 'budgetctl init' to upgrade it"
+        )
+    finally:  # the PostgreSQL lane shares one database across the session's tests
+        execute(db_path, f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'")
 
 
 def test_doctor_fails_on_a_damaged_file(ready: Cli, db_path: Path, tmp_path: Path) -> None:
