@@ -163,6 +163,10 @@ class _Catalog:
             hits = self._by_name[key] = self._fetch(_BY_NAME, key)
         return hits
 
+    def labels(self, hits: list[tuple[int, int]]) -> str:
+        """``Acme / Search; Globex / Search`` for (campaign, brand) look-up hits."""
+        return "; ".join(f"{self.by_id[b].name} / {self.names[c]}" for c, b in sorted(hits))
+
     def forget(self, key: str, ext: str | None) -> None:
         """A campaign was created by this import: look these up afresh next time."""
         self._by_name.pop(key, None)
@@ -675,21 +679,16 @@ def _match(
             f"campaign {cname!r} exists in several brands ({brands}): give --brand or a brand column"
         )
     if len(shared) > 1:
-        linked = "; ".join(
-            f"{catalog.by_id[b].name} / {catalog.names[c]}" for c, b in sorted(shared)
-        )
         raise InvalidValue(
             f"campaign {cname!r} (external id {ext}): that id is linked to several campaigns "
-            f"({linked}) and none has this name: give each campaign its own external id"
+            f"({catalog.labels(shared)}) and none has this name: give each campaign its own "
+            "external id"
         )
     if elsewhere and brand is not None:
         # Not a campaign to create: the network's campaign is another brand's.
-        linked = "; ".join(
-            f"{catalog.by_id[b].name} / {catalog.names[c]}" for c, b in sorted(elsewhere)
-        )
         raise InvalidValue(
-            f"campaign {cname!r} (external id {ext}) is linked to {linked}, not to brand "
-            f"{brand.name!r}: check the brand column or --brand"
+            f"campaign {cname!r} (external id {ext}) is linked to {catalog.labels(elsewhere)}, "
+            f"not to brand {brand.name!r}: check the brand column or --brand"
         )
     if create_missing and brand is not None:
         cid = created.get((brand.id, key))
