@@ -14,7 +14,14 @@ from budgetctl.domain.errors import BudgetError
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_json
 from budgetctl.domain.periods import day_period, days_in_month, zone
-from budgetctl.services.base import Context, campaigns_named, get_brand, get_campaign, name_key
+from budgetctl.services.base import (
+    Context,
+    campaigns_named,
+    get_brand,
+    get_campaign,
+    list_limit,
+    name_key,
+)
 from budgetctl.services.evaluate import BrandState, brand_states
 from budgetctl.services.ledger import resolve_when
 from budgetctl.store.db import Database, read_revision
@@ -207,8 +214,7 @@ def history(
     since: str | None = None,
     limit: int = 50,
 ) -> list[HistoryEvent]:
-    if limit < 1:
-        raise BudgetError("--limit must be 1 or more")
+    limit = list_limit(limit)
     with ctx.db.read() as conn:
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
