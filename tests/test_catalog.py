@@ -202,6 +202,22 @@ def test_same_campaign_name_in_another_brand_is_fine(acme: Cli, db_path: Path) -
         (1, "Search"), (2, "Search")]
 
 
+def test_a_second_campaign_linked_to_one_network_campaign_is_refused(acme: Cli, db_path: Path) -> None:
+    acme.ok("campaign", "add", "Acme", "Search", "--external-id", "2145", now=NOW)
+    refused(acme, db_path, "campaign", "add", "Acme", "Copy", "--external-id", " 2145 ",
+            message="external id 2145 is already linked to campaign Acme / Search: an import "
+                    "could not tell the two apart")
+    # Another brand's campaign may carry the id (networks number their campaigns apart), and so
+    # may a new campaign once the old one is removed.
+    acme.ok("brand", "add", "Globex", "--daily", "1", "--monthly", "1", now=NOW)
+    acme.ok("campaign", "add", "Globex", "Search", "--external-id", "2145", now=NOW)
+    acme.ok("campaign", "remove", "Acme", "Search", now=NOW)
+    acme.ok("campaign", "add", "Acme", "Copy", "--external-id", "2145", now=NOW)
+    assert query(db_path, "SELECT brand_id, name, external_id, removed_at IS NULL FROM campaign "
+                          "ORDER BY id") == [
+        (1, "Search", "2145", 0), (2, "Search", "2145", 1), (1, "Copy", "2145", 1)]
+
+
 def test_campaign_for_unknown_brand_is_refused(acme: Cli, db_path: Path) -> None:
     refused(acme, db_path, "campaign", "add", "Nope", "Search",
             message="no brand named 'Nope': 'budgetctl brand list' shows the brands")
@@ -704,6 +720,40 @@ def test_campaign_import_with_one_bad_row_imports_nothing(ready: Cli, db_path: P
         "error: campaign import refused, nothing written: 1 problem\n"
         f"  {sheet}:4: window 'Mon 09:00-09:00' starts and ends at the same time\n")
     assert dump(db_path) == before
+
+
+def test_campaign_import_refuses_two_campaigns_of_a_brand_on_one_external_id(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)
+    ready.ok("campaign", "import", str(FIXTURES / "campaigns.csv"), now=NOW)
+    sheet = tmp_path / "campaigns.csv"
+    sheet.write_text("brand,name,external_id\n"
+                     "Acme,Acme - Video,21456789012\n"
+                     "Initech,Initech - New,777\n"
+                     "Initech,Initech - Newer,777\n"
+                     "Globex,Globex - Video,21456789012\n")
+    before = dump(db_path)
+    run = ready("campaign", "import", str(sheet), now=NOW)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr.splitlines() == [
+        "error: campaign import refused, nothing written: 3 problems",
+        f"  {sheet}:2: external id 21456789012 is already linked to campaign Acme / Acme - Search: "
+        "an import could not tell the two apart",
+        f"  {sheet}:3: external id 777 is already linked to campaign Initech / Initech - Newer: "
+        "an import could not tell the two apart",
+        f"  {sheet}:4: external id 777 is already linked to campaign Initech / Initech - New: "
+        "an import could not tell the two apart",
+    ]
+    assert dump(db_path) == before
+    # Judged on the brand as the whole sheet leaves it: two campaigns may swap their ids.
+    sheet.write_text("brand,name,external_id\n"
+                     "Acme,Acme - Search,21456789013\n"
+                     "Acme,Acme - Display,21456789012\n")
+    assert ready.ok("campaign", "import", str(sheet), now=NOW).lines[0] == (
+        "campaigns: 0 created, 2 updated, 0 unchanged")
+    assert query(db_path, "SELECT name, external_id FROM campaign WHERE brand_id = 1 ORDER BY id") == [
+        ("Acme - Search", "21456789013"), ("Acme - Display", "21456789012")]
 
 
 def test_campaign_import_unknown_brand_row(ready: Cli, db_path: Path, tmp_path: Path) -> None:

@@ -295,6 +295,8 @@ def _insert_campaign(
         {"b": brand.id, "k": name_key(name)},
     ).first():
         raise Conflict(f"brand {brand.name!r} already has a campaign named {name!r}")
+    if external_id is not None:
+        _check_external_id(conn, brand, external_id)
     cid = conn.execute(
         sa.text(
             "INSERT INTO campaign (brand_id, name, name_key, external_id, state, reasons, held, "
@@ -319,6 +321,34 @@ def _insert_campaign(
         campaign=campaign,
     )
     return campaign
+
+
+def _linked(conn: Connection, brand: BrandRow, external_id: str) -> list[tuple[int, str]]:
+    """The brand's live campaigns (id, name) linked to this external id."""
+    return [
+        (int(r[0]), r[1])
+        for r in conn.execute(
+            sa.text(
+                "SELECT id, name FROM campaign WHERE brand_id = :b AND external_id = :x "
+                "AND removed_at IS NULL ORDER BY name_key"
+            ),
+            {"b": brand.id, "x": external_id},
+        )
+    ]
+
+
+def _external_id_taken(brand: BrandRow, external_id: str, other: str) -> Conflict:
+    return Conflict(
+        f"external id {external_id} is already linked to campaign {brand.name} / {other}: "
+        "an import could not tell the two apart"
+    )
+
+
+def _check_external_id(conn: Connection, brand: BrandRow, external_id: str) -> None:
+    """Refuse a second live campaign of the brand linked to the same network campaign."""
+    linked = _linked(conn, brand, external_id)
+    if linked:
+        raise _external_id_taken(brand, external_id, linked[0][1])
 
 
 def clean_external_id(external_id: str | None) -> str | None:
@@ -647,6 +677,47 @@ class _Keep(enum.Enum):
 KEEP = _Keep.KEEP
 
 
+def _shared_external_ids(
+    conn: Connection,
+    label: str,
+    plan: Sequence[tuple[BrandRow, str, Any, Any, Any]],
+    lines: Sequence[int],
+) -> list[str]:
+    """Rows that would link a network campaign to a second campaign of the same brand, judged
+    on the brand as the whole sheet leaves it (two campaigns may swap their ids)."""
+    problems: list[str] = []
+    brands = {brand.id: brand for brand, _n, ext, _w, _t in plan if isinstance(ext, str)}
+    for brand in brands.values():
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute(
+                sa.text(
+                    "SELECT name_key, name, external_id FROM campaign WHERE brand_id = :b "
+                    "AND removed_at IS NULL"
+                ),
+                {"b": brand.id},
+            )
+        }
+        final = dict(stored)
+        for b, name, ext, _w, _t in plan:
+            if b.id == brand.id and ext is not KEEP:
+                final[name_key(name)] = (stored.get(name_key(name), (name, None))[0], ext)
+        for (b, name, ext, _w, _t), line in zip(plan, lines, strict=True):
+            key = name_key(name)
+            if (
+                b.id != brand.id
+                or not isinstance(ext, str)
+                or stored.get(key, ("", None))[1] == ext
+            ):
+                continue
+            others = sorted(n for k, (n, x) in final.items() if x == ext and k != key)
+            if others:
+                problems.append(
+                    f"{label}:{line}: {_external_id_taken(brand, ext, others[0]).message}"
+                )
+    return problems
+
+
 def import_campaigns(ctx: Context, path: Path) -> Outcome:
     label, rows = read_sheet(path, ("brand", "name"), ("external_id", "schedule", "timezone"))
     problems: list[str] = []
@@ -658,6 +729,7 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
         plan: list[
             tuple[BrandRow, str, str | _Keep | None, tuple[Window, ...] | _Keep | None, str | None]
         ] = []
+        lines: list[int] = []
         seen: set[tuple[int, str]] = set()
         for line, row in rows:
             try:
@@ -677,8 +749,11 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                     windows = parse_windows([row["schedule"]]) if row["schedule"] else None
                 tz = check_zone(row["timezone"]) if row.get("timezone") else None
                 plan.append((brand, name, ext, windows, tz))
+                lines.append(line)
             except BudgetError as exc:
                 problems.append(f"{label}:{line}: {exc.message}")
+        if not problems:
+            problems = _shared_external_ids(conn, label, plan, lines)
         if problems:
             raise ImportRejected(problems, "campaign import refused, nothing written")
         created = updated = 0
