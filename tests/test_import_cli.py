@@ -859,6 +859,56 @@ def test_id_imported_before_with_another_amount_is_refused(loaded: Cli, db_path:
     ))
 
 
+def test_id_again_for_another_day_is_refused_not_skipped(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    imp_json(loaded, GENERIC)
+    # txn-0001 was 12.50 on Acme - Search at 2026-11-24T09:15:00-05:00 (Acme's zone is New York).
+    f = write(tmp_path / "day.csv", "date,brand,campaign,amount,id\n2026-11-23,Acme,Acme - Search,12.50,txn-0001\n"
+                                    "2026-11-23,Acme,Acme - Search,1.00,n-1\n"
+                                    "2026-11-23T09:30:00,Acme,Acme - Search,1.00,n-1\n")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {f}:2: id 'txn-0001' was imported in batch #1 for 2026-11-24 09:15:00-05:00, here for 2026-11-23: ids are "
+        "recorded once; correct it with a new row (a new id)\n"
+        f"  {f}:4: id 'n-1' appears earlier ({f}:3) for 2026-11-23, here for 2026-11-23 09:30:00-05:00\n"
+    ))
+    # The same campaign, amount and day again is the same row: skipped.
+    same = write(tmp_path / "same.csv", "date,brand,campaign,amount,id\n"
+                                      "2026-11-24T14:15:00Z,Acme,Acme - Search,12.50,txn-0001\n")
+    assert imp_json(loaded, same) == result(2, [same], 1, 0, 1, "0.00")
+
+
+def test_a_row_never_goes_to_a_campaign_linked_to_another_network_id(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Acme - Search is linked to 21456789012; a row for network campaign 999 of the same name
+    # is another campaign's spend.
+    g = write(tmp_path / "g.csv", "Day,Campaign,Campaign ID,Cost,Currency code\n"
+                                  "2026-11-24,Acme - Search,21456789012,5.00,USD\n"
+                                  "2026-11-24,Acme - Search,999,900.00,USD\n")
+    message = (
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {g}:3: campaign 'Acme - Search' (external id 999): Acme / Acme - Search is linked to external "
+        "id 21456789012, so it is not this row's campaign: check the brand, or relink it with "
+        "'budgetctl campaign import' (an external_id column)\n"
+    )
+    refused(loaded, db_path, g, stderr=message)
+    refused(loaded, db_path, "--create-missing", "--brand", "Acme", g, stderr=message)
+    # Removed and added again under another network id, the campaign does not take the old
+    # campaign's report a second time.
+    first = write(tmp_path / "first.csv", "Day,Campaign,Campaign ID,Cost,Currency code\n"
+                                          "2026-11-24,Acme - Search,21456789012,5.00,USD\n")
+    imp_json(loaded, first)
+    loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
+    loaded.ok("campaign", "add", "Acme", "Acme - Search", "--external-id", "333", now=NOW)
+    refused(loaded, db_path, first, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {first}:2: campaign 'Acme - Search' (external id 21456789012): Acme / Acme - Search is linked "
+        "to external id 333, so it is not this row's campaign: check the brand, or relink it with "
+        "'budgetctl campaign import' (an external_id column)\n"
+    ))
+    assert day_totals(db_path) == {("Acme - Search", "2026-11-24"): 5_000_000}
+
+
 def test_generic_file_without_ids_twice_is_refused_naming_the_batch(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

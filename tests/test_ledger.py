@@ -115,6 +115,25 @@ def test_same_key_other_campaign_is_refused(ready: Cli, db_path: Path) -> None:
     assert dump(db_path) == before
 
 
+def test_same_key_other_at_is_refused_and_a_retry_without_at_is_not(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "k", "--at", "2026-11-24", now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", "Acme", "Search", "12.50", "--key", "k", "--at", "2026-11-20", now=NOW)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        "error: key 'k' was already used for an entry at 2026-11-24T00:00+00:00 on Acme / Search "
+        "(entry #1): a retry must repeat the same --at; use a new key for a new entry\n"
+    )
+    assert dump(db_path) == before
+    # The same --at, or none (a retry cannot repeat "now"), is the same entry.
+    for extra in (("--at", "2026-11-24T00:00:00Z"), ()):
+        again = ready.ok("spend", "record", "Acme", "Search", "12.50", "--key", "k", *extra, now=NOW)
+        assert again.lines == [
+            "already recorded as entry #1 (key k): 12.50 USD on Acme / Search; nothing written"]
+    assert [e[1] for e in entries(db_path)] == [12_500_000]
+
+
 def test_at_a_date_is_midnight_in_the_brand_zone(ready: Cli, db_path: Path) -> None:
     acme(ready, "Asia/Tokyo")
     run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-24", now=NOW)

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -114,9 +115,12 @@ class _Brand:
 # Run once per campaign a file names (ten thousand times for a large export): through the
 # driver, without SQLAlchemy's per-statement cost.
 _BY_EXTERNAL = (
-    "SELECT id, brand_id, name FROM campaign WHERE external_id = ? AND removed_at IS NULL"
+    "SELECT id, brand_id, name, external_id FROM campaign "
+    "WHERE external_id = ? AND removed_at IS NULL"
 )
-_BY_NAME = "SELECT id, brand_id, name FROM campaign WHERE name_key = ? AND removed_at IS NULL"
+_BY_NAME = (
+    "SELECT id, brand_id, name, external_id FROM campaign WHERE name_key = ? AND removed_at IS NULL"
+)
 
 
 class _Catalog:
@@ -142,13 +146,15 @@ class _Catalog:
         self._by_external: dict[str, list[tuple[int, int]]] = {}
         self._by_name: dict[str, list[tuple[int, int]]] = {}
         self.names: dict[int, str] = {}
+        self.links: dict[int, str | None] = {}  # each fetched campaign's external id
 
     def _fetch(self, sql: str, value: str) -> list[tuple[int, int]]:
         hits = []
-        for cid, bid, name in fetch_rows(self.conn, sql, (value,)):
+        for cid, bid, name, ext in fetch_rows(self.conn, sql, (value,)):
             if bid in self.by_id:
                 hits.append((int(cid), int(bid)))
                 self.names[int(cid)] = name
+                self.links[int(cid)] = ext
         return hits
 
     def external(self, ext: str) -> list[tuple[int, int]]:
@@ -671,6 +677,20 @@ def _match(
     hits = catalog.named(key)
     if brand is not None:
         hits = [h for h in hits if h[1] == brand.id]
+    if ext:
+        # A campaign linked to another network campaign is not this row's, whatever its name.
+        other = [h for h in hits if catalog.links[h[0]] not in (None, ext)]
+        hits = [h for h in hits if h not in other]
+        if not hits and other:
+            linked = "; ".join(
+                f"{catalog.labels([h])} is linked to external id {catalog.links[h[0]]}"
+                for h in other
+            )
+            raise InvalidValue(
+                f"campaign {cname!r} (external id {ext}): {linked}, so it is not this row's campaign: "
+                "check the brand, or relink it with 'budgetctl campaign import' "
+                "(an external_id column)"
+            )
     if len(hits) == 1:
         return hits[0][0], catalog.by_id[hits[0][1]]
     if len(hits) > 1:
@@ -817,22 +837,32 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
             other_file,
             here,
             there,
+            at,
+            other_at,
+            tz,
         ) in conn.exec_driver_sql(
             "SELECT st.line, st.file_no, st.idem_key, st.amount, o.amount, o.line, o.file_no, "
-            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name FROM import_stage st "
+            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name, st.occurred_at, "
+            "o.occurred_at, sb.timezone FROM import_stage st "
             "JOIN import_stage o ON o.idem_key = st.idem_key AND (o.file_no < st.file_no OR "
             "(o.file_no = st.file_no AND o.line < st.line)) "
             "JOIN campaign sc ON sc.id = st.campaign_id JOIN campaign oc ON oc.id = o.campaign_id "
             "JOIN brand sb ON sb.id = sc.brand_id JOIN brand ob ON ob.id = oc.brand_id "
             "WHERE st.idem_key IS NOT NULL "
-            "AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id) "
+            "AND (o.amount <> st.amount OR o.campaign_id <> st.campaign_id "
+            "OR o.occurred_at <> st.occurred_at) "
             "ORDER BY st.file_no, st.line LIMIT 1000"
         ):
             found += 1
             problems.append(
                 f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} appears earlier "
                 f"({files[other_file]}:{other_line}) "
-                + _what_differs(other, amount, there, here, before="with", now="here with")
+                + _what_differs(
+                    (other, there, _when(other_at, tz)),
+                    (amount, here, _when(at, tz)),
+                    before="with",
+                    now="here with",
+                )
             )
     in_ledger = (
         conn.exec_driver_sql(
@@ -842,32 +872,63 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
         is not None
     )
     if in_ledger:
-        for line, file_no, key, amount, old, old_batch, here, there in conn.exec_driver_sql(
+        for (
+            line,
+            file_no,
+            key,
+            amount,
+            old,
+            old_batch,
+            here,
+            there,
+            at,
+            old_at,
+            tz,
+        ) in conn.exec_driver_sql(
             "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id, "
-            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name "
+            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name, st.occurred_at, "
+            "s.occurred_at, sb.timezone "
             f"FROM import_stage st JOIN spend_entry s ON {_LIVE_KEY} "
             "JOIN campaign sc ON sc.id = st.campaign_id JOIN campaign oc ON oc.id = s.campaign_id "
             "JOIN brand sb ON sb.id = sc.brand_id JOIN brand ob ON ob.id = oc.brand_id "
-            "WHERE st.idem_key IS NOT NULL AND (s.amount <> st.amount OR s.campaign_id <> st.campaign_id) "
+            "WHERE st.idem_key IS NOT NULL AND (s.amount <> st.amount "
+            "OR s.campaign_id <> st.campaign_id OR s.occurred_at <> st.occurred_at) "
             "ORDER BY st.file_no, st.line LIMIT 1000"
         ):
             found += 1
             problems.append(
                 f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
                 f"#{old_batch} "
-                + _what_differs(old, amount, there, here, before="as", now="here")
+                + _what_differs(
+                    (old, there, _when(old_at, tz)),
+                    (amount, here, _when(at, tz)),
+                    before="as",
+                    now="here",
+                )
                 + ": ids are recorded once; correct it with a new row (a new id)"
             )
     return found, _Repeats(in_import, in_ledger)
 
 
+def _when(us: int, tz: str) -> str:
+    """An instant as the brand's day (its midnight), else its local time with offset."""
+    local = from_us(int(us)).astimezone(zone(tz))
+    if local.time() == dt_time(0):
+        return local.date().isoformat()
+    return local.isoformat(sep=" ")
+
+
 def _what_differs(
-    amount: int, new_amount: int, campaign: str, new_campaign: str, *, before: str, now: str
+    first: tuple[int, str, str], again: tuple[int, str, str], *, before: str, now: str
 ) -> str:
-    """How a repeated id's row differs from its first: the amount, else the campaign."""
+    """How a repeated id's row differs from its first: the amount, else the campaign, else
+    when it occurred. Each side is (amount, campaign, when)."""
+    (amount, campaign, when), (new_amount, new_campaign, new_when) = first, again
     if amount != new_amount:
         return f"{before} {format_money(amount)}, {now} {format_money(new_amount)}"
-    return f"for {campaign}, here for {new_campaign}"
+    if campaign != new_campaign:
+        return f"for {campaign}, here for {new_campaign}"
+    return f"for {when}, here for {new_when}"
 
 
 def _write(

@@ -126,6 +126,14 @@ def record_spend(
                         f"{found[5]} / {found[4]} (entry #{found[0]}): a retry must repeat the "
                         "same campaign and amount; use a new key for a new entry"
                     )
+                if at is not None and int(found[3]) != to_us(occurred):
+                    # A retry without --at cannot repeat "now"; one with --at repeats its time.
+                    first = from_us(found[3]).astimezone(tz).isoformat(timespec="minutes")
+                    raise Conflict(
+                        f"key {key!r} was already used for an entry at {first} on "
+                        f"{found[5]} / {found[4]} (entry #{found[0]}): a retry must repeat the "
+                        "same --at; use a new key for a new entry"
+                    )
                 record_event(
                     conn,
                     ctx,
