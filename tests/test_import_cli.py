@@ -324,6 +324,41 @@ def test_updated_google_report_replaces_the_day(loaded: Cli, db_path: Path, tmp_
     assert day_totals(db_path)[("Acme - Search", "2026-11-02")] == 412_070_000
 
 
+def test_after_a_zone_change_a_report_puts_each_day_on_the_brand_s_new_day(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    imp_json(loaded, GOOGLE)
+    loaded.ok("brand", "set", "Acme", "--tz", "Pacific/Honolulu", now=NOW)
+    updated = updated_google(tmp_path)
+    # Each day with spend is taken back from New York's midnight and written at Honolulu's.
+    assert imp_json(loaded, updated) == result(2, [updated], 5, 6, 2, "87.93")
+    hawaii = ZoneInfo("Pacific/Honolulu")
+
+    def days() -> dict[tuple[str, str], int]:
+        totals: dict[tuple[str, str], int] = {}
+        for campaign, at, amount in query(
+            db_path, "SELECT c.name, s.occurred_at, s.amount FROM spend_entry s "
+                     "JOIN campaign c ON c.id = s.campaign_id WHERE s.brand_id = 1"):
+            day = datetime.fromtimestamp(at // 1_000_000, hawaii).date().isoformat()
+            totals[(campaign, day)] = totals.get((campaign, day), 0) + amount
+        return {k: v for k, v in totals.items() if v}
+
+    expected = {("Acme - Search", "2026-11-01"): M("1033.33"), ("Acme - Search", "2026-11-02"): M("500.00"),
+                ("Acme - Display", "2026-11-01"): M("88.10")}
+    assert days() == expected
+    assert [(at, amount) for _c, amount, at, key, *_ in ledger(db_path) if key == "google-ads:2026-11-02"] == [
+        (midnight("Acme", "2026-11-02"), M("412.07")),
+        (midnight("Acme", "2026-11-02"), -M("412.07")),
+        (us(datetime(2026, 11, 2, tzinfo=hawaii)), M("500.00")),
+    ]
+    assert imp_json(loaded, updated) == result(3, [updated], 5, 0, 5, "0.00")
+    # Undone, the batch puts the days back where they were.
+    loaded.ok("spend", "undo", "2", now=NOW)
+    assert day_totals(db_path) == {("Acme - Search", "2026-11-01"): M("1033.33"),
+                                   ("Acme - Search", "2026-11-02"): M("412.07"),
+                                   ("Acme - Display", "2026-11-01"): M("88.10")}
+
+
 def test_a_later_report_over_fewer_days_keeps_the_days_it_leaves_out(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

@@ -997,6 +997,30 @@ def _write(
             "a.alias_id = s.campaign_id WHERE s.snapshot_key IN (SELECT DISTINCT snapshot_key "
             "FROM import_stage) GROUP BY COALESCE(a.campaign_id, s.campaign_id), s.snapshot_key"
         )
+    # A key's entries sit at its day's midnight in the brand's zone. A brand whose zone changed
+    # since holds them at the old zone's midnight, another day of its new calendar: take them
+    # back there, so that the key's whole figure lands on its day below.
+    alias, live = "", "s.campaign_id"
+    if predecessors:
+        alias = " LEFT JOIN import_alias a ON a.alias_id = s.campaign_id"
+        live = "COALESCE(a.campaign_id, s.campaign_id)"
+    # (Driven from the ledger's entries for the import's days: none for fresh days, the usual
+    # large import, so nothing is looked up row by row.)
+    moved = conn.execute(
+        sa.text(
+            "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
+            "source, batch_id, actor, snapshot_key) "
+            "SELECT s.brand_id, s.campaign_id, -SUM(s.amount), s.occurred_at, :now, 'import', "
+            f":batch, :actor, s.snapshot_key FROM spend_entry s{alias} JOIN (SELECT DISTINCT "
+            "campaign_id, snapshot_key, occurred_at FROM import_stage WHERE snapshot_key IS NOT NULL) "
+            f"st ON st.snapshot_key = s.snapshot_key AND st.campaign_id = {live} "
+            "AND st.occurred_at <> s.occurred_at WHERE s.snapshot_key IN (SELECT DISTINCT "
+            "snapshot_key FROM import_stage WHERE snapshot_key IS NOT NULL) "
+            "GROUP BY s.brand_id, s.campaign_id, s.snapshot_key, s.occurred_at "
+            "HAVING SUM(s.amount) <> 0"
+        ),
+        params,
+    ).rowcount
     # Network snapshots: the ledger gets each key's difference from what it holds.
     snap = conn.execute(
         sa.text(
@@ -1030,7 +1054,7 @@ def _write(
         ),
         params,
     ).rowcount
-    report.entries_written = int(snap) + int(generic)
+    report.entries_written = int(moved) + int(snap) + int(generic)
     generic_rows = int(staged) - int(snap_rows)
     report.unchanged = (int(snap_keys) - int(snap)) + (generic_rows - int(generic))
     totals = conn.execute(
