@@ -414,7 +414,7 @@ def test_undo_writes_compensating_entries_and_restores_totals(
     imp_json(loaded, updated)
     run = loaded("spend", "undo", "3", now=NOW)
     assert (run.exit_code, run.stderr) == (0, "")
-    assert run.lines == ["undid batch #3 as batch #4: 1 compensating entries, net -87.93"]
+    assert run.lines == ["undid batch #3 as batch #4: 1 compensating entry, net -87.93"]
     assert ledger(db_path)[-1] == (
         "Acme - Search", -87_930_000, midnight("Acme", "2026-11-02"), "google-ads:2026-11-02", 4, "undo",
         None, "undo of batch #3",
@@ -437,6 +437,20 @@ def test_undo_of_a_first_import_empties_its_days_and_reimport_restores(loaded: C
     assert imp_json(loaded, GOOGLE) == result(3, [GOOGLE], 5, 3, 2, "1533.50")
     assert sum(day_totals(db_path).values()) == M("1533.50")
 
+
+
+def test_undo_is_in_each_brand_s_history_with_its_entries_and_net(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    both = write(tmp_path / "both.csv", "date,brand,campaign,amount,id\n2026-11-24,Acme,Acme - Search,12.50,a\n"
+                                        "2026-11-24,Acme,Acme - Display,-2.25,b\n"
+                                        "2026-11-24,Globex,Globex - Prospecting,3.00,c\n")
+    imp_json(loaded, both)
+    loaded.ok("spend", "undo", "1", now=NOW)
+    assert query(db_path, "SELECT brand, message, detail FROM event WHERE kind = 'import.undo' ORDER BY id") == [
+        ("Acme", "undo of batch #1 (batch #2): 2 compensating entries, net -10.25 USD",
+         '{"batch": 2, "undoes": 1}'),
+        ("Globex", "undo of batch #1 (batch #2): 1 compensating entry, net -3.00 USD",
+         '{"batch": 2, "undoes": 1}'),
+    ]
 
 
 def test_undo_of_a_batch_a_later_report_updated_is_refused_until_the_later_is_undone(
@@ -591,7 +605,7 @@ def test_dry_run_says_which_campaigns_would_pause(loaded: Cli, db_path: Path, tm
     run = imp(loaded, "--dry-run", f)
     assert (run.exit_code, run.stderr) == (0, "")
     assert run.lines == [
-        "dry run: 1 rows (google-ads), would write 1 entries, 0 unchanged, 0 total rows skipped, net 150.00",
+        "dry run: 1 row (google-ads), would write 1 entry, 0 unchanged, 0 total rows skipped, net 150.00",
         "  Acme / Acme - Search: 1 entry, net 150.00 USD",
         "would: Acme / Acme - Display: active -> paused (daily_budget)",
         "would: Acme / Acme - Search: active -> paused (daily_budget)",
@@ -615,7 +629,7 @@ def test_dry_run_with_create_missing_creates_nothing(loaded: Cli, db_path: Path,
     before = dump(db_path)
     run = imp(loaded, "--dry-run", "--create-missing", "--brand", "Acme", f)
     assert run.lines == [
-        "dry run: 1 rows (generic), would write 1 entries, 0 unchanged, 0 total rows skipped, net 2.00",
+        "dry run: 1 row (generic), would write 1 entry, 0 unchanged, 0 total rows skipped, net 2.00",
         "  would create campaign Acme / Acme - Video",
         "  Acme / Acme - Video: 1 entry, net 2.00 USD",
     ]

@@ -623,3 +623,29 @@ def test_a_campaign_named_total_without_a_day_is_an_error_not_a_total() -> None:
     reader, rows = read_bytes(data.replace(b",Total Fitness,99\n", b""))
     assert brief(rows) == [(2, "Total Fitness", None, date(2026, 11, 24), 10_000_000)]
     assert reader.skipped_totals == 2
+
+
+def test_amount_problems_quote_the_cell_as_the_file_has_it() -> None:
+    data = (b'Day,Campaign,Campaign ID,Cost,Currency code\n'
+            b'2026-11-24,A,1,"1,000,000,000,000.00",USD\n'
+            b'2026-11-24,A,1,"$1,234.56",USD\n'
+            b'2026-11-24,A,1,"1,234.5678999",USD\n'
+            b'2026-11-24,A,1,\xe2\x82\xac12.00,USD\n')
+    assert read_bytes(data, "g.csv")[0].problems == [
+        "g.csv:2: amount '1,000,000,000,000.00' is too large: 999,999,999,999.999999 at most",
+        "g.csv:3: amount '$1,234.56' has a currency sign: give the number alone; the currency goes "
+        "in its own column",
+        "g.csv:4: amount '1,234.5678999' has more than 6 decimals: the smallest amount is 0.000001",
+        "g.csv:5: amount '\u20ac12.00' has a currency sign: give the number alone; the currency goes "
+        "in its own column",
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_a_utf16_file_read_as_another_encoding_says_to_leave_encoding_out(encoding: str) -> None:
+    data = "Day,Campaign,Cost\n2026-11-24,A,1.00\n".encode("utf-16")
+    assert rejected(data, "x.csv", encoding=encoding) == [
+        "x.csv:1: contains NUL bytes: the file starts with a UTF-16 byte-order mark: give "
+        "--encoding utf-16, or leave --encoding out"
+    ]
+    assert [r[6] for r in read_bytes(data, encoding="utf-16")[1]] == [1_000_000]

@@ -235,16 +235,18 @@ def import_(
     verb = "would write" if dry_run else "wrote"
     head = "dry run: " if dry_run else f"batch #{report.batch}: "
     render.out(
-        f"{head}{report.rows} rows ({report.format}), {verb} {report.entries_written} entries, "
-        f"{report.unchanged} unchanged, {report.skipped} total rows skipped, net "
-        f"{format_money(report.net_amount)}"
+        f"{head}{render.counted(report.rows, 'row', 'rows')} ({report.format}), {verb} "
+        f"{render.counted(report.entries_written, 'entry', 'entries')}, "
+        f"{report.unchanged} unchanged, {render.counted(report.skipped, 'total row', 'total rows')} "
+        f"skipped, net {format_money(report.net_amount)}"
     )
     for name in report.created_campaigns:
         render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
     shown = report.per_campaign[:PER_CAMPAIGN_LINES]
     for bname, cname, currency, count, net, _bid in shown:
         render.out(
-            f"  {bname} / {cname}: {count} entr{'y' if count == 1 else 'ies'}, net {format_money(net)} {currency}"
+            f"  {bname} / {cname}: {render.counted(count, 'entry', 'entries')}, net "
+            f"{format_money(net)} {currency}"
         )
     if len(report.per_campaign) > len(shown):
         more = len(report.per_campaign) - len(shown)
@@ -322,7 +324,8 @@ def undo(
 
     report = undo_batch(context(ctx), batch)
     render.out(
-        f"undid batch #{report.batch} as batch #{report.undo_batch}: {report.entries} compensating "
-        f"entries, net {format_money(report.net_amount)}"
+        f"undid batch #{report.batch} as batch #{report.undo_batch}: "
+        f"{render.counted(report.entries, 'compensating entry', 'compensating entries')}, net "
+        f"{format_money(report.net_amount)}"
     )
     render.changes(report.changes)

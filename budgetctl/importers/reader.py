@@ -28,6 +28,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import BinaryIO, Final
@@ -124,6 +125,8 @@ class _Feed(io.RawIOBase):
         self._newlines = 0
         self._eof = False
         self.consumed = consumed
+        # A UTF-16 byte-order mark read as another encoding (--encoding utf-8 on Excel's .csv).
+        self._utf16_mark = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
     def readable(self) -> bool:
         return True
@@ -170,6 +173,13 @@ class _Feed(io.RawIOBase):
         nul = data.find(b"\x00")
         if nul >= 0:
             line = self._newlines + data.count(b"\n", 0, nul) + 1
+            if self._utf16_mark:
+                raise ImportRejected(
+                    [
+                        f"{self._name}:{line}: contains NUL bytes: the file starts with a UTF-16 "
+                        "byte-order mark: give --encoding utf-16, or leave --encoding out"
+                    ]
+                )
             raise ImportRejected(
                 [
                     f"{self._name}:{line}: contains NUL bytes: this is not a text CSV export"
@@ -669,13 +679,22 @@ def _amount(text: str, profile: Profile) -> int:
         return 0
     if len(t) > 40:
         raise InvalidValue(f"amount {t[:40]!r}... is too long to be an amount")
+    if any(unicodedata.category(c) == "Sc" for c in t):
+        raise InvalidValue(
+            f"amount {t!r} has a currency sign: give the number alone; the currency goes in "
+            "its own column"
+        )
     if profile.thousands and profile.thousands in t:
         if _GROUPED_AMOUNT.fullmatch(t) is None:
             raise InvalidValue(
                 f"amount {t!r} is not a decimal number: use '.' for decimals and group"
                 " thousands by three (1234.56 or 1,234.56)"
             )
-        t = t.replace(profile.thousands, "")
+        bare = t.replace(profile.thousands, "")
+        try:
+            return parse_micros(bare, what="amount")
+        except InvalidValue as exc:  # say it as the file has it
+            raise InvalidValue(exc.message.replace(repr(bare), repr(t), 1)) from None
     return parse_micros(t, what="amount")
 
 

@@ -162,7 +162,8 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
         at("2026-11-24T16:30:00+00:00", "spend import"), [str(files["spend.csv"])]
     )
     emit(
-        f"   batch #{report.batch}: {report.entries_written} entries, net {_money(report.net_amount)}"
+        f"   batch #{report.batch}: {report.entries_written} "
+        f"entr{'y' if report.entries_written == 1 else 'ies'}, net {_money(report.net_amount)}"
     )
     show_changes(report.changes)
 

@@ -1218,27 +1218,27 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
             sa.text("UPDATE import_batch SET undone_by = :u WHERE id = :b"),
             {"u": undo_id, "b": batch},
         )
-        brands = [
-            r[0]
-            for r in conn.execute(
-                sa.text("SELECT DISTINCT brand_id FROM spend_entry WHERE batch_id = :u"),
-                {"u": undo_id},
-            )
-        ]
-        for bid, name, tz, cur in conn.execute(
-            sa.text("SELECT id, name, timezone, currency FROM brand WHERE id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
+        # Per brand, as the import's own events: its compensating entries and their net.
+        per_brand = conn.execute(
+            sa.text(
+                "SELECT b.id, b.name, b.timezone, b.currency, t.n, t.net FROM (SELECT brand_id, "
+                "COUNT(*) AS n, SUM(amount) AS net FROM spend_entry WHERE batch_id = :u "
+                "GROUP BY brand_id) t JOIN brand b ON b.id = t.brand_id ORDER BY b.id"
             ),
-            {"ids": brands or [-1]},
-        ):
-            from budgetctl.services.base import BrandRow
+            {"u": undo_id},
+        ).all()
+        brands = [int(r[0]) for r in per_brand]
+        from budgetctl.services.base import BrandRow
 
+        for bid, name, tz, cur, count, brand_net in per_brand:
             record_event(
                 conn,
                 ctx,
                 "import.undo",
-                f"undo of batch #{batch} (batch #{undo_id}): {written} compensating entries",
+                f"undo of batch #{batch} (batch #{undo_id}): {count} compensating "
+                f"entr{'y' if count == 1 else 'ies'}, net {format_money(int(brand_net))} {cur}",
                 brand=BrandRow(bid, name, None, None, tz, cur, ""),
+                detail={"batch": undo_id, "undoes": batch},
             )
         report = UndoReport(batch, undo_id, int(written), int(net))
         report.changes = evaluate(conn, ctx, brand_ids=brands).changes
