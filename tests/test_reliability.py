@@ -388,6 +388,12 @@ def test_read_only_uri_reads_work_and_writes_fail_clearly(agency: Path, tmp_path
         assert one_error_line(run) == (
             f"database {agency} is read-only: this command needs to write"
         ), args
+    for args in (["enforce", "--dry-run"], ["spend", "import", "--dry-run", str(tmp_path / "spend.csv")]):
+        run = cli("--db", ro, *args, now=NOW)
+        assert one_error_line(run) == (
+            f"database {agency} is read-only: a --dry-run writes too (it makes its changes, then "
+            "rolls them back): run it on a writable copy"
+        ), args
     assert sha(agency) == before
     # init: an up-to-date database needs no write; a new one cannot be created read-only.
     run = cli("--db", ro, "init")

@@ -34,6 +34,7 @@ from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 ENV_DB = "BUDGETCTL_DB"
 ENV_BUSY = "BUDGETCTL_BUSY_TIMEOUT"
+_NEEDS_WRITE = "this command needs to write"
 DEFAULT_BUSY_SECONDS = 30.0
 PG_LOCK_KEY = 0x6275646765746374  # "budgetct": the advisory lock every writer takes
 
@@ -217,6 +218,19 @@ class Database:
         ends with the transaction.
         """
         self.check_schema()
+        try:
+            with self._write(dry_run=dry_run, row_checks=row_checks) as conn:
+                yield conn
+        except DatabaseError as exc:
+            if dry_run and exc.message.endswith(_NEEDS_WRITE):
+                raise DatabaseError(
+                    exc.message.removesuffix(_NEEDS_WRITE) + "a --dry-run writes too (it makes "
+                    "its changes, then rolls them back): run it on a writable copy"
+                ) from None
+            raise
+
+    @contextmanager
+    def _write(self, *, dry_run: bool, row_checks: bool) -> Iterator[Connection]:
         with self._translate(), self.engine().connect() as conn:
             if self.sqlite and not row_checks:
                 raw = conn.connection.dbapi_connection
@@ -356,7 +370,7 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
     if "database or disk is full" in low or "no space left" in low:
         return DatabaseError(f"database {label}: the disk is full; nothing was written")
     if "readonly" in low or "read-only" in low:
-        return DatabaseError(f"database {label} is read-only: this command needs to write")
+        return DatabaseError(f"database {label} is read-only: {_NEEDS_WRITE}")
     if "unable to open database" in low:
         return DatabaseError(f"cannot open database {label}: check the path and its permissions")
     if (
