@@ -379,6 +379,13 @@ def test_same_report_twice_in_one_import_counts_once(loaded: Cli, db_path: Path,
     # old and updated report in one import: the later file is the day's figure, as in sequence
     assert imp_json(loaded, GOOGLE, updated) == result(2, [GOOGLE, updated], 10, 1, 4, "87.93")
     assert day_totals(db_path)[("Acme - Search", "2026-11-02")] == 500_000_000
+    # The summary says where the first file's five rows went.
+    run = imp(loaded, "--dry-run", updated, GOOGLE)
+    assert run.lines[:2] == [
+        "dry run: 10 rows (google-ads), would write 1 entry, 4 unchanged, 4 total rows skipped, net -87.93",
+        "  5 rows replaced by the same campaign and day in a later file (the later file counts, as if "
+        "imported after)",
+    ]
 
 
 def test_snapshots_are_per_network_and_leave_other_spend_alone(

@@ -240,6 +240,11 @@ def import_(
         f"{report.unchanged} unchanged, {render.counted(report.skipped, 'total row', 'total rows')} "
         f"skipped, net {format_money(report.net_amount)}"
     )
+    if report.superseded:
+        render.out(
+            f"  {render.counted(report.superseded, 'row', 'rows')} replaced by the same campaign "
+            "and day in a later file (the later file counts, as if imported after)"
+        )
     for name in report.created_campaigns:
         render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
     shown = report.per_campaign[:PER_CAMPAIGN_LINES]

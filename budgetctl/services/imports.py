@@ -189,6 +189,7 @@ class ImportReport:
     entries_written: int = 0
     unchanged: int = 0
     skipped: int = 0
+    superseded: int = 0  # network rows a later file of the import gave again
     net_amount: int = 0
     created_campaigns: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -975,6 +976,14 @@ def _write(
             "WHERE file_no = last_file)"
         )
         snap_order = ""
+        # Rows that a later file's rows for the same campaign and day replace (not written).
+        report.superseded = int(
+            conn.exec_driver_sql(
+                "SELECT COUNT(*) FROM (SELECT file_no, MAX(file_no) OVER (PARTITION BY "
+                "campaign_id, snapshot_key) AS last_file FROM import_stage "
+                "WHERE snapshot_key IS NOT NULL) k WHERE file_no < last_file"
+            ).scalar_one()
+        )
     # What the ledger holds per key: a removed campaign's snapshots count for the campaign
     # that took its place (the same network campaign), so its days are not counted twice.
     held = (
