@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
@@ -198,7 +199,7 @@ def dump(db: Path | str) -> dict[str, list[tuple[Any, ...]]]:
             )
         ]
         return {n: sorted(query(db, f'SELECT * FROM "{n}"'), key=repr) for n in names}
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{quote(str(db), safe='/')}?mode=ro", uri=True)
     try:
         names = [
             r[0]
@@ -236,7 +237,7 @@ def query(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
                 return [tuple(r) for r in result]
         finally:
             engine.dispose()
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{quote(str(db), safe='/')}?mode=ro", uri=True)
     try:
         return conn.execute(sql, params).fetchall()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -106,3 +107,19 @@ def test_init_twice_is_idempotent(ready: Cli, db_path: Path) -> None:
     assert (run.exit_code, run.stderr) == (0, "")
     assert run.stdout == f"database {db_path} is up to date (schema revision {HEAD_REVISION})\n"
     assert dump(db_path) == before
+
+
+def test_a_path_with_uri_characters_opens_that_very_file(tmp_path: Path) -> None:
+    # '#', '?' and '%' are syntax in the file: URI the database is opened through.
+    plain = tmp_path / "client.db"
+    Cli(plain).ok("init")
+    for name in ("client.db#backup", "a?b.db", "x%20y.db", "Zürich 2026.db"):
+        path = tmp_path / name
+        cli = Cli(path)
+        assert cli.ok("init").stdout == f"created database {path} (schema revision {HEAD_REVISION})\n"
+        cli.ok("brand", "add", name, "--daily", "1", "--monthly", "none")
+        assert query(path, "SELECT name FROM brand") == [(name,)]
+        assert [b["brand"] for b in json.loads(cli.ok("brand", "list", "--json").stdout)] == [name]
+    assert query(plain, "SELECT COUNT(*) FROM brand") == [(0,)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db" or ".db#" in p.name) == sorted(
+        ["client.db", "client.db#backup", "a?b.db", "x%20y.db", "Zürich 2026.db"])

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -184,7 +185,10 @@ class Database:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 # mode=rw: never create a database as a side effect of a typo.
                 mode = "rwc" if create else "rw"
-                url = self.url.set(database=f"file:{path}?mode={mode}", query={"uri": "true"})
+                # In a URI '?', '#' and '%' are syntax: the path is percent-encoded, so that
+                # a file named "client.db#2" is that file, not "client.db".
+                uri_path = quote(path, safe="/")
+                url = self.url.set(database=f"file:{uri_path}?mode={mode}", query={"uri": "true"})
             engine = sa.create_engine(
                 url,
                 poolclass=NullPool,
