@@ -39,6 +39,7 @@ from budgetctl.services.base import (
     record_event,
 )
 from budgetctl.services.evaluate import Change, evaluate
+from budgetctl.store.db import fetch_in
 
 MAX_NAME = 200
 
@@ -288,14 +289,20 @@ def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
 
 
 def _insert_campaign(
-    conn: Connection, ctx: Context, brand: BrandRow, name: str, external_id: str | None
+    conn: Connection,
+    ctx: Context,
+    brand: BrandRow,
+    name: str,
+    external_id: str | None,
+    *,
+    check_external: bool = True,
 ) -> CampaignRow:
     if conn.execute(
         sa.text("SELECT 1 FROM campaign WHERE brand_id = :b AND name_key = :k"),
         {"b": brand.id, "k": name_key(name)},
     ).first():
         raise Conflict(f"brand {brand.name!r} already has a campaign named {name!r}")
-    if external_id is not None:
+    if external_id is not None and check_external:  # (campaign import checks its sheet whole)
         _check_external_id(conn, brand, external_id)
     cid = conn.execute(
         sa.text(
@@ -685,36 +692,40 @@ def _shared_external_ids(
 ) -> list[str]:
     """Rows that would link a network campaign to a second campaign of the same brand, judged
     on the brand as the whole sheet leaves it (two campaigns may swap their ids)."""
-    problems: list[str] = []
     brands = {brand.id: brand for brand, _n, ext, _w, _t in plan if isinstance(ext, str)}
-    for brand in brands.values():
-        stored = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute(
-                sa.text(
-                    "SELECT name_key, name, external_id FROM campaign WHERE brand_id = :b "
-                    "AND removed_at IS NULL"
-                ),
-                {"b": brand.id},
-            )
-        }
-        final = dict(stored)
-        for b, name, ext, _w, _t in plan:
-            if b.id == brand.id and ext is not KEEP:
-                final[name_key(name)] = (stored.get(name_key(name), (name, None))[0], ext)
-        for (b, name, ext, _w, _t), line in zip(plan, lines, strict=True):
-            key = name_key(name)
-            if (
-                b.id != brand.id
-                or not isinstance(ext, str)
-                or stored.get(key, ("", None))[1] == ext
-            ):
-                continue
-            others = sorted(n for k, (n, x) in final.items() if x == ext and k != key)
-            if others:
-                problems.append(
-                    f"{label}:{line}: {_external_id_taken(brand, ext, others[0]).message}"
-                )
+    if not brands:
+        return []
+    # (brand, name key) -> (name, external id): the linked campaigns now, then as the sheet
+    # leaves them. One read for all the sheet's brands, then dictionaries: a sheet of 100,000
+    # campaigns must not look each one up against every other.
+    stored: dict[tuple[int, str], tuple[str, str | None]] = {
+        (int(bid), key): (name, ext)
+        for bid, key, name, ext in fetch_in(
+            conn,
+            "SELECT brand_id, name_key, name, external_id FROM campaign WHERE removed_at IS NULL "
+            "AND external_id IS NOT NULL AND brand_id",
+            sorted(brands),
+        )
+    }
+    final = dict(stored)
+    for brand, name, ext, _w, _t in plan:
+        if brand.id in brands and ext is not KEEP:
+            slot = (brand.id, name_key(name))
+            final[slot] = (stored.get(slot, (name, None))[0], ext)
+    owners: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for (bid, owner_key), (owner, linked) in final.items():
+        if linked is not None:
+            owners.setdefault((bid, linked), []).append((owner, owner_key))
+    problems: list[str] = []
+    for (brand, name, ext, _w, _t), line in zip(plan, lines, strict=True):
+        if not isinstance(ext, str):
+            continue
+        key = name_key(name)
+        if stored.get((brand.id, key), ("", None))[1] == ext:
+            continue  # unchanged: a link made before this sheet is not its problem
+        others = sorted(n for n, k in owners.get((brand.id, ext), []) if k != key)
+        if others:
+            problems.append(f"{label}:{line}: {_external_id_taken(brand, ext, others[0]).message}")
     return problems
 
 
@@ -767,7 +778,9 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 {"b": brand.id, "k": name_key(name)},
             ).first()
             if found is None:
-                campaign = _insert_campaign(conn, ctx, brand, name, None if ext is KEEP else ext)
+                campaign = _insert_campaign(
+                    conn, ctx, brand, name, None if ext is KEEP else ext, check_external=False
+                )
                 created += 1
                 if windows and windows is not KEEP:
                     _replace_windows(conn, ctx, brand, campaign, windows, tz)
