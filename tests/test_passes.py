@@ -834,18 +834,32 @@ def engine_checks(db: Path | str) -> list[str]:
     return ["ok   integrity: ok", "ok   journal mode: wal"]
 
 
-def test_doctor_judges_a_pass_by_the_latest_time_it_ran_for(ready: Cli) -> None:
+def test_doctor_judges_a_pass_by_when_it_ran_not_by_the_now_it_ran_for(ready: Cli) -> None:
     for name in ("enforce", "daypart", "reset"):
-        ready.ok(name, "--now", T0)
-    ready.ok("reset", "--now", "2026-11-20T00:00:00+00:00")  # a replay
+        ready.ok(name, now=T0)
+    later = "2026-11-25T12:00:30+00:00"
+    ready.ok("reset", "--now", "2026-11-20T00:00:00+00:00", now=later)  # a replay of an earlier day
+    ready.ok("enforce", "--now", "2030-01-01T00:00:00+00:00", now=later)  # a look ahead
     run = ready("doctor", "--now", "2026-11-25T12:01:00+00:00")
     assert run.exit_code == 0, run.stdout
-    assert run.lines[-1] == "ok   last reset: 2026-11-25T12:00:00+00:00 (60 s ago)"
+    assert run.lines[-3:] == [
+        "ok   last enforce: 2026-11-25T12:00:30+00:00 (30 s ago)",
+        "ok   last daypart: 2026-11-25T12:00:00+00:00 (60 s ago)",
+        "ok   last reset: 2026-11-25T12:00:30+00:00 (30 s ago)",
+    ]
+    # The look ahead does not hide a cron that stopped after it.
+    run = ready("doctor", "--now", "2026-11-25T12:20:00+00:00")
+    assert run.exit_code == 1
+    assert run.lines[-3] == (
+        "FAIL last enforce: 2026-11-25T12:00:30+00:00 (19 min 30 s ago, overdue: expected every 15 min)"
+    )
+    assert query(ready.db, "SELECT name, last_now FROM pass_run ORDER BY name") == [
+        ("daypart", 1_795_608_000_000_000), ("enforce", 1_893_456_000_000_000), ("reset", 1_795_132_800_000_000)]
 
 
 def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | str) -> None:
     for name in ("enforce", "daypart", "reset"):
-        ready.ok(name, "--now", T0)
+        ready.ok(name, now=T0)
     run = ready("doctor", "--now", "2026-11-25T12:05:00+00:00")
     assert run.exit_code == 0, run.stdout
     assert run.lines[1:] == [
@@ -867,7 +881,7 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
         "FAIL last reset: never ran (expected at least every 26 h)",
     ]
     for name in ("enforce", "daypart", "reset"):
-        ready.ok(name, "--now", T0)
+        ready.ok(name, now=T0)
     # daypart: 5 min is fine, 5 min 1 s is overdue.
     assert ready("doctor", "--now", "2026-11-25T12:05:00+00:00").exit_code == 0
     run = ready("doctor", "--now", "2026-11-25T12:05:01+00:00")
@@ -876,9 +890,9 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
         "FAIL last daypart: 2026-11-25T12:00:00+00:00 (5 min 1 s ago, overdue: expected every 5 min)"
     )
     # enforce: 15 min with daypart fresh.
-    ready.ok("daypart", "--now", "2026-11-25T12:14:00+00:00")
+    ready.ok("daypart", now="2026-11-25T12:14:00+00:00")
     assert ready("doctor", "--now", "2026-11-25T12:15:00+00:00").exit_code == 0
-    ready.ok("daypart", "--now", "2026-11-25T12:16:00+00:00")
+    ready.ok("daypart", now="2026-11-25T12:16:00+00:00")
     run = ready("doctor", "--now", "2026-11-25T12:16:00+00:00")
     assert run.exit_code == 1
     assert run.lines[-3] == (
@@ -886,10 +900,10 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
     )
     # reset: 26 h with enforce and daypart fresh.
     for name in ("enforce", "daypart"):
-        ready.ok(name, "--now", "2026-11-26T14:00:00+00:00")
+        ready.ok(name, now="2026-11-26T14:00:00+00:00")
     assert ready("doctor", "--now", "2026-11-26T14:00:00+00:00").exit_code == 0
     for name in ("enforce", "daypart"):
-        ready.ok(name, "--now", "2026-11-26T14:00:01+00:00")
+        ready.ok(name, now="2026-11-26T14:00:01+00:00")
     run = ready("doctor", "--now", "2026-11-26T14:00:01+00:00")
     assert run.exit_code == 1
     assert run.lines[-1] == (
@@ -901,7 +915,7 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
 
 def test_doctor_at_a_clock_before_the_last_run_says_so(ready: Cli) -> None:
     for name in ("enforce", "daypart", "reset"):
-        ready.ok(name, "--now", T0)
+        ready.ok(name, now=T0)
     run = ready("doctor", "--now", "2026-11-25T11:00:00+00:00")
     assert run.exit_code == 0, run.stdout
     assert run.lines[-3:] == [
@@ -911,7 +925,7 @@ def test_doctor_at_a_clock_before_the_last_run_says_so(ready: Cli) -> None:
 
 def test_doctor_json(ready: Cli, db_path: Path | str) -> None:
     for name in ("enforce", "daypart", "reset"):
-        ready.ok(name, "--now", T0)
+        ready.ok(name, now=T0)
     data = json.loads(ready.ok("doctor", "--now", T0, "--json").stdout)
     assert data["ok"] is True
     engine = [("integrity", True)] if is_url(db_path) else [("integrity", True), ("journal mode", True)]

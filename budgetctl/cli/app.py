@@ -192,7 +192,8 @@ def root(
 
 def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     """The request context: the database, the clock (read once), the actor, the command."""
-    from budgetctl.clock import resolve_now
+    from budgetctl.clock import now as read_clock
+    from budgetctl.clock import parse_instant
     from budgetctl.services.base import Context, current_actor
     from budgetctl.store.db import Database, resolve_url
 
@@ -201,7 +202,9 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     url = resolve_url(option)
     database = Database(url)
     command = " ".join(ctx.command_path.split()[1:]) or "budgetctl"
-    return Context(database, resolve_now(now), current_actor(), command)
+    clock = read_clock()  # the clock is read once; --now, when given, is the instant asked for
+    instant = parse_instant(now) if now else clock
+    return Context(database, instant, current_actor(), command, clock)
 
 
 def _register() -> None:

@@ -38,10 +38,18 @@ class Context:
     now: datetime
     actor: str
     command: str
+    # The clock when the command ran, where --now asked for another instant: the passes
+    # record it as when they ran, so that a replay at --now cannot make doctor see a pass
+    # run in the future (or long ago).
+    clock: datetime | None = None
 
     @property
     def now_us(self) -> int:
         return to_us(self.now)
+
+    @property
+    def ran_at_us(self) -> int:
+        return to_us(self.clock or self.now)
 
 
 def list_limit(limit: int) -> int:
