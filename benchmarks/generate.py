@@ -14,6 +14,8 @@ Writes, under ``DIR/<scale>/`` (default ``benchmarks/data/<scale>/``, git-ignore
   over one month, for campaigns matched by brand and name.
 * ``google-ads.csv`` a Google Ads daily campaign report (preamble, header, one row
   per campaign and day, ``Total:`` rows), campaigns linked by external id.
+* ``campaigns.csv`` an onboarding sheet for ``campaign import``: as many new campaigns
+  again, over the same brands, with network ids, 30 % with a schedule.
 * ``meta.json``   the parameters, counts and timings; a matching ``meta.json``
   means the data is current and is reused.
 
@@ -41,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data"
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 MIGRATIONS = Path(__file__).resolve().parents[1] / "budgetctl" / "store" / "migrations" / "versions"
 
 
@@ -360,6 +362,16 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
             fh.write("".join(lines))
         fh.write(f'Total: Campaigns,,,,,"{total_cents // 100:,}.{total_cents % 100:02d}",,\n')
         fh.write(f'Total: Account,,,,,"{total_cents // 100:,}.{total_cents % 100:02d}",,\n')
+    # An onboarding sheet: as many new campaigns again, spread over the brands, linked to
+    # network ids, 30 % with a schedule (`campaign import` holds the write lock throughout).
+    with open(where / "campaigns.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write("brand,name,external_id,schedule\n")
+        lines = []
+        for i in range(scale.campaigns):
+            brand = brands[i % len(brands)]
+            schedule = "Mon-Fri 09:00-17:00" if rng.random() < 0.3 else ""
+            lines.append(f"{brand.name},Onboarded {i},onb-{i},{schedule}\n")
+        fh.write("".join(lines))
     timings["files"] = time.perf_counter() - t0
 
     sample = camps[-1]
@@ -401,7 +413,10 @@ def ensure(
             meta = json.loads(meta_path.read_text())
         except ValueError:
             meta = {}
-        files_ok = all((where / f).exists() for f in ("budget.db", "generic.csv", "google-ads.csv"))
+        files_ok = all(
+            (where / f).exists()
+            for f in ("budget.db", "generic.csv", "google-ads.csv", "campaigns.csv")
+        )
         if (
             meta.get("version") == GENERATOR_VERSION
             and meta.get("schema") == schema_fingerprint()

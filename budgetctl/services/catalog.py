@@ -29,17 +29,19 @@ from budgetctl.domain.periods import check_zone, local_day, zone
 from budgetctl.domain.schedule import Window, parse_windows
 from budgetctl.services.base import (
     BRAND_COLUMNS,
+    INSERT_EVENT,
     BrandRow,
     CampaignRow,
     Context,
     brand_from_row,
+    event_params,
     get_brand,
     get_campaign,
     name_key,
     record_event,
 )
 from budgetctl.services.evaluate import Change, evaluate
-from budgetctl.store.db import fetch_in
+from budgetctl.store.db import execute_many, fetch_in
 
 MAX_NAME = 200
 
@@ -289,26 +291,17 @@ def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
 
 
 def _insert_campaign(
-    conn: Connection,
-    ctx: Context,
-    brand: BrandRow,
-    name: str,
-    external_id: str | None,
-    *,
-    check_external: bool = True,
+    conn: Connection, ctx: Context, brand: BrandRow, name: str, external_id: str | None
 ) -> CampaignRow:
     if conn.execute(
         sa.text("SELECT 1 FROM campaign WHERE brand_id = :b AND name_key = :k"),
         {"b": brand.id, "k": name_key(name)},
     ).first():
         raise Conflict(f"brand {brand.name!r} already has a campaign named {name!r}")
-    if external_id is not None and check_external:  # (campaign import checks its sheet whole)
+    if external_id is not None:
         _check_external_id(conn, brand, external_id)
     cid = conn.execute(
-        sa.text(
-            "INSERT INTO campaign (brand_id, name, name_key, external_id, state, reasons, held, "
-            "created_at) VALUES (:b, :n, :k, :x, :s, '', 0, :at) RETURNING id"
-        ),
+        _INSERT_CAMPAIGN,
         {
             "b": brand.id,
             "n": name,
@@ -328,6 +321,28 @@ def _insert_campaign(
         campaign=campaign,
     )
     return campaign
+
+
+_INSERT_CAMPAIGN = sa.text(
+    "INSERT INTO campaign (brand_id, name, name_key, external_id, state, reasons, held, "
+    "created_at) VALUES (:b, :n, :k, :x, :s, '', 0, :at) RETURNING id"
+)
+
+
+def _event(
+    conn: Connection,
+    ctx: Context,
+    sheet: list[dict[str, Any]] | None,
+    kind: str,
+    message: str,
+    brand: BrandRow,
+    campaign: CampaignRow,
+) -> None:
+    """Record an event now, or gather it into ``sheet`` (campaign import writes them at once)."""
+    if sheet is None:
+        record_event(conn, ctx, kind, message, brand=brand, campaign=campaign)
+    else:
+        sheet.append(event_params(ctx, kind, message, brand=brand, campaign=campaign))
 
 
 def _linked(conn: Connection, brand: BrandRow, external_id: str) -> list[tuple[int, str]]:
@@ -487,27 +502,31 @@ def _replace_windows(
     campaign: CampaignRow,
     windows: Sequence[Window],
     tz: str | None,
+    *,
+    sheet: list[dict[str, Any]] | None = None,
 ) -> str:
-    conn.execute(sa.text("DELETE FROM schedule_window WHERE campaign_id = :c"), {"c": campaign.id})
+    conn.execute(_DELETE_WINDOWS, {"c": campaign.id})
     if windows:
         conn.execute(
-            sa.text(
-                "INSERT INTO schedule_window (campaign_id, position, spec) VALUES (:c, :p, :s)"
-            ),
+            _INSERT_WINDOW,
             [{"c": campaign.id, "p": i, "s": str(w)} for i, w in enumerate(windows)],
         )
-    conn.execute(
-        sa.text("UPDATE campaign SET schedule_tz = :tz WHERE id = :c"),
-        {"tz": tz if windows else None, "c": campaign.id},
-    )
+    conn.execute(_SET_SCHEDULE_TZ, {"tz": tz if windows else None, "c": campaign.id})
     text = "; ".join(str(w) for w in windows)
     if windows:
         msg = f"schedule set: {text} ({tz or brand.timezone})"
-        record_event(conn, ctx, "schedule.set", msg, brand=brand, campaign=campaign)
+        _event(conn, ctx, sheet, "schedule.set", msg, brand, campaign)
     else:
         msg = "schedule cleared: may run at any time"
-        record_event(conn, ctx, "schedule.cleared", msg, brand=brand, campaign=campaign)
+        _event(conn, ctx, sheet, "schedule.cleared", msg, brand, campaign)
     return msg
+
+
+_DELETE_WINDOWS = sa.text("DELETE FROM schedule_window WHERE campaign_id = :c")
+_INSERT_WINDOW = sa.text(
+    "INSERT INTO schedule_window (campaign_id, position, spec) VALUES (:c, :p, :s)"
+)
+_SET_SCHEDULE_TZ = sa.text("UPDATE campaign SET schedule_tz = :tz WHERE id = :c")
 
 
 def set_schedule(
@@ -729,6 +748,9 @@ def _shared_external_ids(
     return problems
 
 
+_SET_EXTERNAL_ID = sa.text("UPDATE campaign SET external_id = :x WHERE id = :c")
+
+
 def import_campaigns(ctx: Context, path: Path) -> Outcome:
     label, rows = read_sheet(path, ("brand", "name"), ("external_id", "schedule", "timezone"))
     problems: list[str] = []
@@ -769,21 +791,80 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
             raise ImportRejected(problems, "campaign import refused, nothing written")
         created = updated = 0
         touched: list[int] = []
+        events: list[dict[str, Any]] = []  # written at once, in the order they happened
+        new_windows: list[tuple[int, int, str]] = []
+        new_zones: list[tuple[str | None, int]] = []
+        # The sheet's campaigns that exist, in one read (name keys are unique per brand).
+        found_rows = {
+            (int(r[1]), r[9]): r
+            for r in fetch_in(
+                conn,
+                "SELECT c.id, c.brand_id, c.name, c.external_id, c.state, c.reasons, c.held, "
+                "c.hold_note, c.schedule_tz, c.name_key FROM campaign c WHERE c.removed_at IS NULL "
+                "AND c.name_key",
+                sorted({name_key(name) for _b, name, _x, _w, _t in plan}),
+            )
+        }
+        # The new campaigns in one statement, then their ids in one read.
+        fresh = [
+            (brand.id, name, name_key(name), None if ext is KEEP else ext, ACTIVE, ctx.now_us)
+            for brand, name, ext, _w, _t in plan
+            if (brand.id, name_key(name)) not in found_rows
+        ]
+        execute_many(
+            conn,
+            "INSERT INTO campaign (brand_id, name, name_key, external_id, state, reasons, held, "
+            "created_at) VALUES (?, ?, ?, ?, ?, '', 0, ?)",
+            fresh,
+        )
+        new_ids = {
+            (int(bid), key): int(cid)
+            for cid, bid, key in fetch_in(
+                conn,
+                "SELECT id, brand_id, name_key FROM campaign WHERE removed_at IS NULL AND name_key",
+                sorted({row[2] for row in fresh}),
+            )
+        }
         for brand, name, ext, windows, tz in plan:
-            found = conn.execute(
-                sa.text(
-                    "SELECT c.id, c.brand_id, c.name, c.external_id, c.state, c.reasons, c.held, "
-                    "c.hold_note, c.schedule_tz FROM campaign c WHERE c.brand_id = :b AND c.name_key = :k"
-                ),
-                {"b": brand.id, "k": name_key(name)},
-            ).first()
+            found = found_rows.get((brand.id, name_key(name)))
             if found is None:
-                campaign = _insert_campaign(
-                    conn, ctx, brand, name, None if ext is KEEP else ext, check_external=False
+                link = None if ext is KEEP else ext
+                campaign = CampaignRow(
+                    new_ids[(brand.id, name_key(name))],
+                    brand.id,
+                    name,
+                    link,
+                    ACTIVE,
+                    "",
+                    False,
+                    None,
+                    None,
+                )
+                events.append(
+                    event_params(
+                        ctx,
+                        "campaign.created",
+                        "created" + (f" (external id {link})" if link else ""),
+                        brand=brand,
+                        campaign=campaign,
+                    )
                 )
                 created += 1
                 if windows and windows is not KEEP:
-                    _replace_windows(conn, ctx, brand, campaign, windows, tz)
+                    # A new campaign has no windows to replace: its rows go in with the rest.
+                    new_windows += [(campaign.id, i, str(w)) for i, w in enumerate(windows)]
+                    if tz:
+                        new_zones.append((tz, campaign.id))
+                    text = "; ".join(str(w) for w in windows)
+                    events.append(
+                        event_params(
+                            ctx,
+                            "schedule.set",
+                            f"schedule set: {text} ({tz or brand.timezone})",
+                            brand=brand,
+                            campaign=campaign,
+                        )
+                    )
             else:
                 campaign = CampaignRow(
                     int(found[0]),
@@ -798,27 +879,34 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 )
                 changed = False
                 if ext is not KEEP and ext != campaign.external_id:
-                    conn.execute(
-                        sa.text("UPDATE campaign SET external_id = :x WHERE id = :c"),
-                        {"x": ext, "c": campaign.id},
-                    )
-                    record_event(
-                        conn,
-                        ctx,
-                        "campaign.changed",
-                        f"external id {campaign.external_id or '-'} -> {ext or '-'}",
-                        brand=brand,
-                        campaign=campaign,
+                    conn.execute(_SET_EXTERNAL_ID, {"x": ext, "c": campaign.id})
+                    events.append(
+                        event_params(
+                            ctx,
+                            "campaign.changed",
+                            f"external id {campaign.external_id or '-'} -> {ext or '-'}",
+                            brand=brand,
+                            campaign=campaign,
+                        )
                     )
                     changed = True
                 if windows is not KEEP:
                     current = campaign_windows(conn, campaign.id)
                     wanted = [str(w) for w in windows or ()]
                     if current != wanted or (windows and tz != campaign.schedule_tz):
-                        _replace_windows(conn, ctx, brand, campaign, windows or (), tz)
+                        _replace_windows(
+                            conn, ctx, brand, campaign, windows or (), tz, sheet=events
+                        )
                         changed = True
                 updated += changed
             touched.append(campaign.id)
+        execute_many(
+            conn, "INSERT INTO schedule_window (campaign_id, position, spec) VALUES (?, ?, ?)",
+            new_windows,
+        )  # fmt: skip
+        execute_many(conn, "UPDATE campaign SET schedule_tz = ? WHERE id = ?", new_zones)
+        if events:
+            conn.execute(INSERT_EVENT, events)
         out.said.append(
             f"campaigns: {created} created, {updated} updated, "
             f"{len(plan) - created - updated} unchanged"
