@@ -352,6 +352,10 @@ def test_after_a_zone_change_a_report_puts_each_day_on_the_brand_s_new_day(
         (us(datetime(2026, 11, 2, tzinfo=hawaii)), M("500.00")),
     ]
     assert imp_json(loaded, updated) == result(3, [updated], 5, 0, 5, "0.00")
+    # A day moved counts as changed even when its figure did not (here: back to New York).
+    loaded.ok("brand", "set", "Acme", "--tz", "America/New_York", now=NOW)
+    assert imp_json(loaded, updated) == result(4, [updated], 5, 6, 2, "0.00")
+    loaded.ok("spend", "undo", "4", now=NOW)
     # Undone, the batch puts the days back where they were.
     loaded.ok("spend", "undo", "2", now=NOW)
     assert day_totals(db_path) == {("Acme - Search", "2026-11-01"): M("1033.33"),
@@ -931,6 +935,30 @@ def test_id_again_for_another_day_is_refused_not_skipped(loaded: Cli, db_path: P
     same = write(tmp_path / "same.csv", "date,brand,campaign,amount,id\n"
                                       "2026-11-24T14:15:00Z,Acme,Acme - Search,12.50,txn-0001\n")
     assert imp_json(loaded, same) == result(2, [same], 1, 0, 1, "0.00")
+
+
+def test_generic_rows_by_date_imported_again_after_a_zone_change_are_the_same_rows(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "days.csv", "date,brand,campaign,amount,id\n2026-11-24,Acme,Acme - Search,10.00,d-1\n")
+    imp_json(loaded, f)
+    loaded.ok("brand", "set", "Acme", "--tz", "Europe/London", now=NOW)
+    assert imp_json(loaded, f) == result(2, [f], 1, 0, 1, "0.00")
+
+
+def test_a_row_with_an_id_does_not_pick_a_brand_by_a_name_several_brands_have(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Acme - Search is linked to another id; Globex has an unlinked campaign of the same name.
+    loaded.ok("campaign", "add", "Globex", "Acme - Search", now=NOW)
+    g = write(tmp_path / "g.csv", "Day,Campaign,Campaign ID,Cost,Currency code\n"
+                                  "2026-11-24,Acme - Search,999,40.00,USD\n")
+    refused(loaded, db_path, g, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {g}:2: campaign 'Acme - Search' exists in several brands (Acme, Globex): give --brand or a "
+        "brand column\n"
+    ))
+    assert imp_json(loaded, "--brand", "Globex", g) == result(1, [g], 1, 1, 0, "40.00")
 
 
 def test_a_row_never_goes_to_a_campaign_linked_to_another_network_id(

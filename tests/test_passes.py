@@ -857,6 +857,19 @@ def test_doctor_judges_a_pass_by_when_it_ran_not_by_the_now_it_ran_for(ready: Cl
         ("daypart", 1_795_608_000_000_000), ("enforce", 1_893_456_000_000_000), ("reset", 1_795_132_800_000_000)]
 
 
+def test_doctor_keeps_the_latest_run_when_a_replay_runs_under_an_earlier_clock(ready: Cli) -> None:
+    ready.ok("enforce", now=T0)
+    ready.ok("enforce", now="2026-11-24T12:00:00+00:00")  # a replay under $BUDGETCTL_NOW
+    run = ready("doctor", "--now", "2026-11-25T12:01:00+00:00")
+    assert run.lines[-3] == "ok   last enforce: 2026-11-25T12:00:00+00:00 (60 s ago)"
+    # --now given: an unreadable $BUDGETCTL_NOW is not in the way (the pass then counts as
+    # run at the --now it evaluated).
+    bad = ready("enforce", "--now", "2026-11-25T12:02:00+00:00", env={"BUDGETCTL_NOW": "garbage"})
+    assert (bad.exit_code, bad.stderr) == (0, "")
+    assert ready("doctor", "--now", "2026-11-25T12:03:00+00:00").lines[-3] == (
+        "ok   last enforce: 2026-11-25T12:02:00+00:00 (60 s ago)")
+
+
 def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | str) -> None:
     for name in ("enforce", "daypart", "reset"):
         ready.ok(name, now=T0)

@@ -19,6 +19,8 @@ from budgetctl.cli import render
 from budgetctl.domain.errors import BudgetError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from budgetctl.services.base import Context
 
 DEBUG_ENV = "BUDGETCTL_DEBUG"
@@ -194,6 +196,7 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     """The request context: the database, the clock (read once), the actor, the command."""
     from budgetctl.clock import now as read_clock
     from budgetctl.clock import parse_instant
+    from budgetctl.domain.errors import InvalidValue
     from budgetctl.services.base import Context, current_actor
     from budgetctl.store.db import Database, resolve_url
 
@@ -202,8 +205,17 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     url = resolve_url(option)
     database = Database(url)
     command = " ".join(ctx.command_path.split()[1:]) or "budgetctl"
-    clock = read_clock()  # the clock is read once; --now, when given, is the instant asked for
-    instant = parse_instant(now) if now else clock
+    # The clock is read once. --now, when given, is the instant the command works at; the
+    # clock then only says when it ran (a $BUDGETCTL_NOW it cannot read is not in the way).
+    clock: datetime | None
+    if now:
+        instant = parse_instant(now)
+        try:
+            clock = read_clock()
+        except InvalidValue:
+            clock = None
+    else:
+        instant = clock = read_clock()
     return Context(database, instant, current_actor(), command, clock)
 
 

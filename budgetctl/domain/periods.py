@@ -101,3 +101,15 @@ def periods_at(at: datetime, tz: ZoneInfo) -> tuple[Period, Period]:
 def days_in_month(day: date) -> int:
     first = day.replace(day=1)
     return ((first + timedelta(days=32)).replace(day=1) - first).days
+
+
+def moved_midnight(before: datetime, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``now``, a midnight in ``tz``, may be the same day as ``before``, an instant
+    recorded earlier that is no midnight of ``tz``: a day given by its date lands at its
+    midnight, so one recorded before the brand's zone changed sits at another zone's, at most
+    26 hours away (UTC-12 to UTC+14). Two midnights of ``tz`` that differ are two days."""
+    return (
+        now.astimezone(tz).time() == time(0)
+        and before.astimezone(tz).time() != time(0)
+        and abs(now - before) <= timedelta(hours=26)
+    )

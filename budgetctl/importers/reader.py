@@ -679,13 +679,9 @@ def _amount(text: str, profile: Profile) -> int:
         return 0
     if len(t) > 40:
         raise InvalidValue(f"amount {t[:40]!r}... is too long to be an amount")
-    if any(unicodedata.category(c) == "Sc" for c in t):
-        raise InvalidValue(
-            f"amount {t!r} has a currency sign: give the number alone; the currency goes in "
-            "its own column"
-        )
     if profile.thousands and profile.thousands in t:
         if _GROUPED_AMOUNT.fullmatch(t) is None:
+            _refuse_currency_sign(t)
             raise InvalidValue(
                 f"amount {t!r} is not a decimal number: use '.' for decimals and group"
                 " thousands by three (1234.56 or 1,234.56)"
@@ -695,7 +691,20 @@ def _amount(text: str, profile: Profile) -> int:
             return parse_micros(bare, what="amount")
         except InvalidValue as exc:  # say it as the file has it
             raise InvalidValue(exc.message.replace(repr(bare), repr(t), 1)) from None
-    return parse_micros(t, what="amount")
+    try:
+        return parse_micros(t, what="amount")
+    except InvalidValue:
+        _refuse_currency_sign(t)
+        raise
+
+
+def _refuse_currency_sign(t: str) -> None:
+    """A refused amount that carries a currency sign says so (looked for only once refused)."""
+    if any(unicodedata.category(c) == "Sc" for c in t):
+        raise InvalidValue(
+            f"amount {t!r} has a currency sign: give the number alone; the currency goes in "
+            "its own column"
+        ) from None
 
 
 def csv_reason(err: csv.Error) -> str:

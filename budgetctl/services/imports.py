@@ -53,7 +53,7 @@ from budgetctl.domain.errors import (
 )
 from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_money
-from budgetctl.domain.periods import local_day, local_midnight, wall_time, zone
+from budgetctl.domain.periods import local_day, local_midnight, moved_midnight, wall_time, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import (
     INSERT_EVENT,
@@ -678,6 +678,12 @@ def _match(
     hits = catalog.named(key)
     if brand is not None:
         hits = [h for h in hits if h[1] == brand.id]
+    elif len({h[1] for h in hits}) > 1:
+        # Without a brand the name must be unique across brands, whatever their links.
+        brands = ", ".join(sorted(catalog.by_id[h[1]].name for h in hits))
+        raise InvalidValue(
+            f"campaign {cname!r} exists in several brands ({brands}): give --brand or a brand column"
+        )
     if ext:
         # A campaign linked to another network campaign is not this row's, whatever its name.
         other = [h for h in hits if catalog.links[h[0]] not in (None, ext)]
@@ -692,13 +698,8 @@ def _match(
                 "check the brand, or relink it with 'budgetctl campaign import' "
                 "(an external_id column)"
             )
-    if len(hits) == 1:
+    if hits:  # one: names are unique within a brand, and several brands were refused above
         return hits[0][0], catalog.by_id[hits[0][1]]
-    if len(hits) > 1:
-        brands = ", ".join(sorted(catalog.by_id[h[1]].name for h in hits))
-        raise InvalidValue(
-            f"campaign {cname!r} exists in several brands ({brands}): give --brand or a brand column"
-        )
     if len(shared) > 1:
         raise InvalidValue(
             f"campaign {cname!r} (external id {ext}): that id is linked to several campaigns "
@@ -896,6 +897,10 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
             "OR s.campaign_id <> st.campaign_id OR s.occurred_at <> st.occurred_at) "
             "ORDER BY st.file_no, st.line LIMIT 1000"
         ):
+            if (amount, here) == (old, there) and moved_midnight(
+                from_us(int(old_at)), from_us(int(at)), zone(tz)
+            ):
+                continue  # the same day, recorded before the brand's zone changed
             found += 1
             problems.append(
                 f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
@@ -1065,7 +1070,19 @@ def _write(
     ).rowcount
     report.entries_written = int(moved) + int(snap) + int(generic)
     generic_rows = int(staged) - int(snap_rows)
-    report.unchanged = (int(snap_keys) - int(snap)) + (generic_rows - int(generic))
+    changed_keys = int(snap)
+    if moved:
+        # A day taken back from an old zone's midnight changed, whether or not its figure did.
+        changed_keys = int(
+            conn.execute(
+                sa.text(
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT campaign_id, snapshot_key FROM "
+                    "spend_entry WHERE batch_id = :batch AND snapshot_key IS NOT NULL) k"
+                ),
+                {"batch": batch_id},
+            ).scalar_one()
+        )
+    report.unchanged = (int(snap_keys) - changed_keys) + (generic_rows - int(generic))
     totals = conn.execute(
         sa.text(
             # Sum first, name after: the join then runs per campaign, not per entry.

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from budgetctl.domain.errors import Conflict, InvalidValue
 from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_money, parse_micros
-from budgetctl.domain.periods import local_midnight, wall_time, zone
+from budgetctl.domain.periods import local_midnight, moved_midnight, wall_time, zone
 from budgetctl.services.base import (
     Context,
     campaigns_named,
@@ -126,7 +126,11 @@ def record_spend(
                         f"{found[5]} / {found[4]} (entry #{found[0]}): a retry must repeat the "
                         "same campaign and amount; use a new key for a new entry"
                     )
-                if at is not None and int(found[3]) != to_us(occurred):
+                if (
+                    at is not None
+                    and int(found[3]) != to_us(occurred)
+                    and not moved_midnight(from_us(found[3]), occurred, tz)
+                ):
                     # A retry without --at cannot repeat "now"; one with --at repeats its time.
                     first = from_us(found[3]).astimezone(tz).isoformat(timespec="minutes")
                     raise Conflict(

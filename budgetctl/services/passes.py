@@ -61,12 +61,14 @@ def run_pass(ctx: Context, name: str, *, dry_run: bool = False) -> PassReport:
 
 
 def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
-    # When it ran is the clock's time, not --now's: a replay at an earlier or a later --now
-    # neither makes the pass look overdue to doctor nor hides a stalled cron behind a future.
+    # When it ran is the clock's time, not --now's: a replay at a later --now does not hide a
+    # stalled cron behind a future date. The latest run counts: a replay under an earlier
+    # $BUDGETCTL_NOW, or a pass that waited for the lock, does not make it look overdue.
     params = {"n": name, "at": ctx.ran_at_us, "now": ctx.now_us, "c": changes}
     updated = conn.execute(
         sa.text(
-            "UPDATE pass_run SET last_run_at = :at, last_now = :now, changes = :c WHERE name = :n"
+            "UPDATE pass_run SET last_run_at = CASE WHEN last_run_at > :at THEN last_run_at "
+            "ELSE :at END, last_now = :now, changes = :c WHERE name = :n"
         ),
         params,
     ).rowcount
