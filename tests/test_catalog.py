@@ -202,6 +202,23 @@ def test_same_campaign_name_in_another_brand_is_fine(acme: Cli, db_path: Path) -
         (1, "Search"), (2, "Search")]
 
 
+def test_a_name_that_folds_past_the_limit_is_refused(acme: Cli, db_path: Path) -> None:
+    # 101 characters, but the key names compare by is 202 ("ß" folds to "ss"): PostgreSQL would
+    # refuse the row, so both engines refuse the name.
+    refused(acme, db_path, "brand", "add", "ß" * 101, "--daily", "1", "--monthly", "1",
+            message="brand name is longer than 200 characters")
+    refused(acme, db_path, "campaign", "add", "Acme", "\ufb03" * 70,
+            message="campaign name is longer than 200 characters")
+    acme.ok("brand", "add", "ß" * 100, "--daily", "1", "--monthly", "1", now=NOW)
+
+
+def test_a_very_long_user_name_is_kept_to_the_column_s_width(acme: Cli, db_path: Path) -> None:
+    run = acme("brand", "add", "Long", "--daily", "1", "--monthly", "1", now=NOW,
+               env={"BUDGETCTL_ACTOR": "x" * 150})
+    assert run.exit_code == 0, run.stderr
+    assert query(db_path, "SELECT actor FROM event WHERE brand = 'Long'") == [("x" * 100,)]
+
+
 def test_a_second_campaign_linked_to_one_network_campaign_is_refused(acme: Cli, db_path: Path) -> None:
     acme.ok("campaign", "add", "Acme", "Search", "--external-id", "2145", now=NOW)
     refused(acme, db_path, "campaign", "add", "Acme", "Copy", "--external-id", " 2145 ",

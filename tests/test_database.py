@@ -121,5 +121,19 @@ def test_a_path_with_uri_characters_opens_that_very_file(tmp_path: Path) -> None
         assert query(path, "SELECT name FROM brand") == [(name,)]
         assert [b["brand"] for b in json.loads(cli.ok("brand", "list", "--json").stdout)] == [name]
     assert query(plain, "SELECT COUNT(*) FROM brand") == [(0,)]
-    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db" or ".db#" in p.name) == sorted(
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == sorted(
         ["client.db", "client.db#backup", "a?b.db", "x%20y.db", "Zürich 2026.db"])
+    # A path that starts with // is a path too (not a file: URI's host).
+    double = Cli(Path("/" + str(tmp_path / "double.db")))
+    double.ok("init")
+    assert (tmp_path / "double.db").exists()
+
+
+def test_a_password_typed_with_an_at_sign_is_masked_whole() -> None:
+    from budgetctl.store.db import mask
+
+    raw = "postgresql+psycopg://postgres:s3c@retPW@127.0.0.1:5439/qa"
+    resolve_url(raw)
+    text = mask(f"cannot connect to {raw}: failed to resolve host 'retPW@127.0.0.1'")
+    assert "retPW" not in text and "s3c" not in text
+    assert text.startswith("cannot connect to postgresql+psycopg://postgres:***@127.0.0.1:5439/qa")

@@ -23,11 +23,14 @@ def current_actor() -> str:
     """Who is acting: ``$BUDGETCTL_ACTOR``, else the operating-system user."""
     override = os.environ.get("BUDGETCTL_ACTOR", "").strip()
     if override:
-        return override
+        return override[:MAX_ACTOR]
     try:
-        return getpass.getuser()
+        return getpass.getuser()[:MAX_ACTOR]  # as long as the column that keeps it
     except (KeyError, OSError):
         return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+MAX_ACTOR = 100
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,8 @@ def check_name(name: str, what: str) -> str:
     clean = name.strip()
     if not clean:
         raise InvalidValue(f"{what} name is empty")
-    if len(clean) > MAX_NAME:
+    if len(clean) > MAX_NAME or len(name_key(clean)) > MAX_NAME:
+        # The key names compare by is kept too, and folding can lengthen it (ß is ss).
         raise InvalidValue(f"{what} name is longer than {MAX_NAME} characters")
     if any(unicodedata.category(c) == "Cc" for c in clean):
         raise InvalidValue(

@@ -117,8 +117,10 @@ def brand_states(
     for tz, zone_ids in by_zone.items():
         day, month = bounds[tz]
         head = (
-            "SELECT s.brand_id, SUM(s.amount), "
-            "SUM(CASE WHEN s.occurred_at >= ? AND s.occurred_at < ? THEN s.amount ELSE 0 END) "
+            # 64-bit totals on both engines: PostgreSQL sums bigints as numeric, so the cast is
+            # what refuses spend past the limit there, as SQLite's SUM does itself.
+            "SELECT s.brand_id, CAST(SUM(s.amount) AS BIGINT), CAST(SUM(CASE WHEN "
+            "s.occurred_at >= ? AND s.occurred_at < ? THEN s.amount ELSE 0 END) AS BIGINT) "
             "FROM spend_entry s WHERE "
         )
         tail = " AND s.occurred_at >= ? AND s.occurred_at < ? GROUP BY s.brand_id"

@@ -95,9 +95,13 @@ _SECRETS: set[str] = set()
 
 
 def _remember_secret_in(raw: str) -> None:
-    found = re.search(r"://[^/@:]*:([^@/]*)@", raw)
+    # The password runs to the last '@' before the host (one typed with an '@' in it, not
+    # percent-encoded, is still all of it).
+    found = re.search(r"://[^/@:]*:([^/]*)@[^@/]*(?:/|$)", raw)
     if found and found.group(1):
         _SECRETS.add(found.group(1))
+        # A driver that splits such a URL at its first '@' quotes the rest as the host.
+        _SECRETS.update(part for part in found.group(1).split("@")[1:] if part)
         from urllib.parse import unquote
 
         _SECRETS.add(unquote(found.group(1)))
@@ -109,11 +113,11 @@ def mask(text: str) -> str:
     Also hides ``password=...`` in libpq connection strings and any password
     seen in a URL by this process, wherever it appears in ``text``.
     """
-    text = re.sub(r"(://[^/@:\s]*:)[^@/\s]*@", r"\1***@", text)
-    text = re.sub(r"(?i)(password\s*=\s*)('[^']*'|\S+)", r"\1***", text)
     for secret in sorted(_SECRETS, key=len, reverse=True):
         if len(secret) >= 4:  # shorter ones are masked in URLs only (replacing would garble text)
             text = text.replace(secret, "***")
+    text = re.sub(r"(://[^/@:\s]*:)[^@/\s]*@", r"\1***@", text)
+    text = re.sub(r"(?i)(password\s*=\s*)('[^']*'|\S+)", r"\1***", text)
     return text
 
 
@@ -187,8 +191,9 @@ class Database:
                 mode = "rwc" if create else "rw"
                 # In a URI '?', '#' and '%' are syntax: the path is percent-encoded, so that
                 # a file named "client.db#2" is that file, not "client.db".
+                # (And an empty authority: a path that starts with // is no host name.)
                 uri_path = quote(path, safe="/")
-                url = self.url.set(database=f"file:{uri_path}?mode={mode}", query={"uri": "true"})
+                url = self.url.set(database=f"file://{uri_path}?mode={mode}", query={"uri": "true"})
             engine = sa.create_engine(
                 url,
                 poolclass=NullPool,
@@ -445,7 +450,8 @@ def _configure_postgres(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+        # 0 is "wait forever" to PostgreSQL: the shortest wait it knows is 1 ms.
+        cur.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
         cur.execute("SET TIME ZONE 'UTC'")
         # Our statements are short or set-based: JIT compilation costs more than it saves.
         cur.execute("SET jit = off")
