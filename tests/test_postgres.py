@@ -805,3 +805,33 @@ def test_writers_wait_for_the_advisory_lock_and_readers_do_not(pg_url: str) -> N
         holder.rollback()
     assert cli.ok("enforce", now=NOW).exit_code == 0
     assert sql(pg_url, "SELECT name FROM pass_run") == [("enforce",)]
+
+
+def test_lists_sort_by_code_point_whatever_the_server_s_collation(pg_server: PgServer, tmp_path: Path) -> None:
+    """A server set up with an ICU or en_US collation sorts text its own way; lists must not."""
+    name = f"bc_test_{uuid.uuid4().hex[:12]}"
+    try:
+        pg_server.admin.execute(
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' "
+            "LOCALE 'C.UTF-8'"
+        )
+    except Exception as exc:  # a server built without ICU
+        pytest.skip(f"no ICU collation on this server: {exc}")
+    pg_server.created.append(name)
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False)
+    lists = []
+    for db in (str(tmp_path / "budget.db"), url):
+        cli = cli_for(db)
+        cli.ok("init")
+        for brand in ("Zeta", "_x", "émile", "10x"):
+            cli.ok("brand", "add", brand, "--daily", "1", "--monthly", "1", now=NOW)
+            cli.ok("campaign", "add", brand, "b", now=NOW)
+            cli.ok("campaign", "add", brand, "A", now=NOW)
+        brands = [b["brand"] for b in json.loads(cli.ok("brand", "list", "--json").stdout)]
+        campaigns = [(c["brand"], c["campaign"]) for c in
+                     json.loads(cli.ok("campaign", "list", "--json").stdout)]
+        lists.append((brands, campaigns))
+    assert lists[0] == lists[1]
+    assert lists[0][0] == ["10x", "_x", "Zeta", "émile"]
+    pg_server.drop(url)

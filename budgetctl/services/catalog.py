@@ -41,7 +41,7 @@ from budgetctl.services.base import (
     record_event,
 )
 from budgetctl.services.evaluate import Change, evaluate
-from budgetctl.store.db import execute_many, fetch_in
+from budgetctl.store.db import execute_many, fetch_in, in_code_order
 
 MAX_NAME = 200
 
@@ -119,7 +119,10 @@ def add_brand(
 def list_brands(ctx: Context) -> list[BrandRow]:
     with ctx.db.read() as conn:
         rows = conn.execute(
-            sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE removed_at IS NULL ORDER BY name_key")
+            sa.text(
+                f"SELECT {BRAND_COLUMNS} FROM brand WHERE removed_at IS NULL "
+                f"ORDER BY name_key{in_code_order(conn)}"
+            )
         )
         return [brand_from_row(r) for r in rows]
 
@@ -353,7 +356,7 @@ def _linked(conn: Connection, brand: BrandRow, external_id: str) -> list[tuple[i
         for r in conn.execute(
             sa.text(
                 "SELECT id, name FROM campaign WHERE brand_id = :b AND external_id = :x "
-                "AND removed_at IS NULL ORDER BY name_key"
+                f"AND removed_at IS NULL ORDER BY name_key{in_code_order(conn)}"
             ),
             {"b": brand.id, "x": external_id},
         )
@@ -423,7 +426,8 @@ def list_campaigns(
                 "SELECT b.name, c.name, c.external_id, c.state, c.reasons, "
                 "EXISTS (SELECT 1 FROM schedule_window w WHERE w.campaign_id = c.id) "
                 "FROM campaign c JOIN brand b ON b.id = c.brand_id "
-                f"WHERE {' AND '.join(where)} ORDER BY b.name_key, c.name_key"
+                f"WHERE {' AND '.join(where)} ORDER BY b.name_key{in_code_order(conn)}, "
+                f"c.name_key{in_code_order(conn)}"
             ),
             params,
         )

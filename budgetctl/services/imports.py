@@ -65,7 +65,7 @@ from budgetctl.services.base import (
 )
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
-from budgetctl.store.db import bulk_writer, execute_many, fetch_in, fetch_rows
+from budgetctl.store.db import bulk_writer, execute_many, fetch_in, fetch_rows, in_code_order
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
@@ -1089,7 +1089,8 @@ def _write(
             "SELECT b.name, c.name, b.currency, t.n, t.total, b.id FROM (SELECT brand_id, "
             "campaign_id, COUNT(*) AS n, SUM(amount) AS total FROM spend_entry WHERE batch_id = :batch "
             "GROUP BY brand_id, campaign_id) t JOIN campaign c ON c.id = t.campaign_id "
-            "JOIN brand b ON b.id = t.brand_id ORDER BY b.name, c.name"
+            f"JOIN brand b ON b.id = t.brand_id ORDER BY b.name{in_code_order(conn)}, "
+            f"c.name{in_code_order(conn)}"
         ),
         {"batch": batch_id},
     ).all()

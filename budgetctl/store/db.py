@@ -489,6 +489,12 @@ IN_SLICE = 10_000
 """Values per ``IN (...)`` list: well inside SQLite's and PostgreSQL's parameter limits."""
 
 
+def in_code_order(conn: Connection) -> str:
+    """``COLLATE "C"`` on PostgreSQL, nothing on SQLite: an ``ORDER BY`` on text sorts by
+    code point on both (SQLite's own order), whatever collation the server was set up with."""
+    return "" if conn.dialect.name == "sqlite" else ' COLLATE "C"'
+
+
 def fetch_in(conn: Connection, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of ``sql ... IN (values)``: ``sql`` ends with the column to match, and runs
     once per slice of :data:`IN_SLICE` values."""
