@@ -835,3 +835,16 @@ def test_lists_sort_by_code_point_whatever_the_server_s_collation(pg_server: PgS
     assert lists[0] == lists[1]
     assert lists[0][0] == ["10x", "_x", "Zeta", "émile"]
     pg_server.drop(url)
+
+
+def test_a_dry_run_uses_no_batch_number(engine_url: str) -> None:
+    """The README's tour (a dry run, the import, `spend undo 1`) runs the same on both."""
+    cli = cli_for(engine_url)
+    cli.ok("init")
+    cli.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)
+    cli.ok("campaign", "import", str(FIXTURES / "campaigns.csv"), now=NOW)
+    report = str(FIXTURES / "google-ads-campaign-report.csv")
+    cli.ok("spend", "import", "--dry-run", report, now=NOW)
+    assert cli.ok("spend", "import", report, now=NOW).lines[0].startswith("batch #1: ")
+    assert cli.ok("spend", "undo", "1", now=NOW).lines[0] == (
+        "undid batch #1 as batch #2: 3 compensating entries, net -1,533.50")

@@ -494,15 +494,32 @@ def import_spend(
             raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
 
         # The batch gets its number only once every row is known to be good: a refused import
-        # leaves no gap in the numbering (PostgreSQL sequences do not roll back).
-        batch_id = conn.execute(
-            sa.text(
-                "INSERT INTO import_batch (created_at, actor, format, files, rows, entries_written, "
-                "unchanged, skipped, net_amount) VALUES (:at, :actor, :fmt, :files, 0, 0, 0, 0, 0) "
-                "RETURNING id"
-            ),
-            {"at": ctx.now_us, "actor": ctx.actor, "fmt": fmt, "files": "\n".join(report.files)},
-        ).scalar_one()
+        # leaves no gap in the numbering (PostgreSQL sequences do not roll back). A dry run
+        # numbers its batch itself, past the last (writers take turns), for the same reason.
+        batch_values = {
+            "at": ctx.now_us,
+            "actor": ctx.actor,
+            "fmt": fmt,
+            "files": "\n".join(report.files),
+        }
+        columns = "created_at, actor, format, files, rows, entries_written, unchanged, skipped, "
+        if dry_run:
+            batch_id = conn.execute(
+                sa.text(
+                    f"INSERT INTO import_batch (id, {columns}net_amount) SELECT "
+                    "COALESCE(MAX(id), 0) + 1, :at, :actor, :fmt, :files, 0, 0, 0, 0, 0 "
+                    "FROM import_batch RETURNING id"
+                ),
+                batch_values,
+            ).scalar_one()
+        else:
+            batch_id = conn.execute(
+                sa.text(
+                    f"INSERT INTO import_batch ({columns}net_amount) VALUES (:at, :actor, :fmt, "
+                    ":files, 0, 0, 0, 0, 0) RETURNING id"
+                ),
+                batch_values,
+            ).scalar_one()
         report.batch = int(batch_id)
         pairs = {(cid, b.id) for cid, b in matched.values()}
         _check_references(conn, pairs)
