@@ -22,11 +22,6 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def counted(n: int, one: str, many: str) -> str:
-    """``1 row``, ``2 rows``: a count with its noun."""
-    return f"{n} {one if n == 1 else many}"
-
-
 def visible(text: str) -> str:
     """Control characters as visible escapes (``\\x1b``), everything else untouched."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

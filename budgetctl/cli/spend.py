@@ -208,6 +208,7 @@ def import_(
 
     from budgetctl.domain.money import format_money
     from budgetctl.importers.reader import FORMATS
+    from budgetctl.services.base import counted
     from budgetctl.services.imports import import_spend
 
     if fmt not in FORMATS:
@@ -235,14 +236,14 @@ def import_(
     verb = "would write" if dry_run else "wrote"
     head = "dry run: " if dry_run else f"batch #{report.batch}: "
     render.out(
-        f"{head}{render.counted(report.rows, 'row', 'rows')} ({report.format}), {verb} "
-        f"{render.counted(report.entries_written, 'entry', 'entries')}, "
-        f"{report.unchanged} unchanged, {render.counted(report.skipped, 'total row', 'total rows')} "
+        f"{head}{counted(report.rows, 'row', 'rows')} ({report.format}), {verb} "
+        f"{counted(report.entries_written, 'entry', 'entries')}, "
+        f"{report.unchanged} unchanged, {counted(report.skipped, 'total row', 'total rows')} "
         f"skipped, net {format_money(report.net_amount)}"
     )
     if report.superseded:
         render.out(
-            f"  {render.counted(report.superseded, 'row', 'rows')} replaced by the same campaign "
+            f"  {counted(report.superseded, 'row', 'rows')} replaced by the same campaign "
             "and day in a later file (the later file counts, as if imported after)"
         )
     for name in report.created_campaigns:
@@ -250,7 +251,7 @@ def import_(
     shown = report.per_campaign[:PER_CAMPAIGN_LINES]
     for bname, cname, currency, count, net, _bid in shown:
         render.out(
-            f"  {bname} / {cname}: {render.counted(count, 'entry', 'entries')}, net "
+            f"  {bname} / {cname}: {counted(count, 'entry', 'entries')}, net "
             f"{format_money(net)} {currency}"
         )
     if len(report.per_campaign) > len(shown):
@@ -325,12 +326,13 @@ def undo(
     Example: budgetctl spend undo 12
     """
     from budgetctl.domain.money import format_money
+    from budgetctl.services.base import counted
     from budgetctl.services.imports import undo_batch
 
     report = undo_batch(context(ctx), batch)
     render.out(
         f"undid batch #{report.batch} as batch #{report.undo_batch}: "
-        f"{render.counted(report.entries, 'compensating entry', 'compensating entries')}, net "
+        f"{counted(report.entries, 'compensating entry', 'compensating entries')}, net "
         f"{format_money(report.net_amount)}"
     )
     render.changes(report.changes)

@@ -55,6 +55,11 @@ class Context:
         return to_us(self.clock or self.now)
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """``1 row``, ``2 rows``: a count with its noun."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def list_limit(limit: int) -> int:
     """A ``--limit`` as a list's row count: at least 1; any larger value means all there are."""
     if limit < 1:

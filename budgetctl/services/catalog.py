@@ -34,6 +34,7 @@ from budgetctl.services.base import (
     CampaignRow,
     Context,
     brand_from_row,
+    counted,
     event_params,
     get_brand,
     get_campaign,
@@ -267,7 +268,7 @@ def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
         ).scalar_one()
         if spend and not force:
             raise Conflict(
-                f"brand {brand.name!r} has {spend} spend entr{'y' if spend == 1 else 'ies'}: "
+                f"brand {brand.name!r} has {counted(spend, 'spend entry', 'spend entries')}: "
                 "they stay in the ledger; use --force to remove the brand anyway"
             )
         conn.execute(
@@ -451,9 +452,9 @@ def remove_campaign(
         ).scalar_one()
         if spend and not force:
             raise Conflict(
-                f"campaign {brand.name} / {campaign.name} has {spend} spend "
-                f"entr{'y' if spend == 1 else 'ies'}: they stay in the ledger; use --force to "
-                "remove the campaign anyway"
+                f"campaign {brand.name} / {campaign.name} has "
+                f"{counted(spend, 'spend entry', 'spend entries')}: they stay in the ledger; "
+                "use --force to remove the campaign anyway"
             )
         conn.execute(
             sa.text("UPDATE campaign SET removed_at = :at, name_key = NULL WHERE id = :c"),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from budgetctl.clock import parse_instant
 from budgetctl.domain.errors import InvalidValue
-from budgetctl.services.base import Context, current_actor
+from budgetctl.services.base import Context, counted, current_actor
 from budgetctl.services.evaluate import Change
 from budgetctl.store.db import Database, resolve_url
 
@@ -135,8 +135,9 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
         at("2026-11-23T22:10:00+00:00", "spend import"), [str(files["google-ads-report.csv"])]
     )
     emit(
-        f"   batch #{report.batch}: {report.rows} rows, {report.entries_written} entries, "
-        f"{report.skipped} total rows skipped"
+        f"   batch #{report.batch}: {counted(report.rows, 'row', 'rows')}, "
+        f"{counted(report.entries_written, 'entry', 'entries')}, "
+        f"{counted(report.skipped, 'total row', 'total rows')} skipped"
     )
 
     timeline = [
@@ -162,8 +163,8 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
         at("2026-11-24T16:30:00+00:00", "spend import"), [str(files["spend.csv"])]
     )
     emit(
-        f"   batch #{report.batch}: {report.entries_written} "
-        f"entr{'y' if report.entries_written == 1 else 'ies'}, net {_money(report.net_amount)}"
+        f"   batch #{report.batch}: {counted(report.entries_written, 'entry', 'entries')}, "
+        f"net {_money(report.net_amount)}"
     )
     show_changes(report.changes)
 

@@ -58,6 +58,7 @@ from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import (
     INSERT_EVENT,
     Context,
+    counted,
     event_params,
     list_limit,
     name_key,
@@ -1279,8 +1280,9 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                 conn,
                 ctx,
                 "import.undo",
-                f"undo of batch #{batch} (batch #{undo_id}): {count} compensating "
-                f"entr{'y' if count == 1 else 'ies'}, net {format_money(int(brand_net))} {cur}",
+                f"undo of batch #{batch} (batch #{undo_id}): "
+                f"{counted(int(count), 'compensating entry', 'compensating entries')}, net "
+                f"{format_money(int(brand_net))} {cur}",
                 brand=BrandRow(bid, name, None, None, tz, cur, ""),
                 detail={"batch": undo_id, "undoes": batch},
             )
