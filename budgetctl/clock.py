@@ -43,8 +43,3 @@ def now() -> datetime:
     if override:
         return parse_instant(override, what="BUDGETCTL_NOW")
     return datetime.now(UTC)
-
-
-def resolve_now(option: str | None) -> datetime:
-    """``--now`` when given, else :func:`now`."""
-    return parse_instant(option) if option else now()

@@ -403,7 +403,7 @@ def test_undo_restores_the_totals(engine_url: str) -> None:
 
 WORKER = r"""
 import sys
-from budgetctl.clock import resolve_now
+from budgetctl.clock import now as read_clock
 from budgetctl.services.base import Context
 from budgetctl.services.ledger import record_spend
 from budgetctl.store.db import Database, resolve_url
@@ -412,17 +412,17 @@ url, worker, unique, shared = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sy
 db = Database(resolve_url(url))
 for i in range(max(unique, shared)):
     if i < unique:
-        ctx = Context(db, resolve_now(None), f"w{worker}", "spend record")
+        ctx = Context(db, read_clock(), f"w{worker}", "spend record")
         record_spend(ctx, "Acme", "Search" if i % 2 else "Display", "1.00", key=f"w{worker}-{i}")
     if i < shared:
         # Every worker races on the same keys: each must be recorded exactly once.
-        ctx = Context(db, resolve_now(None), f"w{worker}", "spend record")
+        ctx = Context(db, read_clock(), f"w{worker}", "spend record")
         record_spend(ctx, "Acme", "Search", "2.00", key=f"shared-{i}")
 """
 
 ENFORCER = r"""
 import sys, time
-from budgetctl.clock import resolve_now
+from budgetctl.clock import now as read_clock
 from budgetctl.services.base import Context
 from budgetctl.services.passes import run_pass
 from budgetctl.store.db import Database, resolve_url
@@ -430,7 +430,7 @@ from budgetctl.store.db import Database, resolve_url
 db = Database(resolve_url(sys.argv[1]))
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
-    run_pass(Context(db, resolve_now(None), "cron", "enforce"), "enforce")
+    run_pass(Context(db, read_clock(), "cron", "enforce"), "enforce")
     if open(sys.argv[2]).read().strip() == "stop":
         break
 """
