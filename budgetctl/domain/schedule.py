@@ -37,6 +37,7 @@ Design:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -108,17 +109,9 @@ class Window:
             raise ValueError(f"window end must be 1..1440 minutes, not {self.end}")
         if self.start == self.end:
             raise ValueError("window start and end must differ")
-        table = bytearray(_MINUTES_PER_WEEK)
-        length = (self.end - self.start) % _MINUTES_PER_DAY or _MINUTES_PER_DAY
-        for day in self.days:
-            first = day * _MINUTES_PER_DAY + self.start
-            last = first + length
-            if last <= _MINUTES_PER_WEEK:
-                table[first:last] = b"\x01" * length
-            else:  # Sunday overnight: the tail is Monday morning
-                table[first:] = b"\x01" * (_MINUTES_PER_WEEK - first)
-                table[: last - _MINUTES_PER_WEEK] = b"\x01" * (last - _MINUTES_PER_WEEK)
-        object.__setattr__(self, "_open", bytes(table))
+        # One table per distinct window: an onboarding sheet repeats a few schedules over
+        # thousands of campaigns, and each table is 10,080 bytes.
+        object.__setattr__(self, "_open", _minute_table(self.days, self.start, self.end))
 
     @property
     def overnight(self) -> bool:
@@ -127,6 +120,22 @@ class Window:
 
     def __str__(self) -> str:
         return f"{_days_text(self.days)} {_clock(self.start)}-{_clock(self.end)}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _minute_table(days: frozenset[int], start: int, end: int) -> bytes:
+    """A week of minutes, 1 where a window on ``days`` from ``start`` to ``end`` is open."""
+    table = bytearray(_MINUTES_PER_WEEK)
+    length = (end - start) % _MINUTES_PER_DAY or _MINUTES_PER_DAY
+    for day in days:
+        first = day * _MINUTES_PER_DAY + start
+        last = first + length
+        if last <= _MINUTES_PER_WEEK:
+            table[first:last] = b"\x01" * length
+        else:  # Sunday overnight: the tail is Monday morning
+            table[first:] = b"\x01" * (_MINUTES_PER_WEEK - first)
+            table[: last - _MINUTES_PER_WEEK] = b"\x01" * (last - _MINUTES_PER_WEEK)
+    return bytes(table)
 
 
 def _days_text(days: frozenset[int]) -> str:
