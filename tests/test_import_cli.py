@@ -1333,6 +1333,27 @@ def test_ten_megabyte_line_is_refused(loaded: Cli, db_path: Path, tmp_path: Path
     ))
 
 
+def test_a_report_cut_short_inside_a_row_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    # Cut inside the cost of 2026-11-02 ("412.07" -> "41"): the row still has its day,
+    # campaign and a number, but not its other cells.
+    data = GOOGLE.read_bytes()
+    cut = write(tmp_path / "google-cut.csv", data[: data.index(b"412.07") + 2])
+    refused(loaded, db_path, cut, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {cut}:5: row has 6 cells but the header has 8 (comma-separated)\n"
+    ))
+    # A generic file cut inside its last amount keeps nothing of that row: with the id it
+    # lost, the full file could not tell that the row was already in.
+    full = "date,campaign,amount,currency,id\n2026-11-20,Acme - Search,3.00,USD,g1\n"
+    short = write(tmp_path / "generic-cut.csv", full + "2026-11-20,Acme - Search,1")
+    refused(loaded, db_path, short, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {short}:3: row has 3 cells but the header has 5 (comma-separated)\n"
+    ))
+    whole = write(tmp_path / "generic.csv", full + "2026-11-20,Acme - Search,12.34,USD,g2\n")
+    assert imp_json(loaded, whole)["net_amount"] == "15.34"
+
+
 def test_a_report_cut_short_inside_a_quote_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     # A download that stops inside '"1,388.90"': the open quote would take "1" for the cost.
     data = MS_API.read_bytes()

@@ -303,13 +303,20 @@ def test_semicolon_delimited() -> None:
     assert [(r[1], r[6], r[9]) for r in rows] == [("A", 1_234_500_000, "a, b")]
 
 
-def test_trailing_optional_cells_may_be_left_out() -> None:
-    data = b"date,campaign,amount,id,note\n2026-11-24,A,1\n2026-11-24,A,2,k\n2026-11-24,A\n"
+def test_a_row_with_fewer_cells_than_the_header_is_refused() -> None:
+    # A download cut short ends in a row like "2026-11-24,A,1": its amount may be the first
+    # digit of 12.34, and the id it lost would let the full file count the row again.
+    data = b"date,campaign,amount,id,note\n2026-11-24,A,1\n2026-11-24,A,2,k,n\n2026-11-24,A,12.3"
     reader, rows = read_bytes(data, "s.csv")
-    assert [(r[0], r[6], r[8], r[9]) for r in rows] == [(2, 1_000_000, None, None), (3, 2_000_000, "k", None)]
+    assert [(r[0], r[6], r[8], r[9]) for r in rows] == [(3, 2_000_000, "k", "n")]
     assert reader.problems == [
-        "s.csv:4: row has 2 cells but the header has 5 (comma-separated)"
+        "s.csv:2: row has 3 cells but the header has 5 (comma-separated)",
+        "s.csv:4: row has 3 cells but the header has 5 (comma-separated)",
     ]
+    # A short total row is still a total, not a problem.
+    reader, rows = read_bytes(b"date,campaign,amount,id\n2026-11-24,A,2,k\nTotal,,5\n", "t.csv")
+    assert [(r[0], r[6], r[8]) for r in rows] == [(2, 2_000_000, "k")]
+    assert (reader.problems, reader.skipped_totals) == ([], 1)
 
 
 @pytest.mark.parametrize(

@@ -512,19 +512,18 @@ class SpendReader:
             return None
         looks_total = profile.total_row.match(first) is not None
         if len(rec) < width:
-            # Trailing optional cells may be left out; the day, campaign and amount may not.
-            if len(rec) < layout.needed_width:
-                if looks_total:
-                    self.skipped_totals += 1
-                    return None
-                delimiter = _DELIMITER_NAMES[self.delimiter]
-                self.rows_read += 1
-                self._problem(
-                    line,
-                    f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated)",
-                )
+            # Exports write every cell of a row: a short row is a download cut short (its
+            # last cell may be the first digits of the amount), unless it is a total.
+            if looks_total:
+                self.skipped_totals += 1
                 return None
-            rec = rec + [""] * (width - len(rec))
+            delimiter = _DELIMITER_NAMES[self.delimiter]
+            self.rows_read += 1
+            self._problem(
+                line,
+                f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated)",
+            )
+            return None
         if len(rec) > width and any(c.strip() for c in rec[width:]):
             self.rows_read += 1
             self._problem(
