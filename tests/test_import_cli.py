@@ -1218,6 +1218,29 @@ def test_wrong_explicit_format_is_refused_with_a_hint(loaded: Cli, db_path: Path
     assert imp_json(loaded, "--format", "google-ads", GOOGLE) == result(1, [GOOGLE], 5, 3, 2, "1533.50")
 
 
+def test_a_network_export_is_not_read_as_generic_rows(loaded: Cli, db_path: Path) -> None:
+    # As generic rows without ids the report would add up: the same report again in auto
+    # counted every day twice.
+    for path, line, label, network in ((GOOGLE, 3, "Google Ads", "google-ads"),
+                                       (GOOGLE_XL, 3, "Google Ads", "google-ads")):
+        refused(loaded, db_path, "--format", "generic", path, stderr=(
+            "error: import refused, nothing written: 1 problem\n"
+            f"  {path}:{line}: this is a {label} export: its rows are days of spend that a later report "
+            "replaces, while generic rows add up (the same report twice would count twice): use --format "
+            f"{network} or auto\n"
+        ))
+    # A Microsoft report has no column the generic format takes for a day: the hint is the
+    # format it looks like, not a missing date column.
+    refused(loaded, db_path, "--format", "generic", MS_UI, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {MS_UI}: no generic header found: expected columns date (or day, time, timestamp, occurred_at), "
+        "campaign (or campaign_name), amount (or cost, spend); optional: brand, currency, id (or key, "
+        "idempotency_key, txn), external_id (or campaign_id), note (or memo, description) (this looks like a "
+        "Microsoft Advertising export: use --format microsoft or auto)\n"
+    ))
+    assert imp_json(loaded, "--format", "generic", GENERIC)["entries_written"] == 4
+
+
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)))
     refused(loaded, db_path, f, stderr=(

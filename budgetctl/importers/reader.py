@@ -320,6 +320,8 @@ class SpendReader:
             content = True
             found = self._fit(line, wanted, lineno)
             if found is not None:
+                if fmt == "generic":
+                    self._refuse_network_as_generic(line, lineno)
                 self.layout, self.delimiter = found
                 self.header_line = lineno
                 self._check_preamble(preamble)
@@ -332,7 +334,7 @@ class SpendReader:
                 dayless = self._dayless(line, wanted, lineno)
         if not content:
             raise ImportRejected([f"{self.name}: file is empty"])
-        if dayless is not None:
+        if dayless is not None and lookalike is None:
             profile, lineno = dayless
             raise ImportRejected(
                 [
@@ -362,6 +364,21 @@ class SpendReader:
                 f" {profile.expects}{hint}"
             ]
         )
+
+    def _refuse_network_as_generic(self, line: str, lineno: int) -> None:
+        """A network export read as generic rows would add up where its days should replace."""
+        networks = [p for p in PROFILES.values() if p.network != "generic"]
+        other = self._fit(line, networks, lineno, conflicts=False)
+        if other is not None:
+            profile = other[0].profile
+            raise ImportRejected(
+                [
+                    f"{self.name}:{lineno}: this is a {profile.label} export: its rows are days"
+                    " of spend that a later report replaces, while generic rows add up (the"
+                    f" same report twice would count twice): use --format {profile.network}"
+                    " or auto"
+                ]
+            )
 
     def _check_preamble(self, preamble: list[tuple[int, str]]) -> None:
         """Refuse a report whose title lines say its rows are not days of spend."""
