@@ -593,6 +593,20 @@ def test_import_is_recorded_in_history(loaded: Cli, db_path: Path) -> None:
     ]
 
 
+def test_an_import_s_state_changes_are_in_history_in_campaign_order(loaded: Cli, db_path: Path) -> None:
+    # As the passes write theirs, on both engines: SQLite read the brand's campaigns in
+    # name order (Display before Search), PostgreSQL in id order.
+    run = loaded("spend", "import", str(GOOGLE_XL), now="2026-11-24T12:00:00-05:00")
+    assert run.exit_code == 0, run.stderr
+    assert query(db_path, "SELECT e.campaign, e.message, c.id FROM event e JOIN campaign c ON c.id = e.campaign_id "
+                          "WHERE e.kind = 'state' AND e.command = 'spend import' ORDER BY e.id") == [
+        ("Acme - Search", "active -> paused: daily budget: 100.00 of 100.00 spent on 2026-11-24 "
+                          "(America/New_York)", 1),
+        ("Acme - Display", "active -> paused: daily budget: 100.00 of 100.00 spent on 2026-11-24 "
+                           "(America/New_York)", 2),
+    ]
+
+
 # -- dry run ----------------------------------------------------------------------------------------
 
 

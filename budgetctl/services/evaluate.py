@@ -241,8 +241,9 @@ def evaluate(
         select += " AND EXISTS (SELECT 1 FROM schedule_window sw WHERE sw.campaign_id = c.id)"
     # Campaign by campaign in id order: history then lists a pass's changes in the same order
     # on both engines. SQLite's passes scan the table in that order already (an ORDER BY costs
-    # daypart 5 %); PostgreSQL's table order moves with every update.
-    if conn.dialect.name != "sqlite":
+    # daypart 5 %); PostgreSQL's table order moves with every update, and SQLite reads the
+    # campaigns of some brands (an import's, an undo's) through an index in name order.
+    if conn.dialect.name != "sqlite" or brand_ids is not None or campaign_ids is not None:
         select += " ORDER BY c.id"
     result = Evaluation()
     rows: Iterable[Any]
