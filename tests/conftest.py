@@ -29,7 +29,7 @@ from budgetctl.cli.app import app
 from budgetctl.services.copy import TABLES
 
 PG_URL = os.environ.get("BUDGETCTL_TEST_POSTGRES_URL", "")
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -16,7 +16,7 @@ from budgetctl.domain.money import parse_micros
 from budgetctl.importers import SpendReader, SpendRow
 from budgetctl.importers.reader import MAX_PROBLEMS
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EST = timezone(timedelta(hours=-5))
 
 
@@ -656,3 +656,13 @@ def test_a_utf16_file_read_as_another_encoding_says_to_leave_encoding_out(encodi
         "--encoding utf-16, or leave --encoding out"
     ]
     assert [r[6] for r in read_bytes(data, encoding="utf-16")[1]] == [1_000_000]
+
+
+SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+@pytest.mark.skipif(not SHARED_FIXTURES.is_dir(), reason="no ../shared/fixtures next to this clone")
+def test_the_fixtures_are_the_shared_samples_byte_for_byte() -> None:
+    # tests/fixtures carries the samples so that a clone runs its tests on its own.
+    ours = {p.name: p.read_bytes() for p in FIXTURES.iterdir() if p.name != ".gitattributes"}
+    assert ours == {p.name: p.read_bytes() for p in SHARED_FIXTURES.iterdir()}
