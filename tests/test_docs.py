@@ -7,7 +7,10 @@ in README.md.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +70,23 @@ def test_command_help_has_an_example(name: str, command: Any) -> None:
 def test_example_runs_the_command_itself(name: str, command: Any) -> None:
     example = (command.help or "").split("Example:", 1)[-1]
     assert re.search(rf"budgetctl( --db \S+)? {re.escape(name)}\b", example), example
+
+
+@pytest.mark.parametrize("name", [n for n, _ in COMMANDS])
+def test_example_is_one_line_in_a_narrow_terminal(tmp_path: Path, name: str) -> None:
+    # Copied from the terminal, a wrapped example is a broken command. (Click wraps to the
+    # terminal's width, which Typer's test runner does not have: a real process.)
+    env = {**os.environ, "COLUMNS": "60", "BUDGETCTL_DB": str(tmp_path / "unused.db")}
+    run = subprocess.run(
+        [sys.executable, "-m", "budgetctl", *name.split(), "--help"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("Example:"))
+    assert lines[at].strip().startswith("Example: budgetctl ")
+    following = lines[at + 1].strip() if at + 1 < len(lines) else ""
+    assert following == "" or following.startswith(("Example", "budgetctl", "Options")), lines[at:]
 
 
 @pytest.mark.parametrize("name", [n for n, _ in COMMANDS])

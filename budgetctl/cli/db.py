@@ -11,7 +11,7 @@ from budgetctl.cli.app import context
 
 app = typer.Typer(
     help="The database itself: copy it into another one (SQLite to PostgreSQL).\n\n"
-    "Example: budgetctl db copy --to postgresql+psycopg://budget@db.internal/budget",
+    "\b\nExample: budgetctl db copy --to postgresql+psycopg://budget@db.internal/budget",
     no_args_is_help=True,
 )
 
