@@ -458,9 +458,15 @@ def test_undo_is_in_each_brand_s_history_with_its_entries_and_net(loaded: Cli, d
     loaded.ok("spend", "undo", "1", now=NOW)
     assert query(db_path, "SELECT brand, message, detail FROM event WHERE kind = 'import.undo' ORDER BY id") == [
         ("Acme", "undo of batch #1 (batch #2): 2 compensating entries, net -10.25 USD",
-         '{"batch": 2, "undoes": 1}'),
+         '{"batch": 2, "currency": "USD", "entries": 2, "net_amount": -10250000, "undoes": 1}'),
         ("Globex", "undo of batch #1 (batch #2): 1 compensating entry, net -3.00 USD",
-         '{"batch": 2, "undoes": 1}'),
+         '{"batch": 2, "currency": "USD", "entries": 1, "net_amount": -3000000, "undoes": 1}'),
+    ]
+    # history --json shows the figures as decimal strings, with the import's own.
+    events = json.loads(loaded.ok("history", "--brand", "Acme", "--json", now=NOW).stdout)
+    assert [(e["kind"], e["detail"]) for e in events if e["kind"].startswith("import")] == [
+        ("import", {"batch": 1, "currency": "USD", "files": [str(both)], "net_amount": "10.25"}),
+        ("import.undo", {"batch": 2, "currency": "USD", "entries": 2, "net_amount": "-10.25", "undoes": 1}),
     ]
 
 

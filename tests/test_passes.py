@@ -664,6 +664,14 @@ def test_reset_records_the_budget_each_closed_period_had(ready: Cli, db_path: Pa
     assert len(rows) == 32
     assert query(db_path, "SELECT message FROM event WHERE kind = 'period.closed' ORDER BY id LIMIT 1") == [
         ("closed day 2026-06-01: spent 10.00 of 10.00",)]
+    # history --json carries the figures as decimal strings; a budget of none is null.
+    closes = [e["detail"] for e in json.loads(ready.ok("history", "--json", "--limit", "100").stdout)
+              if e["kind"] == "period.closed"]
+    assert len(closes) == 32
+    for close in ({"period": "day", "label": "2026-06-01", "spend": "10.00", "budget": "10.00"},
+                  {"period": "day", "label": "2026-06-03", "spend": "0.00", "budget": "50.000001"},
+                  {"period": "month", "label": "2026-06", "spend": "10.00", "budget": None}):
+        assert close in closes
 
 
 def test_reset_reactivates_at_the_new_brand_day(ready: Cli, db_path: Path) -> None:

@@ -565,7 +565,12 @@ def import_spend(
                 "import",
                 f"import batch #{batch_id} ({report.format}): net {format_money(nets[bid])} "
                 f"{catalog.by_id[bid].currency}",
-                detail={"batch": int(batch_id), "files": report.files},
+                detail={
+                    "batch": int(batch_id),
+                    "files": report.files,
+                    "net_amount": nets[bid],
+                    "currency": catalog.by_id[bid].currency,
+                },
                 brand=_as_brand_row(catalog.by_id[bid]),
             )
             for bid in touched
@@ -1284,7 +1289,13 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                 f"{counted(int(count), 'compensating entry', 'compensating entries')}, net "
                 f"{format_money(int(brand_net))} {cur}",
                 brand=BrandRow(bid, name, None, None, tz, cur, ""),
-                detail={"batch": undo_id, "undoes": batch},
+                detail={
+                    "batch": undo_id,
+                    "undoes": batch,
+                    "entries": int(count),
+                    "net_amount": int(brand_net),
+                    "currency": cur,
+                },
             )
         report = UndoReport(batch, undo_id, int(written), int(net))
         report.changes = evaluate(conn, ctx, brand_ids=brands).changes

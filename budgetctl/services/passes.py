@@ -186,7 +186,10 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
                     "campaign": None,
                     "message": f"closed {kind} {period.label}: spent {format_money(spend)} of "
                     f"{format_budget(budget)}",
-                    "detail": None,
+                    "detail": json.dumps(
+                        {"period": kind, "label": period.label, "spend": spend, "budget": budget},
+                        sort_keys=True,
+                    ),
                 }
             )
     # A period closed before (a brand whose zone moved) keeps its first record.
