@@ -525,8 +525,53 @@ def test_damaged_and_foreign_files_fail_clearly_and_stay_untouched(
     elif kind == "foreign-sqlite":
         assert failed == {"journal mode": "delete", "schema": "not a budgetctl database"}
     else:
-        assert "malformed" in (failed.get("database") or failed.get("integrity") or ""), failed
+        # doctor says what it found, and does not send the reader to doctor.
+        assert failed == {"database": expected.replace(TO_DOCTOR, "")}
     assert sha(agency) == before
+
+
+TO_DOCTOR = "; 'budgetctl doctor' shows the details"
+UNCHECKABLE = ("SQLite could not check the file: database disk image is malformed; restore it from a "
+               "backup ('sqlite3 FILE .recover' may save what is readable)")
+
+
+def test_doctor_on_each_page_damaged_in_turn_says_what_it_found(agency: Path, tmp_path: Path) -> None:
+    checkpoint(agency)
+    for extra in ("-wal", "-shm"):
+        Path(f"{agency}{extra}").unlink(missing_ok=True)
+    data = agency.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    found: dict[str, set[str]] = {"integrity": set(), "database": set()}
+    for number in range(1, len(data) // page):
+        copy = tmp_path / f"page-{number}.db"
+        start = number * page + 8
+        copy.write_bytes(data[:start] + b"\x00\x99\x00\x77" * 50 + data[start + 200:])
+        run = in_process(copy, "doctor", "--json")
+        assert run.exit_code == 1
+        for check in json.loads(run.stdout)["checks"]:
+            if not check["ok"] and check["name"] in found:
+                found[check["name"]].add(check["detail"])
+    details = found["integrity"] | found["database"]
+    # Never a pointer back to doctor, never a finding split over lines.
+    assert not [d for d in details if "budgetctl doctor" in d or "\n" in d]
+    assert UNCHECKABLE in found["integrity"]
+    assert [d for d in found["integrity"] if d.startswith("*** in database main ***; ")]
+
+
+def test_doctor_reports_a_damaged_schema_stamp_and_each_finding_on_its_line(agency: Path) -> None:
+    checkpoint(agency)
+    for extra in ("-wal", "-shm"):
+        Path(f"{agency}{extra}").unlink(missing_ok=True)
+    conn = sqlite3.connect(agency)
+    conn.execute("UPDATE alembic_version SET version_num = ''")
+    conn.commit()
+    conn.close()
+    run = in_process(agency, "brand", "list")
+    assert (run.exit_code, run.stderr) == (1, "error: the database is damaged (its schema stamp is empty): "
+                                              "restore it from a backup; 'budgetctl doctor' shows the details\n")
+    run = in_process(agency, "doctor", "--json")
+    failed = {c["name"]: c["detail"] for c in json.loads(run.stdout)["checks"] if not c["ok"]}
+    assert failed == {"database": "the database is damaged (its schema stamp is empty): restore it from a backup"}
 
 
 # -- crash: SIGKILL at several points ---------------------------------------------------------

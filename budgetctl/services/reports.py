@@ -279,7 +279,21 @@ def doctor(db: Database, now: datetime) -> list[Check]:
         engine = db.engine()
         with engine.connect() as conn:
             if db.sqlite:
-                result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+                try:
+                    rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
+                except sa.exc.DBAPIError as exc:
+                    # Damage the check cannot read past (a damaged schema or index root).
+                    checks.append(
+                        Check(
+                            "integrity",
+                            False,
+                            f"SQLite could not check the file: {_first_line(exc)}; restore it "
+                            "from a backup ('sqlite3 FILE .recover' may save what is readable)",
+                        )
+                    )
+                    return checks
+                # One finding may run over several lines: every finding on one.
+                result = [line for r in rows for line in str(r[0]).splitlines() if line.strip()]
                 ok = result == ["ok"]
                 checks.append(Check("integrity", ok, "ok" if ok else "; ".join(result[:5])))
                 mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
@@ -307,13 +321,15 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                     f"{counts[0]} brands, {counts[1]} campaigns, {counts[2]} ledger entries",
                 )
             )
-    except BudgetError as exc:
-        checks.append(Check("database", False, exc.message))
-        return checks
-    except sa.exc.DBAPIError as exc:
-        from budgetctl.store.db import translate_error
+    except (BudgetError, sa.exc.DBAPIError) as exc:
+        from budgetctl.store.db import DAMAGED_HINT, translate_error
 
-        checks.append(Check("database", False, translate_error(exc, db.label).message))
+        message = (
+            exc.message if isinstance(exc, BudgetError) else translate_error(exc, db.label).message
+        )
+        checks.append(
+            Check("database", False, message.replace(DAMAGED_HINT, "restore it from a backup"))
+        )
         return checks
     for name, limit in OVERDUE.items():
         last = runs.get(name)
@@ -335,6 +351,11 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             )
         )
     return checks
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def _schema_detail(revision: str) -> str:

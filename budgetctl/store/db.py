@@ -310,13 +310,22 @@ class Database:
             raise
 
 
+DAMAGED_HINT = "restore it from a backup; 'budgetctl doctor' shows the details"
+"""What a damaged file's error says to do (``doctor`` itself drops the pointer to itself)."""
+
+
 def read_revision(conn: Connection) -> str | None:
     """The Alembic revision stamped in the database, or None if it has no budgetctl schema."""
     names = set(sa.inspect(conn).get_table_names())
     if "alembic_version" not in names or "brand" not in names:
         return None
     row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
-    return None if row is None else str(row[0])
+    if row is None:
+        return None
+    if not row[0]:
+        # Only damage empties the stamp: it is not a newer budgetctl's revision.
+        raise DatabaseError(f"the database is damaged (its schema stamp is empty): {DAMAGED_HINT}")
+    return str(row[0])
 
 
 def require_psycopg() -> None:
@@ -372,10 +381,7 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
             "'budgetctl doctor'"
         )
     if "malformed" in low or "database corrupt" in low:
-        return DatabaseError(
-            f"database {label} is damaged ({first}): restore it from a backup; "
-            "'budgetctl doctor' shows the details"
-        )
+        return DatabaseError(f"database {label} is damaged ({first}): {DAMAGED_HINT}")
     if "database or disk is full" in low or "no space left" in low:
         return DatabaseError(f"database {label}: the disk is full; nothing was written")
     if "readonly" in low or "read-only" in low:
