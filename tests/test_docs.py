@@ -115,3 +115,22 @@ def test_an_option_without_its_value_points_at_its_commands_help(
     run = Cli(tmp_path / "unused.db")(*args)
     assert (run.exit_code, run.stdout) == (2, "")
     assert run.stderr == f"error: Option '{option}' requires an argument. (see '{hint}')\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (["campaign", "list", "--state", "weird"],
+         "error: Invalid value for '--state': 'weird' is not one of 'active', 'paused'. "
+         "(see 'budgetctl campaign list --help')\n"),
+        (["spend", "list", "--limit", "x"],
+         "error: Invalid value for '--limit': not a whole number (see 'budgetctl spend list --help')\n"),
+        (["history", "--limit", "1.5"],
+         "error: Invalid value for '--limit': not a whole number (see 'budgetctl history --help')\n"),
+    ],
+)
+def test_a_bad_option_value_is_told_in_plain_words(tmp_path: Path, args: list[str], stderr: str) -> None:
+    from conftest import Cli
+
+    run = Cli(tmp_path / "unused.db")(*args)
+    assert (run.exit_code, run.stdout, run.stderr) == (2, "", stderr)

@@ -30,6 +30,20 @@ def _debug() -> bool:
     return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
+# Typer checks option values with pydantic, whose wording leaks into its usage errors.
+_PYDANTIC_WORDS = (
+    ("Value error, ", ""),
+    ("Input should be a valid integer, unable to parse string as an integer", "not a whole number"),
+)
+
+
+def _plain(message: str) -> str:
+    """A command-line error in the words of this tool rather than of its parser."""
+    for words, plain in _PYDANTIC_WORDS:
+        message = message.replace(words, plain)
+    return message
+
+
 class BoundaryGroup(TyperGroup):
     """Runs the command line and turns every failure into one ``error:`` line and an exit code.
 
@@ -72,7 +86,7 @@ class BoundaryGroup(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError" and cli_ctx is not None:
                 sys.stdout.write(cli_ctx.get_help() + "\n")
                 sys.exit(2)
-            message = exc.format_message()
+            message = _plain(exc.format_message())
             if code == 2:
                 where = (
                     cli_ctx.command_path
