@@ -45,6 +45,14 @@ def entries(db: Path) -> list[tuple[object, ...]]:
 # -- recording ------------------------------------------------------------------------------
 
 
+def test_a_time_that_is_not_a_whole_minute_is_echoed_to_the_second(ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    run = ready.ok("spend", "record", "Acme", "Search", "1", "--at", "2026-11-25T11:04:59+00:00", now=NOW)
+    assert run.lines == ["recorded 1.00 USD on Acme / Search at 2026-11-25T11:04:59+00:00 (entry #1)"]
+    run = ready.ok("spend", "record", "Acme", "Search", "1", "--at", "2026-11-25T11:05:00+00:00", now=NOW)
+    assert run.lines == ["recorded 1.00 USD on Acme / Search at 2026-11-25T11:05+00:00 (entry #2)"]
+
+
 def test_record_appends_integer_micros_with_actor(ready: Cli, db_path: Path) -> None:
     acme(ready)
     run = ready.ok("spend", "record", "Acme", "Search", "12.5", "--note", "invoice 4411", now=NOW)

@@ -51,7 +51,9 @@ def record(
     from budgetctl.services.ledger import record_spend
 
     result = record_spend(context(ctx), brand, campaign, amount, at=at, note=note, key=key)
-    when = result.occurred_at.astimezone(zone(result.timezone)).isoformat(timespec="minutes")
+    local = result.occurred_at.astimezone(zone(result.timezone))
+    # To the minute when that is exact, else to the second (12:04:59 is not 12:04).
+    when = local.isoformat(timespec="seconds" if local.second or local.microsecond else "minutes")
     if result.duplicate:
         render.out(
             f"already recorded as entry #{result.entry_id} (key {key}): "
