@@ -726,62 +726,6 @@ def test_external_id_matches_after_a_rename(loaded: Cli, db_path: Path, tmp_path
     assert query(db_path, "SELECT COUNT(*) FROM campaign") == [(5,)]
 
 
-GOOGLE_HEAD = "Campaign status,Campaign,Campaign ID,Day,Currency code,Cost\n"
-
-
-def test_a_name_match_links_the_network_id_so_a_renamed_campaign_is_still_found(
-    loaded: Cli, db_path: Path, tmp_path: Path
-) -> None:
-    loaded.ok("campaign", "add", "Acme", "Foo", now=NOW)
-    first = write(tmp_path / "foo.csv", GOOGLE_HEAD + "Enabled,Foo,555,2026-11-06,USD,20.00\n")
-    before = dump(db_path)
-    run = imp(loaded, "--dry-run", first)
-    assert run.lines[1] == "  would link campaign Acme / Foo to external id 555"
-    assert dump(db_path) == before
-    run = imp(loaded, first)
-    assert run.lines[:3] == [
-        "batch #1: 1 row (google-ads), wrote 1 entry, 0 unchanged, 0 total rows skipped, net 20.00",
-        "  linked campaign Acme / Foo to external id 555",
-        "  Acme / Foo: 1 entry, net 20.00 USD",
-    ]
-    assert query(db_path, "SELECT external_id FROM campaign WHERE name = 'Foo'") == [("555",)]
-    assert query(db_path, "SELECT command, campaign, message FROM event WHERE kind = 'campaign.changed'") == [
-        ("spend import", "Foo", "external id - -> 555 (from import batch #1)"),
-    ]
-    # Renamed in Google Ads: the next report names 'Foo v2'. --create-missing creates no
-    # second campaign to count 11-06 again on.
-    renamed = write(tmp_path / "foo2.csv", GOOGLE_HEAD + "Enabled,Foo v2,555,2026-11-06,USD,20.00\n"
-                                                         "Enabled,Foo v2,555,2026-11-07,USD,5.00\n")
-    assert imp_json(loaded, "--create-missing", "--brand", "Acme", renamed) == result(
-        2, [renamed], 2, 1, 1, "5.00")
-    assert {k: v for k, v in day_totals(db_path).items() if k[0].startswith("Foo")} == {
-        ("Foo", "2026-11-06"): 20_000_000, ("Foo", "2026-11-07"): 5_000_000,
-    }
-    assert query(db_path, "SELECT COUNT(*) FROM campaign WHERE name LIKE 'Foo%'") == [(1,)]
-
-
-def test_no_link_where_the_name_stands_for_several_network_campaigns(
-    loaded: Cli, db_path: Path, tmp_path: Path
-) -> None:
-    loaded.ok("campaign", "add", "Acme", "Foo", now=NOW)
-    loaded.ok("campaign", "add", "Acme", "Bar", now=NOW)
-    loaded.ok("campaign", "add", "Acme", "Baz", now=NOW)
-    # Two network campaigns called Foo; and one network campaign (777) under two names, each
-    # a campaign here: linking either way would guess.
-    both = write(tmp_path / "both.csv", GOOGLE_HEAD + "Enabled,Foo,555,2026-11-06,USD,20.00\n"
-                                                      "Enabled,Foo,556,2026-11-06,USD,1.00\n"
-                                                      "Enabled,Bar,777,2026-11-06,USD,2.00\n"
-                                                      "Enabled,Baz,777,2026-11-07,USD,3.00\n")
-    run = imp(loaded, both)
-    assert run.exit_code == 0, run.stderr
-    assert not [line for line in run.lines if "link" in line]
-    assert query(db_path, "SELECT name, external_id FROM campaign WHERE brand_id = 1 ORDER BY id") == [
-        ("Acme - Search", "21456789012"), ("Acme - Display", "21456789013"), ("Foo", None), ("Bar", None),
-        ("Baz", None),
-    ]
-    assert query(db_path, "SELECT COUNT(*) FROM event WHERE kind = 'campaign.changed'") == [(0,)]
-
-
 def test_unlinked_campaign_matches_by_trimmed_case_insensitive_name(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

@@ -250,8 +250,6 @@ def import_(
         )
     for name in report.created_campaigns:
         render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
-    for link in report.linked_campaigns:
-        render.out(f"  {'would link' if dry_run else 'linked'} campaign {link}")
     shown = report.per_campaign[:PER_CAMPAIGN_LINES]
     for bname, cname, currency, count, net, _bid in shown:
         render.out(

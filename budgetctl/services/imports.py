@@ -147,31 +147,7 @@ class _Catalog:
         self._by_external: dict[str, list[tuple[int, int]]] = {}
         self._by_name: dict[str, list[tuple[int, int]]] = {}
         self.names: dict[int, str] = {}
-        self._brand_of: dict[int, int] = {}
         self.links: dict[int, str | None] = {}  # each fetched campaign's external id
-        # Unlinked campaigns that rows with a network id matched by name: the id each would
-        # take (None where rows of several network campaigns matched it).
-        self.proposed: dict[int, str | None] = {}
-
-    def propose_link(self, cid: int, ext: str) -> None:
-        if cid not in self.proposed:
-            self.proposed[cid] = ext
-        elif self.proposed[cid] != ext:
-            self.proposed[cid] = None
-
-    def links_to_make(self) -> list[tuple[int, int, str]]:
-        """``(campaign, brand, external id)`` for the proposals that are unambiguous: one
-        network campaign for the campaign, and one campaign of the brand for the id."""
-        wanted = [(cid, ext) for cid, ext in self.proposed.items() if ext is not None]
-        owners: dict[tuple[int, str], int] = {}
-        for cid, ext in wanted:
-            key = (self._brand_of[cid], ext)
-            owners[key] = owners.get(key, 0) + 1
-        return sorted(
-            (cid, self._brand_of[cid], ext)
-            for cid, ext in wanted
-            if owners[(self._brand_of[cid], ext)] == 1
-        )
 
     def _fetch(self, sql: str, value: str) -> list[tuple[int, int]]:
         hits = []
@@ -180,7 +156,6 @@ class _Catalog:
                 hits.append((int(cid), int(bid)))
                 self.names[int(cid)] = name
                 self.links[int(cid)] = ext
-                self._brand_of[int(cid)] = int(bid)
         return hits
 
     def external(self, ext: str) -> list[tuple[int, int]]:
@@ -218,7 +193,6 @@ class ImportReport:
     superseded: int = 0  # network rows a later file of the import gave again
     net_amount: int = 0
     created_campaigns: list[str] = field(default_factory=list)
-    linked_campaigns: list[str] = field(default_factory=list)  # "Acme / Search to 2145..."
     dry_run: bool = False
     per_campaign: list[tuple[str, str, str, int, int, int]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -581,7 +555,6 @@ def import_spend(
         report.created_campaigns = [
             f"{catalog.by_id[b].name} / {catalog.names[cid]}" for (b, _key), cid in created.items()
         ]
-        _link(conn, ctx, catalog, report, int(batch_id))
         nets: dict[int, int] = {}
         for r in report.per_campaign:
             nets[r[5]] = nets.get(r[5], 0) + r[4]
@@ -629,34 +602,6 @@ def _problem_order(problem: str, files: dict[str, int]) -> tuple[int, int]:
     if line.isdigit():
         return files.get(name, len(files)), int(line)
     return files.get(head, len(files)), 0
-
-
-def _link(
-    conn: Connection, ctx: Context, catalog: _Catalog, report: ImportReport, batch_id: int
-) -> None:
-    """Give the campaigns that rows with a network id matched by name that id."""
-    links = catalog.links_to_make()
-    if not links:
-        return
-    execute_many(
-        conn,
-        "UPDATE campaign SET external_id = ? WHERE id = ? AND external_id IS NULL",
-        [(ext, cid) for cid, _bid, ext in links],
-    )
-    events = []
-    for cid, bid, ext in links:
-        brand = catalog.by_id[bid]
-        event = event_params(
-            ctx,
-            "campaign.changed",
-            f"external id - -> {ext} (from import batch #{batch_id})",
-            detail={"batch": batch_id, "external_id": ext},
-            brand=_as_brand_row(brand),
-        )
-        event.update(campaign_id=cid, campaign=catalog.names[cid])
-        events.append(event)
-        report.linked_campaigns.append(f"{brand.name} / {catalog.names[cid]} to external id {ext}")
-    conn.execute(INSERT_EVENT, events)
 
 
 def _as_brand_row(b: _Brand) -> Any:
@@ -777,12 +722,7 @@ def _match(
                 "(an external_id column)"
             )
     if hits:  # one: names are unique within a brand, and several brands were refused above
-        named_id, named_brand = hits[0]
-        if ext and not shared and catalog.links[named_id] is None:
-            # The network's id names its campaign whatever the campaign is called later:
-            # linked, a renamed campaign's next report still finds it (see _link).
-            catalog.propose_link(named_id, ext)
-        return named_id, catalog.by_id[named_brand]
+        return hits[0][0], catalog.by_id[hits[0][1]]
     if len(shared) > 1:
         raise InvalidValue(
             f"campaign {cname!r} (external id {ext}): that id is linked to several campaigns "
