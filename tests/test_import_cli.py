@@ -1246,7 +1246,7 @@ def test_a_network_export_is_not_read_as_generic_rows(loaded: Cli, db_path: Path
             "error: import refused, nothing written: 1 problem\n"
             f"  {path}:{line}: this is a {label} export: its rows are days of spend that a later report "
             "replaces, while generic rows add up (the same report twice would count twice): use --format "
-            f"{network} or auto\n"
+            f"{network} or auto (a file of your own: add an id column, or rename its columns)\n"
         ))
     # A Microsoft report has no column the generic format takes for a day: the hint is the
     # format it looks like, not a missing date column.
@@ -1258,6 +1258,17 @@ def test_a_network_export_is_not_read_as_generic_rows(loaded: Cli, db_path: Path
         "Microsoft Advertising export: use --format microsoft or auto)\n"
     ))
     assert imp_json(loaded, "--format", "generic", GENERIC)["entries_written"] == 4
+
+
+def test_a_file_of_one_s_own_in_a_network_s_spelling_with_ids_is_generic_when_asked(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Two invoices on one day: generic rows, once per id; not one day's snapshot.
+    own = write(tmp_path / "own.csv", "Day,Campaign,Cost,id\n2026-11-06,Acme - Search,4.00,inv-1\n"
+                                      "2026-11-06,Acme - Search,6.00,inv-2\n")
+    assert imp_json(loaded, "--format", "generic", own) == result(1, [own], 2, 2, 0, "10.00")
+    assert imp_json(loaded, "--format", "generic", own) == result(2, [own], 2, 0, 2, "0.00")
+    assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
 
 
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
@@ -1382,7 +1393,8 @@ def test_a_report_cut_short_inside_a_row_is_refused(loaded: Cli, db_path: Path, 
     cut = write(tmp_path / "google-cut.csv", data[: data.index(b"412.07") + 2])
     refused(loaded, db_path, cut, stderr=(
         "error: import refused, nothing written: 1 problem\n"
-        f"  {cut}:5: row has 6 cells but the header has 8 (comma-separated)\n"
+        f"  {cut}:5: row has 6 cells but the header has 8 (comma-separated): "
+        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')\n"
     ))
     # A generic file cut inside its last amount keeps nothing of that row: with the id it
     # lost, the full file could not tell that the row was already in.
@@ -1390,7 +1402,8 @@ def test_a_report_cut_short_inside_a_row_is_refused(loaded: Cli, db_path: Path, 
     short = write(tmp_path / "generic-cut.csv", full + "2026-11-20,Acme - Search,1")
     refused(loaded, db_path, short, stderr=(
         "error: import refused, nothing written: 1 problem\n"
-        f"  {short}:3: row has 3 cells but the header has 5 (comma-separated)\n"
+        f"  {short}:3: row has 3 cells but the header has 5 (comma-separated): "
+        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')\n"
     ))
     whole = write(tmp_path / "generic.csv", full + "2026-11-20,Acme - Search,12.34,USD,g2\n")
     assert imp_json(loaded, whole)["net_amount"] == "15.34"

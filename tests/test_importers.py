@@ -310,8 +310,10 @@ def test_a_row_with_fewer_cells_than_the_header_is_refused() -> None:
     reader, rows = read_bytes(data, "s.csv")
     assert [(r[0], r[6], r[8], r[9]) for r in rows] == [(3, 2_000_000, "k", "n")]
     assert reader.problems == [
-        "s.csv:2: row has 3 cells but the header has 5 (comma-separated)",
-        "s.csv:4: row has 3 cells but the header has 5 (comma-separated)",
+        "s.csv:2: row has 3 cells but the header has 5 (comma-separated): "
+        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')",
+        "s.csv:4: row has 3 cells but the header has 5 (comma-separated): "
+        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')",
     ]
     # A short total row is still a total, not a problem.
     reader, rows = read_bytes(b"date,campaign,amount,id\n2026-11-24,A,2,k\nTotal,,5\n", "t.csv")

@@ -111,7 +111,7 @@ class Window:
             raise ValueError("window start and end must differ")
         # One table per distinct window: an onboarding sheet repeats a few schedules over
         # thousands of campaigns, and each table is 10,080 bytes.
-        object.__setattr__(self, "_open", _minute_table(self.days, self.start, self.end))
+        object.__setattr__(self, "_open", _minute_table(frozenset(self.days), self.start, self.end))
 
     @property
     def overnight(self) -> bool:

@@ -201,6 +201,10 @@ class _Feed(io.RawIOBase):
         )
 
 
+#: Columns only the generic format has: a header with one is not a network's export.
+_GENERIC_ONLY = frozenset({"row_id", "note", "brand"})
+
+
 class SpendReader:
     """Spend rows from one export file; see the module docstring."""
 
@@ -320,7 +324,7 @@ class SpendReader:
             content = True
             found = self._fit(line, wanted, lineno)
             if found is not None:
-                if fmt == "generic":
+                if fmt == "generic" and not _GENERIC_ONLY.intersection(found[0].index):
                     self._refuse_network_as_generic(line, lineno)
                 self.layout, self.delimiter = found
                 self.header_line = lineno
@@ -366,7 +370,10 @@ class SpendReader:
         )
 
     def _refuse_network_as_generic(self, line: str, lineno: int) -> None:
-        """A network export read as generic rows would add up where its days should replace."""
+        """A network export read as generic rows would add up where its days should replace.
+
+        Only a header that has none of the generic format's own columns (an id, a note, a
+        brand): a hand-written ``Day,Campaign,Cost,id`` file is generic rows with ids."""
         networks = [p for p in PROFILES.values() if p.network != "generic"]
         other = self._fit(line, networks, lineno, conflicts=False)
         if other is not None:
@@ -376,7 +383,7 @@ class SpendReader:
                     f"{self.name}:{lineno}: this is a {profile.label} export: its rows are days"
                     " of spend that a later report replaces, while generic rows add up (the"
                     f" same report twice would count twice): use --format {profile.network}"
-                    " or auto"
+                    " or auto (a file of your own: add an id column, or rename its columns)"
                 ]
             )
 
@@ -538,7 +545,8 @@ class SpendReader:
             self.rows_read += 1
             self._problem(
                 line,
-                f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated)",
+                f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated):"
+                " is the file cut short? (a complete row writes its empty cells too: 'a,b,,')",
             )
             return None
         if len(rec) > width and any(c.strip() for c in rec[width:]):
