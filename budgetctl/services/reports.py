@@ -282,20 +282,26 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                 try:
                     rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
                 except sa.exc.DBAPIError as exc:
+                    first = _first_line(exc)
+                    if "malformed" not in first and "corrupt" not in first:
+                        raise  # busy, I/O, ...: said as every command says it, below
                     # Damage the check cannot read past (a damaged schema or index root).
                     checks.append(
                         Check(
                             "integrity",
                             False,
-                            f"SQLite could not check the file: {_first_line(exc)}; restore it "
+                            f"SQLite could not check the file: {first}; restore it "
                             "from a backup ('sqlite3 FILE .recover' may save what is readable)",
                         )
                     )
                     return checks
-                # One finding may run over several lines: every finding on one.
+                # One finding may run over several lines: every finding on one, after the
+                # "*** in database main ***" heading SQLite puts before them.
                 result = [line for r in rows for line in str(r[0]).splitlines() if line.strip()]
                 ok = result == ["ok"]
-                checks.append(Check("integrity", ok, "ok" if ok else "; ".join(result[:5])))
+                found = [line for line in result if not line.startswith("*** ")]
+                more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+                checks.append(Check("integrity", ok, "ok" if ok else "; ".join(found[:5]) + more))
                 mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
                 checks.append(Check("journal mode", mode == "wal", str(mode)))
             else:
