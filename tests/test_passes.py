@@ -450,7 +450,8 @@ def test_dry_run_reports_and_writes_nothing(spent: Cli, db_path: Path) -> None:
     run = spent.ok("enforce", "--now", NEXT_DAY, "--dry-run")
     assert run.lines == ["would: Acme / Display: paused -> active", "would: Acme / Search: paused -> active"]
     assert dump(db_path) == before
-    run = spent.ok("reset", "--now", "2026-12-02T00:00:00+00:00", "--dry-run", "--json")
+    run = spent.ok("reset", "--now", "2026-12-02T00:00:00+00:00", "--dry-run", "--json",
+                   now="2026-12-02T00:00:00+00:00")
     assert json.loads(run.stdout) == {
         "pass": "reset",
         "now": "2026-12-02T00:00:00+00:00",
@@ -597,7 +598,7 @@ def test_reset_catches_up_missed_days_across_a_month_end(ready: Cli, db_path: Pa
     ]
     assert run.lines[-1] == "reset at 2026-11-29T00:05:00+00:00: 2 campaigns evaluated, 0 changed"
     # Cron then missed three runs, across the month end: Nov 29, Nov 30, the month, Dec 1.
-    run = ready.ok("reset", "--now", "2026-12-02T00:05:00+00:00", "-v")
+    run = ready.ok("reset", "--now", "2026-12-02T00:05:00+00:00", "-v", now="2026-12-02T00:05:00+00:00")
     assert sorted(run.lines[:-1]) == [
         "closed day 2026-11-29 for Acme: spent 20.00 of 100.00",
         "closed day 2026-11-29 for Tokyo: spent 20.00 of none",
@@ -632,16 +633,34 @@ def test_reset_catches_up_missed_days_across_a_month_end(ready: Cli, db_path: Pa
     ]
     before = dump(db_path)
     for now in ("2026-12-02T00:05:00+00:00", "2026-12-02T14:00:00+00:00"):
-        run = ready.ok("reset", "--now", now, "-v")
+        run = ready.ok("reset", "--now", now, "-v", now=now)
         assert run.lines == [f"reset at {now}: 2 campaigns evaluated, 0 changed"]
     assert without_pass_runs(db_path) == {k: v for k, v in before.items() if k != "pass_run"}
     # Tokyo's Dec 2 ends at 15:00Z.
-    run = ready.ok("reset", "--now", "2026-12-02T15:00:00+00:00", "-v")
+    run = ready.ok("reset", "--now", "2026-12-02T15:00:00+00:00", "-v", now="2026-12-02T15:00:00+00:00")
     assert run.lines[0] == "closed day 2026-12-02 for Tokyo: spent 0.00 of none"
     assert run.lines[1:] == ["reset at 2026-12-02T15:00:00+00:00: 2 campaigns evaluated, 0 changed"]
     events = query(db_path, "SELECT brand, message FROM event WHERE kind = 'period.closed' ORDER BY id")
     assert len(events) == 11
     assert ("Acme", "closed month 2026-11: spent 60.00 of 1,000.00") in events
+
+
+def test_reset_looking_ahead_closes_only_what_the_clock_has_seen_end(ready: Cli, db_path: Path) -> None:
+    """--now after the clock: evaluate there, but close no day that has not ended yet."""
+    clock = "2026-11-25T12:00:00+00:00"
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "1000", now="2026-11-20T12:00:00+00:00")
+    ready.ok("campaign", "add", "Acme", "Search", now="2026-11-20T12:00:00+00:00")
+    ready.ok("spend", "record", "Acme", "Search", "100", now=clock)
+    run = ready.ok("reset", "--now", "2027-03-01T00:05:00+00:00", "-v", now=clock)
+    # Closed: Nov 20 to 24, ended by the clock. Not Nov 25 on: their spend is not final.
+    assert [line for line in run.lines if line.startswith("closed")] == [
+        f"closed day 2026-11-{day} for Acme: spent 0.00 of 100.00" for day in range(20, 25)
+    ]
+    assert run.lines[-1] == "reset at 2027-03-01T00:05:00+00:00: 1 campaigns evaluated, 1 changed"
+    assert query(db_path, "SELECT closed_through FROM brand") == [("2026-11-24",)]
+    # At the clock's own next day the 25th closes with its real spend.
+    run = ready.ok("reset", "--now", "2026-11-26T00:05:00+00:00", "-v", now="2026-11-26T00:05:00+00:00")
+    assert run.lines[0] == "closed day 2026-11-25 for Acme: spent 100.00 of 100.00"
 
 
 def test_reset_records_the_budget_each_closed_period_had(ready: Cli, db_path: Path) -> None:

@@ -96,7 +96,8 @@ def register(app: typer.Typer) -> None:
         """Close every brand day and month that ended (catching up missed ones), then evaluate all.
 
         Records each closed period's final spend and budget. Harmless at any time. Cron: just
-        after midnight, or hourly when brands span time zones.
+        after midnight, or hourly when brands span time zones. A --now later than the clock
+        closes only what has ended by the clock.
 
         \b
         Example: budgetctl reset -v

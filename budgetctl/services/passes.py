@@ -124,9 +124,12 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
     # Periods to close, grouped so that brands sharing a zone share one query per period.
     wanted: dict[tuple[str, str, date], list[Any]] = defaultdict(list)
     new_through: dict[int, str] = {}
+    # A look ahead (--now later than the clock) closes only what has ended by the clock: a
+    # day's spend is final once the day is over, and a closed day is never closed again.
+    until = ctx.now if ctx.clock is None else min(ctx.now, ctx.clock)
     for brand in brands:
         bid, _name, tz, _daily, _monthly, closed_through = brand
-        yesterday = local_day(ctx.now, zone(tz)) - timedelta(days=1)
+        yesterday = local_day(until, zone(tz)) - timedelta(days=1)
         last = date.fromisoformat(closed_through)
         if last >= yesterday:
             continue
