@@ -1246,7 +1246,7 @@ def test_a_network_export_is_not_read_as_generic_rows(loaded: Cli, db_path: Path
             "error: import refused, nothing written: 1 problem\n"
             f"  {path}:{line}: this is a {label} export: its rows are days of spend that a later report "
             "replaces, while generic rows add up (the same report twice would count twice): use --format "
-            f"{network} or auto (a file of your own: add an id column, or rename its columns)\n"
+            f"{network} or auto (a file of your own: give each row an id in an id column)\n"
         ))
     # A Microsoft report has no column the generic format takes for a day: the hint is the
     # format it looks like, not a missing date column.
@@ -1268,7 +1268,15 @@ def test_a_file_of_one_s_own_in_a_network_s_spelling_with_ids_is_generic_when_as
                                       "2026-11-06,Acme - Search,6.00,inv-2\n")
     assert imp_json(loaded, "--format", "generic", own) == result(1, [own], 2, 2, 0, "10.00")
     assert imp_json(loaded, "--format", "generic", own) == result(2, [own], 2, 0, 2, "0.00")
-    assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
+    # auto reads it so too: a third invoice that day adds to the day, it does not replace it.
+    more = write(tmp_path / "more.csv", "Day,Campaign,Cost,id\n2026-11-06,Acme - Search,5.00,inv-3\n")
+    run = imp(loaded, more)
+    assert run.lines[0] == "batch #3: 1 row (generic), wrote 1 entry, 0 unchanged, 0 total rows skipped, net 5.00"
+    assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 15_000_000
+    # Without an id column it is the network's export, and --format generic refuses it.
+    bare = write(tmp_path / "bare.csv", "Day,Campaign,Cost,note\n2026-11-06,Acme - Search,5.00,x\n")
+    assert imp(loaded, "--format", "generic", bare).stderr.startswith(
+        f"error: import refused, nothing written: 1 problem\n  {bare}:1: this is a Google Ads export")
 
 
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
@@ -1394,7 +1402,7 @@ def test_a_report_cut_short_inside_a_row_is_refused(loaded: Cli, db_path: Path, 
     refused(loaded, db_path, cut, stderr=(
         "error: import refused, nothing written: 1 problem\n"
         f"  {cut}:5: row has 6 cells but the header has 8 (comma-separated): "
-        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')\n"
+        "is the file cut short? (a complete row has a cell for every column, empty or not)\n"
     ))
     # A generic file cut inside its last amount keeps nothing of that row: with the id it
     # lost, the full file could not tell that the row was already in.
@@ -1403,7 +1411,7 @@ def test_a_report_cut_short_inside_a_row_is_refused(loaded: Cli, db_path: Path, 
     refused(loaded, db_path, short, stderr=(
         "error: import refused, nothing written: 1 problem\n"
         f"  {short}:3: row has 3 cells but the header has 5 (comma-separated): "
-        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')\n"
+        "is the file cut short? (a complete row has a cell for every column, empty or not)\n"
     ))
     whole = write(tmp_path / "generic.csv", full + "2026-11-20,Acme - Search,12.34,USD,g2\n")
     assert imp_json(loaded, whole)["net_amount"] == "15.34"

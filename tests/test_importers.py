@@ -311,9 +311,9 @@ def test_a_row_with_fewer_cells_than_the_header_is_refused() -> None:
     assert [(r[0], r[6], r[8], r[9]) for r in rows] == [(3, 2_000_000, "k", "n")]
     assert reader.problems == [
         "s.csv:2: row has 3 cells but the header has 5 (comma-separated): "
-        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')",
+        "is the file cut short? (a complete row has a cell for every column, empty or not)",
         "s.csv:4: row has 3 cells but the header has 5 (comma-separated): "
-        "is the file cut short? (a complete row writes its empty cells too: 'a,b,,')",
+        "is the file cut short? (a complete row has a cell for every column, empty or not)",
     ]
     # A short total row is still a total, not a problem.
     reader, rows = read_bytes(b"date,campaign,amount,id\n2026-11-24,A,2,k\nTotal,,5\n", "t.csv")

@@ -201,10 +201,6 @@ class _Feed(io.RawIOBase):
         )
 
 
-#: Columns only the generic format has: a header with one is not a network's export.
-_GENERIC_ONLY = frozenset({"row_id", "note", "brand"})
-
-
 class SpendReader:
     """Spend rows from one export file; see the module docstring."""
 
@@ -324,8 +320,14 @@ class SpendReader:
             content = True
             found = self._fit(line, wanted, lineno)
             if found is not None:
-                if fmt == "generic" and not _GENERIC_ONLY.intersection(found[0].index):
+                if fmt == "generic" and "row_id" not in found[0].index:
                     self._refuse_network_as_generic(line, lineno)
+                if fmt == "auto" and found[0].profile.network != "generic":
+                    # A network's spelling with an id column: a file of one's own, whose rows
+                    # count once per id (no export has a bare id column).
+                    own = self._fit(line, [PROFILES["generic"]], lineno, conflicts=False)
+                    if own is not None and "row_id" in own[0].index:
+                        found = own
                 self.layout, self.delimiter = found
                 self.header_line = lineno
                 self._check_preamble(preamble)
@@ -372,8 +374,8 @@ class SpendReader:
     def _refuse_network_as_generic(self, line: str, lineno: int) -> None:
         """A network export read as generic rows would add up where its days should replace.
 
-        Only a header that has none of the generic format's own columns (an id, a note, a
-        brand): a hand-written ``Day,Campaign,Cost,id`` file is generic rows with ids."""
+        Only a header without an id column: a hand-written ``Day,Campaign,Cost,id`` file is
+        generic rows with ids (and ``auto`` reads it so)."""
         networks = [p for p in PROFILES.values() if p.network != "generic"]
         other = self._fit(line, networks, lineno, conflicts=False)
         if other is not None:
@@ -383,7 +385,7 @@ class SpendReader:
                     f"{self.name}:{lineno}: this is a {profile.label} export: its rows are days"
                     " of spend that a later report replaces, while generic rows add up (the"
                     f" same report twice would count twice): use --format {profile.network}"
-                    " or auto (a file of your own: add an id column, or rename its columns)"
+                    " or auto (a file of your own: give each row an id in an id column)"
                 ]
             )
 
@@ -546,7 +548,7 @@ class SpendReader:
             self._problem(
                 line,
                 f"row has {len(rec)} cells but the header has {width} ({delimiter}-separated):"
-                " is the file cut short? (a complete row writes its empty cells too: 'a,b,,')",
+                " is the file cut short? (a complete row has a cell for every column, empty or not)",
             )
             return None
         if len(rec) > width and any(c.strip() for c in rec[width:]):
