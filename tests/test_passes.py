@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import Cli, both_engines, dump, engine_db, execute, is_url, query, sqlite_only
+from freezegun import freeze_time
 
 from budgetctl.store.schema import HEAD_REVISION
 
@@ -658,9 +659,14 @@ def test_reset_looking_ahead_closes_only_what_the_clock_has_seen_end(ready: Cli,
     ]
     assert run.lines[-1] == "reset at 2027-03-01T00:05:00+00:00: 1 campaigns evaluated, 1 changed"
     assert query(db_path, "SELECT closed_through FROM brand") == [("2026-11-24",)]
-    # At the clock's own next day the 25th closes with its real spend.
-    run = ready.ok("reset", "--now", "2026-11-26T00:05:00+00:00", "-v", now="2026-11-26T00:05:00+00:00")
-    assert run.lines[0] == "closed day 2026-11-25 for Acme: spent 100.00 of 100.00"
+    # At the clock's own next day the 25th closes with its real spend; an unreadable
+    # $BUDGETCTL_NOW leaves the system's clock to say how far that is.
+    with freeze_time("2026-11-27T12:00:00+00:00"):
+        run = ready("reset", "--now", "2027-03-01T00:05:00+00:00", "-v", env={"BUDGETCTL_NOW": "garbage"})
+    assert [line for line in run.lines if line.startswith("closed")] == [
+        "closed day 2026-11-25 for Acme: spent 100.00 of 100.00",
+        "closed day 2026-11-26 for Acme: spent 0.00 of 100.00",
+    ]
 
 
 def test_reset_records_the_budget_each_closed_period_had(ready: Cli, db_path: Path) -> None:
@@ -889,12 +895,13 @@ def test_doctor_keeps_the_latest_run_when_a_replay_runs_under_an_earlier_clock(r
     ready.ok("enforce", now="2026-11-24T12:00:00+00:00")  # a replay under $BUDGETCTL_NOW
     run = ready("doctor", "--now", "2026-11-25T12:01:00+00:00")
     assert run.lines[-3] == "ok   last enforce: 2026-11-25T12:00:00+00:00 (60 s ago)"
-    # --now given: an unreadable $BUDGETCTL_NOW is not in the way (the pass then counts as
-    # run at the --now it evaluated).
-    bad = ready("enforce", "--now", "2026-11-25T12:02:00+00:00", env={"BUDGETCTL_NOW": "garbage"})
+    # --now given: an unreadable $BUDGETCTL_NOW is not in the way; the system's clock says
+    # when the pass ran (not the --now it evaluated, which may lie ahead).
+    with freeze_time("2026-11-25T12:02:30+00:00"):
+        bad = ready("enforce", "--now", "2026-11-25T12:02:00+00:00", env={"BUDGETCTL_NOW": "garbage"})
     assert (bad.exit_code, bad.stderr) == (0, "")
     assert ready("doctor", "--now", "2026-11-25T12:03:00+00:00").lines[-3] == (
-        "ok   last enforce: 2026-11-25T12:02:00+00:00 (60 s ago)")
+        "ok   last enforce: 2026-11-25T12:02:30+00:00 (30 s ago)")
 
 
 def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | str) -> None:

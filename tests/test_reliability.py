@@ -535,6 +535,30 @@ UNCHECKABLE = ("SQLite could not check the file: database disk image is malforme
                "backup ('sqlite3 FILE .recover' may save what is readable)")
 
 
+@pytest.mark.parametrize(
+    ("error", "name", "detail"),
+    [
+        ("disk I/O error", "database", "database {db}: disk I/O error; nothing was written: check the disk"),
+        ("database disk image is malformed", "integrity", UNCHECKABLE),
+        ("file is not a database", "integrity", UNCHECKABLE.replace("database disk image is malformed",
+                                                                    "file is not a database")),
+    ],
+)
+def test_doctor_when_the_integrity_check_itself_fails(agency: Path, error: str, name: str, detail: str) -> None:
+    def hook(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if "integrity_check" in statement:
+            raise sqlite3.OperationalError(error)
+
+    event.listen(Engine, "before_cursor_execute", hook)
+    try:
+        run = in_process(agency, "doctor", "--json")
+    finally:
+        event.remove(Engine, "before_cursor_execute", hook)
+    assert run.exit_code == 1
+    failed = {c["name"]: c["detail"] for c in json.loads(run.stdout)["checks"] if not c["ok"]}
+    assert failed == {name: detail.format(db=agency)}
+
+
 def test_doctor_on_each_page_damaged_in_turn_says_what_it_found(agency: Path, tmp_path: Path) -> None:
     checkpoint(agency)
     for extra in ("-wal", "-shm"):

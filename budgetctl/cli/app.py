@@ -220,14 +220,18 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     database = Database(url)
     command = " ".join(ctx.command_path.split()[1:]) or "budgetctl"
     # The clock is read once. --now, when given, is the instant the command works at; the
-    # clock then only says when it ran (a $BUDGETCTL_NOW it cannot read is not in the way).
+    # clock then says when it ran and how far reset may close (a $BUDGETCTL_NOW it cannot
+    # read is not in the way: the system's clock is).
     clock: datetime | None
     if now:
         instant = parse_instant(now)
         try:
             clock = read_clock()
         except InvalidValue:
-            clock = None
+            from datetime import UTC
+            from datetime import datetime as system
+
+            clock = system.now(UTC)
     else:
         instant = clock = read_clock()
     return Context(database, instant, current_actor(), command, clock)

@@ -283,7 +283,7 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                     rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
                 except sa.exc.DBAPIError as exc:
                     first = _first_line(exc)
-                    if "malformed" not in first and "corrupt" not in first:
+                    if not any(w in first for w in ("malformed", "corrupt", "not a database")):
                         raise  # busy, I/O, ...: said as every command says it, below
                     # Damage the check cannot read past (a damaged schema or index root).
                     checks.append(
@@ -333,9 +333,13 @@ def doctor(db: Database, now: datetime) -> list[Check]:
         message = (
             exc.message if isinstance(exc, BudgetError) else translate_error(exc, db.label).message
         )
-        checks.append(
-            Check("database", False, message.replace(DAMAGED_HINT, "restore it from a backup"))
-        )
+        # What every command says, less its pointer to doctor: this is doctor.
+        for pointer, instead in (
+            (DAMAGED_HINT, "restore it from a backup"),
+            (", then run 'budgetctl doctor'", ""),
+        ):
+            message = message.replace(pointer, instead)
+        checks.append(Check("database", False, message))
         return checks
     for name, limit in OVERDUE.items():
         last = runs.get(name)
