@@ -31,7 +31,15 @@ class Conflict(BudgetError):
 
 
 class DatabaseError(BudgetError):
-    """The database is missing, busy, damaged, read-only, full or of another schema."""
+    """The database is missing, busy, damaged, read-only, full or of another schema.
+
+    ``to_doctor`` is the pointer to ``budgetctl doctor`` that ends some messages; doctor
+    itself shows ``plain``, the message without it.
+    """
+
+    def __init__(self, message: str, *, to_doctor: str = "") -> None:
+        super().__init__(message + to_doctor)
+        self.plain = message
 
 
 class ImportRejected(BudgetError):

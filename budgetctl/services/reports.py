@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from budgetctl.domain.errors import BudgetError
+from budgetctl.domain.errors import BudgetError, DatabaseError
 from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_json
 from budgetctl.domain.periods import day_period, days_in_month, zone
@@ -24,7 +24,7 @@ from budgetctl.services.base import (
 )
 from budgetctl.services.evaluate import BrandState, brand_states
 from budgetctl.services.ledger import resolve_when
-from budgetctl.store.db import Database, read_revision
+from budgetctl.store.db import Database, damaged, read_revision
 from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 CENT = 10_000
@@ -282,10 +282,12 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                 try:
                     rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
                 except sa.exc.DBAPIError as exc:
-                    first = _first_line(exc)
-                    if not any(w in first for w in ("malformed", "corrupt", "not a database")):
-                        raise  # busy, I/O, ...: said as every command says it, below
+                    # The file opened, so "not a database" here is damage too; busy, I/O
+                    # and the rest are said below, as every command says them.
+                    if not damaged(exc) and "not a database" not in str(exc.orig):
+                        raise
                     # Damage the check cannot read past (a damaged schema or index root).
+                    first = str(exc.orig).strip().splitlines()[0]
                     checks.append(
                         Check(
                             "integrity",
@@ -328,17 +330,11 @@ def doctor(db: Database, now: datetime) -> list[Check]:
                 )
             )
     except (BudgetError, sa.exc.DBAPIError) as exc:
-        from budgetctl.store.db import DAMAGED_HINT, translate_error
+        from budgetctl.store.db import translate_error
 
-        message = (
-            exc.message if isinstance(exc, BudgetError) else translate_error(exc, db.label).message
-        )
+        error = exc if isinstance(exc, BudgetError) else translate_error(exc, db.label)
         # What every command says, less its pointer to doctor: this is doctor.
-        for pointer, instead in (
-            (DAMAGED_HINT, "restore it from a backup"),
-            (", then run 'budgetctl doctor'", ""),
-        ):
-            message = message.replace(pointer, instead)
+        message = error.plain if isinstance(error, DatabaseError) else error.message
         checks.append(Check("database", False, message))
         return checks
     for name, limit in OVERDUE.items():
@@ -361,11 +357,6 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             )
         )
     return checks
-
-
-def _first_line(exc: sa.exc.DBAPIError) -> str:
-    text = str(exc.orig) if exc.orig is not None else str(exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def _schema_detail(revision: str) -> str:

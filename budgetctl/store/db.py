@@ -310,8 +310,13 @@ class Database:
             raise
 
 
-DAMAGED_HINT = "restore it from a backup; 'budgetctl doctor' shows the details"
-"""What a damaged file's error says to do (``doctor`` itself drops the pointer to itself)."""
+_DETAILS = "; 'budgetctl doctor' shows the details"
+
+
+def damaged(exc: BaseException) -> bool:
+    """Whether a driver error says the file itself is damaged (not busy, full or missing)."""
+    low = str(getattr(exc, "orig", None) or exc).lower()
+    return "malformed" in low or "database corrupt" in low
 
 
 def read_revision(conn: Connection) -> str | None:
@@ -324,7 +329,10 @@ def read_revision(conn: Connection) -> str | None:
         return None
     if not row[0]:
         # Only damage empties the stamp: it is not a newer budgetctl's revision.
-        raise DatabaseError(f"the database is damaged (its schema stamp is empty): {DAMAGED_HINT}")
+        raise DatabaseError(
+            "the database is damaged (its schema stamp is empty): restore it from a backup",
+            to_doctor=_DETAILS,
+        )
     return str(row[0])
 
 
@@ -377,11 +385,13 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
         return DatabaseError(f"{label} is not a budgetctl database (not an SQLite file)")
     if "disk i/o error" in low:
         return DatabaseError(
-            f"database {label}: {first}; nothing was written: check the disk, then run "
-            "'budgetctl doctor'"
+            f"database {label}: {first}; nothing was written: check the disk",
+            to_doctor=", then run 'budgetctl doctor'",
         )
-    if "malformed" in low or "database corrupt" in low:
-        return DatabaseError(f"database {label} is damaged ({first}): {DAMAGED_HINT}")
+    if damaged(exc):
+        return DatabaseError(
+            f"database {label} is damaged ({first}): restore it from a backup", to_doctor=_DETAILS
+        )
     if "database or disk is full" in low or "no space left" in low:
         return DatabaseError(f"database {label}: the disk is full; nothing was written")
     if "readonly" in low or "read-only" in low:
