@@ -42,4 +42,9 @@ def now() -> datetime:
     override = os.environ.get(ENV_NOW, "").strip()
     if override:
         return parse_instant(override, what="BUDGETCTL_NOW")
+    return system_now()
+
+
+def system_now() -> datetime:
+    """The system's clock (aware UTC), whatever ``$BUDGETCTL_NOW`` says."""
     return datetime.now(UTC)

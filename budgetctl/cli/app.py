@@ -209,7 +209,7 @@ def root(
 def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     """The request context: the database, the clock (read once), the actor, the command."""
     from budgetctl.clock import now as read_clock
-    from budgetctl.clock import parse_instant
+    from budgetctl.clock import parse_instant, system_now
     from budgetctl.domain.errors import InvalidValue
     from budgetctl.services.base import Context, current_actor
     from budgetctl.store.db import Database, resolve_url
@@ -228,10 +228,7 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
         try:
             clock = read_clock()
         except InvalidValue:
-            from datetime import UTC
-            from datetime import datetime as system
-
-            clock = system.now(UTC)
+            clock = system_now()
     else:
         instant = clock = read_clock()
     return Context(database, instant, current_actor(), command, clock)
