@@ -1417,6 +1417,25 @@ def test_a_report_cut_short_inside_a_row_is_refused(loaded: Cli, db_path: Path, 
     assert imp_json(loaded, whole)["net_amount"] == "15.34"
 
 
+def test_a_report_holding_less_than_it_states_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
+    # Microsoft's title lines state the row count; Meta's summary row, the amount spent.
+    ui = MS_UI.read_bytes()
+    cut = write(tmp_path / "ms-cut.tsv", ui[: ui.index(b"2026-11-02\tInitech\tInitech - Generic")])
+    refused(loaded, db_path, cut, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {cut}:4: the report says it has 2 rows but the file holds 1: is the file cut short? Download it "
+        "again (if rows were removed on purpose, remove this line too)\n"
+    ))
+    meta = META.read_bytes()
+    short = write(tmp_path / "meta-cut.csv", meta[: meta.index(b"2026-11-02,2026-11-02")])
+    refused(loaded, db_path, short, "--dry-run", stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {short}:2: the summary row says 2,236.56 was spent but the rows add up to 1,234.56: is the file "
+        "cut short? Download it again (if rows were removed on purpose, remove the summary row too)\n"
+    ))
+    assert imp_json(loaded, MS_UI, META)["net_amount"] == "3625.46"
+
+
 def test_a_report_cut_short_inside_a_quote_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     # A download that stops inside '"1,388.90"': the open quote would take "1" for the cost.
     data = MS_API.read_bytes()

@@ -321,6 +321,66 @@ def test_a_row_with_fewer_cells_than_the_header_is_refused() -> None:
     assert (reader.problems, reader.skipped_totals) == ([], 1)
 
 
+CUT_SHORT_ROWS = (
+    "is the file cut short? Download it again (if rows were removed on purpose, remove this line too)"
+)
+CUT_SHORT_SUMMARY = (
+    "is the file cut short? Download it again (if rows were removed on purpose, remove the"
+    " summary row too)"
+)
+
+
+def test_a_microsoft_report_holding_fewer_rows_than_it_states_is_refused() -> None:
+    # "Rows: 3" in the title lines, and a download that stopped after the first row.
+    api = (FIXTURES / "microsoft-ads-api.csv").read_bytes()
+    reader, rows = read_bytes(api[: api.index(b'"2026-11-02"')], "api.csv")
+    assert brief(rows) == [(12, "Initech - Brand", "123456789", date(2026, 11, 1), 412_300_000)]
+    assert reader.problems == [
+        f"api.csv:9: the report says it has 3 rows but the file holds 1: {CUT_SHORT_ROWS}"
+    ]
+    ui = (FIXTURES / "microsoft-ads-ui.tsv").read_bytes()
+    reader, _ = read_bytes(ui[: ui.index(b"2026-11-02\tInitech\tInitech - Generic")], "ui.tsv")
+    assert reader.problems == [
+        f"ui.tsv:4: the report says it has 2 rows but the file holds 1: {CUT_SHORT_ROWS}"
+    ]
+    # Without the line that states the count there is nothing to hold the rows to.
+    reader, rows = read_bytes(api[: api.index(b'"2026-11-02"')].replace(b'"Rows: 3"\n', b""))
+    assert (len(rows), reader.problems) == (1, [])
+    # The whole reports hold what they state.
+    for name in ("microsoft-ads-api.csv", "microsoft-ads-ui.tsv"):
+        assert read(FIXTURES / name)[0].problems == []
+
+
+def test_a_meta_export_whose_rows_add_up_to_less_than_its_summary_is_refused() -> None:
+    meta = (FIXTURES / "meta-ads-daily.csv").read_bytes()
+    reader, rows = read_bytes(meta[: meta.index(b"2026-11-02,2026-11-02")], "meta.csv")
+    assert [r[6] for r in rows] == [1_234_560_000]
+    assert reader.problems == [
+        "meta.csv:2: the summary row says 2,236.56 was spent but the rows add up to 1,234.56: "
+        + CUT_SHORT_SUMMARY
+    ]
+    assert read(FIXTURES / "meta-ads-daily.csv")[0].problems == []
+    # Cut inside the last row's amount, the last cell: the row is whole but for its figure.
+    head = b"Campaign name,Day,Amount spent (USD)\n,,30.00\nA,2026-11-01,10.00\nA,2026-11-02,"
+    reader, rows = read_bytes(head + b"2", "cut.csv")
+    assert reader.problems == [
+        "cut.csv:2: the summary row says 30.00 was spent but the rows add up to 12.00: "
+        + CUT_SHORT_SUMMARY
+    ]
+    # Every row is rounded to the cent on its own: half a cent per row is rounding.
+    assert read_bytes(head + b"20.00\n")[0].problems == []
+    assert read_bytes(head.replace(b"30.00", b"30.01") + b"20.00\n")[0].problems == []
+    reader, _ = read_bytes(head.replace(b"30.00", b"30.02") + b"20.00\n", "m.csv")
+    assert reader.problems == [
+        "m.csv:2: the summary row says 30.02 was spent but the rows add up to 30.00: "
+        + CUT_SHORT_SUMMARY
+    ]
+    # Rows adding up to more than the summary lost nothing; two summary rows say nothing sure.
+    assert read_bytes(head.replace(b"30.00", b"29.00") + b"20.00\n")[0].problems == []
+    two = head.replace(b",,30.00\n", b",,30.00\n,,1.00\n") + b"2\n"
+    assert read_bytes(two)[0].problems == []
+
+
 @pytest.mark.parametrize(
     ("header", "label", "hint"),
     [

@@ -90,6 +90,12 @@ class Profile:
     #: of spend: a pattern for the line (without its quotes), and why the file is refused
     #: (``{value}`` is the pattern's ``value`` group)
     refused_preamble: tuple[tuple[re.Pattern[str], str], ...] = ()
+    #: a report-title line that states how many rows follow (the ``value`` group, such as
+    #: Microsoft's ``Rows: 3``): a file with fewer was cut short
+    stated_rows: re.Pattern[str] | None = None
+    #: the summary row (blank campaign) gives the amount spent over all rows: rows adding up
+    #: to less, beyond rounding, means the file was cut short
+    summary_is_total: bool = False
 
 
 def loose(name: str) -> str:
@@ -138,6 +144,7 @@ META = Profile(
     day_sources=(("day",), ("range_start", "range_end")),
     blank_day_is_total=True,
     blank_campaign_is_total=True,
+    summary_is_total=True,
     range_hint=(
         "export from Ads Manager with Breakdown > By time > Day so that each row is one day"
     ),
@@ -171,6 +178,7 @@ MICROSOFT = Profile(
             " with Report Aggregation: Daily",
         ),
     ),
+    stated_rows=re.compile(r"Rows:\s*(?P<value>[0-9][0-9,]*)", re.IGNORECASE),
 )
 
 GENERIC = Profile(

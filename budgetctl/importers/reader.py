@@ -34,7 +34,7 @@ from datetime import date, datetime
 from typing import BinaryIO, Final
 
 from budgetctl.domain.errors import ImportRejected, InvalidValue
-from budgetctl.domain.money import parse_micros
+from budgetctl.domain.money import format_money, parse_micros
 from budgetctl.importers.formats import (
     PROFILES,
     HeaderConflict,
@@ -85,6 +85,7 @@ _SPREADSHEETS: Final = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook"),
 )
 _MISSING: Final = object()
+_HALF_CENT: Final = 5_000
 
 # micros per unit of an amount's last digit, by the number of decimals
 _SCALE: Final = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
@@ -224,6 +225,13 @@ class SpendReader:
         self.problems = []
         self.problem_count = 0
         self.rows_read = 0
+        # What the file says of itself, to tell a download cut short: the rows its title
+        # lines announce (line, count), its summary row's amount (line, micros; None when it
+        # has none, or several), and how many footer lines it has.
+        self._stated_rows: tuple[int, int] | None = None
+        self._summary: tuple[int, int] | None = None
+        self._summaries = 0
+        self._footers = 0
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
         self._currency_cache: dict[str, str | None] = {}
         self._feed = self._open_feed(source, encoding)
@@ -394,6 +402,10 @@ class SpendReader:
         profile = self.layout.profile
         for lineno, line in preamble:
             text = line.strip().strip('"').strip()
+            if profile.stated_rows is not None:
+                stated = profile.stated_rows.fullmatch(text)
+                if stated is not None:
+                    self._stated_rows = (lineno, int(stated["value"].replace(",", "")))
             for pattern, why in profile.refused_preamble:
                 hit = pattern.fullmatch(text)
                 if hit is not None:
@@ -466,6 +478,7 @@ class SpendReader:
         reader = self._reader
         base = last = self.header_line
         good = 0
+        spent = 0
         broken = ""
         try:
             for rec in reader:
@@ -493,6 +506,8 @@ class SpendReader:
                         and len(whole) < 13
                     ):
                         good += 1
+                        micros = int(digits) * scale[len(fraction)]
+                        spent += micros
                         yield (
                             start,
                             campaign,
@@ -500,7 +515,7 @@ class SpendReader:
                             (rec[i_brand].strip() or None) if has_brand else None,
                             when[0],
                             when[1],
-                            int(digits) * scale[len(fraction)],
+                            micros,
                             currency,  # type: ignore[misc]
                             (rec[i_id].strip() or None) if has_id else None,
                             (rec[i_note].strip() or None) if has_note else None,
@@ -508,6 +523,7 @@ class SpendReader:
                         continue
                 row = careful(rec, start)
                 if row is not None:
+                    spent += row[6]
                     yield row
         except csv.Error as err:
             broken = f"{self.name}:{last + 1}: cannot read this line as CSV: {csv_reason(err)}"
@@ -515,11 +531,36 @@ class SpendReader:
             self.rows_read += good
         if broken:
             self._fatal(broken)
+        if self.rows_read:
+            self._check_complete(spent)
         if not self.rows_read:
             totals = ""
             if self.skipped_totals:
                 totals = f" (only {self.skipped_totals} total or footer rows, which are not spend)"
             self._fatal(f"{self.name}: no spend rows after the header{totals}")
+
+    def _check_complete(self, spent: int) -> None:
+        """A file with fewer rows, or less spend, than it says it has was cut short."""
+        if self._stated_rows is not None:
+            line, stated = self._stated_rows
+            have = self.rows_read + self.skipped_totals - self._footers
+            if have < stated:
+                self._problem(
+                    line,
+                    f"the report says it has {stated:,} rows but the file holds {have:,}: is the"
+                    " file cut short? Download it again (if rows were removed on purpose, remove"
+                    " this line too)",
+                )
+        if self._summary is not None and self._summaries == 1:
+            line, total = self._summary
+            # Each row is rounded to the cent on its own: allow half a cent per row.
+            if total - spent > _HALF_CENT * self.rows_read:
+                self._problem(
+                    line,
+                    f"the summary row says {format_money(total)} was spent but the rows add up to"
+                    f" {format_money(spent)}: is the file cut short? Download it again (if rows"
+                    " were removed on purpose, remove the summary row too)",
+                )
 
     def _fatal(self, problem: str) -> None:
         raise ImportRejected([*self.problems, problem])
@@ -535,6 +576,7 @@ class SpendReader:
         first = filled[0].strip()
         if len(filled) == 1 and profile.footer_row.fullmatch(first):
             self.skipped_totals += 1
+            self._footers += 1
             return None
         looks_total = profile.total_row.match(first) is not None
         if len(rec) < width:
@@ -562,6 +604,12 @@ class SpendReader:
         campaign = rec[layout.column("campaign")].strip()
         if not campaign and profile.blank_campaign_is_total:
             self.skipped_totals += 1
+            if profile.summary_is_total:
+                self._summaries += 1
+                try:
+                    self._summary = (line, _amount(rec[layout.column("amount")], profile))
+                except InvalidValue:
+                    self._summary = None
             return None
         day_text = rec[layout.column(layout.day_role)].strip()
         if not day_text and (profile.blank_day_is_total or looks_total):
