@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -620,6 +621,22 @@ def test_db_copy_refuses_the_source_itself(tmp_path: Path) -> None:
     source, cli = populated_sqlite(tmp_path)
     run = cli("db", "copy", "--to", source, now=NOW)
     assert run.exit_code == 1 and "names the source database itself" in run.stderr
+
+
+def test_db_copy_refuses_a_target_whose_schema_stamp_is_empty(tmp_path: Path) -> None:
+    source, cli = populated_sqlite(tmp_path)
+    target = tmp_path / "target.db"
+    cli_for(str(target)).ok("init")
+    conn = sqlite3.connect(target)
+    conn.execute("UPDATE alembic_version SET version_num = ''")
+    conn.commit()
+    conn.close()
+    before, held = dump(source), dump(str(target))
+    run = cli("db", "copy", "--to", str(target), now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        f"error: target {target} is damaged (its schema stamp is empty): restore it from a backup or copy "
+        "into another database; the target is left as is\n"))
+    assert (dump(source), dump(str(target))) == (before, held)
 
 
 def test_db_copy_names_its_own_option_for_a_bad_target(tmp_path: Path) -> None:

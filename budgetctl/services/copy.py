@@ -109,7 +109,7 @@ def _check_target_empty(target: Database) -> None:
         names = set(sa.inspect(conn).get_table_names())
         if not names:
             return
-        revision = read_revision(conn)
+        revision = read_revision(conn, target=target.label)
         if revision is None:
             shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
             raise DatabaseError(

@@ -319,8 +319,11 @@ def damaged(exc: BaseException) -> bool:
     return "malformed" in low or "database corrupt" in low
 
 
-def read_revision(conn: Connection) -> str | None:
-    """The Alembic revision stamped in the database, or None if it has no budgetctl schema."""
+def read_revision(conn: Connection, *, target: str | None = None) -> str | None:
+    """The Alembic revision stamped in the database, or None if it has no budgetctl schema.
+
+    ``target``: the label of a database other than the command's own (``db copy --to``),
+    for errors about it."""
     names = set(sa.inspect(conn).get_table_names())
     if "alembic_version" not in names or "brand" not in names:
         return None
@@ -329,6 +332,11 @@ def read_revision(conn: Connection) -> str | None:
         return None
     if not row[0]:
         # Only damage empties the stamp: it is not a newer budgetctl's revision.
+        if target is not None:  # doctor checks the command's own database, not this one
+            raise DatabaseError(
+                f"target {target} is damaged (its schema stamp is empty): restore it from a"
+                " backup or copy into another database; the target is left as is"
+            )
         raise DatabaseError(
             "the database is damaged (its schema stamp is empty): restore it from a backup",
             to_doctor=_DETAILS,
