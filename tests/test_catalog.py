@@ -940,6 +940,25 @@ def test_sqlite_url(cli: Cli, db_path: Path, tmp_path: Path) -> None:
     assert not db_path.exists()
 
 
+def test_a_relative_sqlite_url_is_relative_to_the_working_folder(
+    cli: Cli, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite_only(db_path)
+    monkeypatch.chdir(tmp_path)
+    run = cli.ok("--db", "sqlite:///sub dir/rel.db", "init")
+    assert run.stdout == (
+        f"created database {tmp_path / 'sub dir' / 'rel.db'} (schema revision {HEAD_REVISION})\n"
+    )
+    cli.ok("--db", "sqlite:///./sub dir/rel.db", "brand", "add", "Acme", "--daily", "1",
+           "--monthly", "2", now=NOW)  # fmt: skip
+    assert query(tmp_path / "sub dir" / "rel.db", "SELECT name FROM brand") == [("Acme",)]
+    run = cli("--db", "sqlite:///missing.db", "brand", "list")
+    assert (run.exit_code, run.stderr) == (1, (
+        f"error: database {tmp_path / 'missing.db'} does not exist: run 'budgetctl init' to create it "
+        "(or pass --db / set $BUDGETCTL_DB)\n"))
+    assert not (tmp_path / "missing.db").exists()
+
+
 # -- the command itself ------------------------------------------------------------------------
 
 

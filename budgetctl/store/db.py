@@ -86,6 +86,11 @@ def resolve_url(option: str | None, *, what: str = "--db") -> URL:
                     f"{what} {mask(raw)!r}: budgetctl talks to PostgreSQL through psycopg 3 only: "
                     "write the URL as postgresql+psycopg://user@host/db (or postgresql://...)"
                 )
+        database = url.database or ""
+        relative = database not in ("", ":memory:") and not database.startswith("file:")
+        if backend == "sqlite" and relative:
+            # sqlite:///budget.db is relative to the working folder, as a plain path is.
+            url = url.set(database=str(Path(database).expanduser().absolute()))
         return url
     return URL.create("sqlite", database=str(Path(raw).expanduser().absolute()))
 
