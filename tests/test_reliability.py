@@ -602,6 +602,68 @@ def test_an_empty_schema_stamp_is_damage_in_doctor_and_elsewhere(agency: Path) -
     assert failed == {"database": "the database is damaged (its schema stamp is empty): restore it from a backup"}
 
 
+# -- output that cannot be written --------------------------------------------------------------
+
+
+def run_shell(db: Path, line: str, **extra: str) -> Run:
+    """``budgetctl`` run by a shell command line (for redirections such as ``>&-``)."""
+    done = subprocess.run(
+        ["sh", "-c", line.replace("budgetctl", f"'{BIN}'", 1)], env=proc_env(db, **extra),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def search_amounts(db: Path) -> list[int]:
+    return [r[0] for r in query(db, "SELECT amount FROM spend_entry WHERE campaign_id = "
+                                    "(SELECT id FROM campaign WHERE name = 'Search') ORDER BY id")]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_change_is_saved_and_exits_0_when_its_output_cannot_be_written(agency: Path) -> None:
+    # A retry after exit 1 would record the spend twice: the work is done, so the exit is 0.
+    run = run_shell(agency, "budgetctl spend record Acme Search 1.50 > /dev/full")
+    assert (run.exit_code, run.stdout, run.stderr) == (0, "", (
+        "warning: the change is saved, but its output could not be written: No space left on device\n"))
+    run = run_shell(agency, "budgetctl spend record Acme Search 2.50 >&-")
+    assert (run.exit_code, run.stdout, run.stderr) == (0, "", "")
+    # A reader that goes away before the end (| head) is no news either.
+    run = run_shell(agency, "budgetctl spend record Acme Search 3.50 | (exec 0<&-; true)")
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert search_amounts(agency) == [60_000_000, 1_500_000, 2_500_000, 3_500_000]
+    # A pass that paused campaigns saved that too.
+    run = run_shell(agency, "budgetctl spend import --json {tmp} > /dev/full".replace(
+        "{tmp}", str(agency.parent / "spend.csv")))
+    assert (run.exit_code, run.stderr) == (0, (
+        "warning: the change is saved, but its output could not be written: No space left on device\n"))
+    assert query(agency, "SELECT COUNT(*) FROM import_batch") == [(1,)]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_fails_a_command_that_only_reads(agency: Path) -> None:
+    before = dump(agency)
+    run = run_shell(agency, "budgetctl brand list > /dev/full")
+    assert (run.exit_code, run.stderr) == (1, "error: cannot write the output: No space left on device\n")
+    run = run_shell(agency, "budgetctl spend import --dry-run {tmp} > /dev/full".replace(
+        "{tmp}", str(agency.parent / "spend.csv")))
+    assert (run.exit_code, run.stderr) == (1, "error: cannot write the output: No space left on device\n")
+    # Closed on purpose: nothing to tell.
+    assert run_shell(agency, "budgetctl brand list >&-") == Run(0, "", "")
+    assert dump(agency) == before
+
+
+def test_names_an_ascii_terminal_cannot_show_are_escaped_not_a_failure(agency: Path) -> None:
+    run = run_bin(agency, "campaign", "add", "Acme", "Café", PYTHONIOENCODING="ascii")
+    assert (run.exit_code, run.stdout, run.stderr) == (0, "added campaign Acme / Caf\\xe9\n", "")
+    assert query(agency, "SELECT name FROM campaign ORDER BY id") == [("Search",), ("Night",), ("Café",)]
+    run = run_bin(agency, "campaign", "list", "--json", PYTHONIOENCODING="ascii")
+    assert run.exit_code == 0 and "\\u00e9" in run.stdout
+    assert [c["campaign"] for c in json.loads(run.stdout)] == ["Café", "Night", "Search"]
+    run = run_bin(agency, "campaign", "add", "Acme", "Café", PYTHONIOENCODING="ascii")
+    assert (run.exit_code, run.stderr) == (1, (
+        "error: brand 'Acme' already has a campaign named 'Caf\\xe9'\n"))
+
+
 # -- crash: SIGKILL at several points ---------------------------------------------------------
 
 

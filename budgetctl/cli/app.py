@@ -44,6 +44,81 @@ def _plain(message: str) -> str:
     return message
 
 
+class _OutputFailed(Exception):
+    """Writing to standard output failed (a full disk, a closed pipe): not the command's work."""
+
+    def __init__(self, err: OSError) -> None:
+        super().__init__(err)
+        self.err = err
+
+
+class _Output:
+    """Standard output whose write failures are told apart from every other ``OSError``."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except OSError as err:
+            raise _OutputFailed(err) from err
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as err:
+            raise _OutputFailed(err) from err
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _usable_streams() -> None:
+    """Standard output and error that can always be written.
+
+    A closed descriptor (``>&-``) becomes ``/dev/null`` (and stays taken, so that no file
+    the command opens lands on it); an encoding that cannot show a name (``PYTHONIOENCODING=
+    ascii``) shows it escaped rather than failing after the work is done."""
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if getattr(sys, name) is None:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, "w", closefd=False))  # noqa: SIM115
+        stream = getattr(sys, name)
+        if not render.unicode_ok(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _saved() -> bool:
+    """Whether this command committed a change (the store is loaded only once it is used)."""
+    store = sys.modules.get("budgetctl.store.db")
+    return store is not None and bool(store.commits())
+
+
+def _output_failed(err: OSError) -> None:
+    """The output could not be written: exit 0 when the work is saved, 1 when it was all
+    the command had to give. A reader that went away (``| head``) needs no message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:  # pragma: no cover
+        pass
+    quiet = isinstance(err, BrokenPipeError)
+    reason = err.strerror or str(err)
+    if _saved():
+        if not quiet:
+            sys.stderr.write(
+                f"warning: the change is saved, but its output could not be written: {reason}\n"
+            )
+        sys.exit(0)
+    if not quiet:
+        render.error(f"cannot write the output: {reason}")
+    sys.exit(1)
+
+
 class BoundaryGroup(TyperGroup):
     """Runs the command line and turns every failure into one ``error:`` line and an exit code.
 
@@ -60,6 +135,18 @@ class BoundaryGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        _usable_streams()
+        store = sys.modules.get("budgetctl.store.db")
+        if store is not None:
+            store.forget_commits()  # an earlier command in this process (tests)
+        stdout = sys.stdout
+        sys.stdout = _Output(stdout)
+        try:
+            self._run(args, prog_name, complete_var, **extra)
+        finally:
+            sys.stdout = stdout
+
+    def _run(self, args: Any, prog_name: str | None, complete_var: str | None, **extra: Any) -> None:
         words = sys.argv[1:] if args is None else list(args)
         for word in words:
             try:
@@ -79,6 +166,9 @@ class BoundaryGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+            sys.stdout.flush()  # a full disk shows here, before exit
+        except _OutputFailed as exc:
+            _output_failed(exc.err)
         except typer.TyperException as exc:
             # Typer's (vendored Click) command-line errors: exit 2 for usage, else their code.
             code = int(getattr(exc, "exit_code", 1))
@@ -104,11 +194,9 @@ class BoundaryGroup(TyperGroup):
                 raise
             render.error(exc.message)
             sys.exit(exc.exit_code)
-        except BrokenPipeError:
-            # The reader of our output went away (``| head``): the work itself is done.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(1)
+        except BrokenPipeError as exc:
+            # The reader of our output went away (``| head``), seen outside _Output.
+            _output_failed(exc)
         except KeyboardInterrupt:
             render.error("interrupted; nothing was written by the unfinished step")
             sys.exit(130)

@@ -71,8 +71,15 @@ def error(message: str) -> None:
         sys.stderr.write("  " + line + "\n")
 
 
+def unicode_ok(stream: Any) -> bool:
+    """Whether ``stream`` can take any text (a UTF encoding)."""
+    return str(getattr(stream, "encoding", None) or "").lower().startswith("utf")
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    # JSON with \u escapes where the output's encoding could not carry the text itself.
+    text = json.dumps(data, ensure_ascii=not unicode_ok(sys.stdout), indent=2)
+    sys.stdout.write(text + "\n")
 
 
 def table(

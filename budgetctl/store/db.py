@@ -231,10 +231,13 @@ class Database:
         takes the setting only outside a transaction; the connection is not pooled, so it
         ends with the transaction.
         """
+        global _commits
         self.check_schema()
         try:
             with self._write(dry_run=dry_run, row_checks=row_checks) as conn:
                 yield conn
+            if not dry_run:
+                _commits += 1
         except DatabaseError as exc:
             if dry_run and exc.message.endswith(_NEEDS_WRITE):
                 raise DatabaseError(
@@ -316,6 +319,21 @@ class Database:
 
 
 _DETAILS = "; 'budgetctl doctor' shows the details"
+
+
+_commits = 0
+"""Write transactions committed since :func:`forget_commits` (this process runs one command)."""
+
+
+def commits() -> int:
+    """How many write transactions this command has committed: once one has, the command's
+    work is saved, whatever happens to its output."""
+    return _commits
+
+
+def forget_commits() -> None:
+    global _commits
+    _commits = 0
 
 
 def damaged(exc: BaseException) -> bool:
