@@ -531,6 +531,35 @@ def test_damaged_and_foreign_files_fail_clearly_and_stay_untouched(
 
 
 TO_DOCTOR = "; 'budgetctl doctor' shows the details"
+
+
+def test_db_copy_from_a_damaged_source_names_the_source_not_the_new_target(
+    agency: Path, tmp_path: Path
+) -> None:
+    conn = sqlite3.connect(agency)
+    conn.executemany(
+        "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, source, "
+        "actor, note) VALUES (1, 1, 1, ?, 0, 'manual', 'tester', ?)",
+        [(i, f"entry {i:06d} " + "x" * 60) for i in range(20_000)],
+    )
+    conn.commit()
+    conn.close()
+    checkpoint(agency)
+    # The brands, campaigns and schema stay whole; the ledger's pages at the end do not.
+    data = bytearray(agency.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page
+    for n in range(pages * 6 // 10, pages * 7 // 10):
+        data[n * page:(n + 1) * page] = b"\xff" * page
+    agency.write_bytes(bytes(data))
+    target = tmp_path / "copy.db"
+    run = in_process(agency, "db", "copy", "--to", str(target))
+    assert one_error_line(run) == (
+        f"database {agency} is damaged (database disk image is malformed): restore it from a backup"
+        + TO_DOCTOR
+    )
+    assert query(target, "SELECT COUNT(*) FROM spend_entry") == [(0,)]
+    assert query(target, "SELECT COUNT(*) FROM brand") == [(0,)]
 UNCHECKABLE = ("SQLite could not check the file: database disk image is malformed; restore it from a "
                "backup ('sqlite3 FILE .recover' may save what is readable)")
 

@@ -142,6 +142,13 @@ def _read_batches(conn: Connection, table: str, columns: list[str]) -> Iterator[
         yield [tuple(row) for row in part]
 
 
+def _from(source: Database, batches: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """Rows read from ``source`` inside the target's transaction, the errors reading them
+    named as the source's (the target would otherwise claim them)."""
+    with source._translate():
+        yield from batches
+
+
 def _reset_sequences(conn: Connection) -> dict[str, int]:
     """PostgreSQL: each ``id`` sequence continues after the largest copied id."""
     after: dict[str, int] = {}
@@ -164,7 +171,9 @@ def _spend_buckets(conn: Connection) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def _verify(source: Connection, target: Connection, report: CopyReport, target_label: str) -> None:
+def _verify(
+    mine: list[tuple[Any, ...]], target: Connection, report: CopyReport, target_label: str
+) -> None:
     problems: list[str] = []
     theirs = _row_counts(target)
     for table in TABLES:
@@ -172,7 +181,6 @@ def _verify(source: Connection, target: Connection, report: CopyReport, target_l
             problems.append(
                 f"{table}: {report.rows[table]} rows in the source, {theirs[table]} in the target"
             )
-    mine = _spend_buckets(source)
     copied = _spend_buckets(target)
     if mine != copied:
         a = {(b, d): (n, s) for b, d, n, s in mine}
@@ -222,7 +230,7 @@ def copy_database(source: Database, to: str) -> CopyReport:
             later: list[dict[str, Any]] = []
             undone_at = columns.index("undone_by") if table == "import_batch" else -1
             n = 0
-            for rows in _read_batches(src, table, columns):
+            for rows in _from(source, _read_batches(src, table, columns)):
                 if undone_at >= 0:
                     fixed = []
                     for row in rows:
@@ -238,6 +246,8 @@ def copy_database(source: Database, to: str) -> CopyReport:
             report.rows[table] = n
         if not target.sqlite:
             report.sequences = _reset_sequences(dst)
-        _verify(src, dst, report, target.label)
+        with source._translate():  # the source's errors are named as the source's
+            mine = _spend_buckets(src)
+        _verify(mine, dst, report, target.label)
     target.dispose()
     return report
