@@ -462,6 +462,42 @@ def test_busy_writer_waits_then_fails_and_readers_carry_on(agency: Path, tmp_pat
     assert dump(agency) == before
 
 
+EXCLUSIVE_HOLDER = (
+    "import sqlite3, sys\n"
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "c.execute('PRAGMA locking_mode = EXCLUSIVE')\n"  # held until closed: readers too must wait
+    "c.execute('BEGIN IMMEDIATE')\n"
+    "c.execute(\"INSERT INTO pass_run (name, last_run_at, last_now, changes) VALUES ('x', 0, 0, 0)\")\n"
+    "c.execute('ROLLBACK')\n"
+    "print('locked', flush=True)\n"
+    "sys.stdin.readline()\n"
+    "c.close()\n"
+)
+
+
+def test_a_reader_waits_out_a_brief_lock_even_with_a_zero_busy_timeout(agency: Path) -> None:
+    # SQLite locks readers out for a moment while another process opens or recovers the log;
+    # a zero $BUDGETCTL_BUSY_TIMEOUT (the writers' wait) made such a reader fail as "busy".
+    holder = subprocess.Popen([sys.executable, "-c", EXCLUSIVE_HOLDER, str(agency)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    reader = subprocess.Popen([BIN, "brand", "list", "--json"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True,
+                              env=proc_env(agency, BUDGETCTL_BUSY_TIMEOUT="0"))
+    try:
+        # Release the lock once the reader has the database open (and is at its lock).
+        while reader.poll() is None and _open_fd(reader.pid, agency) < 0:
+            time.sleep(0.005)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    out, err = reader.communicate(timeout=60)
+    assert (reader.returncode, err) == (0, "")
+    assert [b["brand"] for b in json.loads(out)] == ["Acme"]
+
+
 # -- damaged and foreign files ---------------------------------------------------------------
 
 

@@ -45,6 +45,9 @@ def default_path() -> Path:
     return Path(base) / "budgetctl" / "budget.db"
 
 
+BRIEF_LOCK_SECONDS = 5.0
+
+
 def busy_timeout() -> float:
     raw = os.environ.get(ENV_BUSY, "").strip()
     if not raw:
@@ -476,7 +479,10 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is deferred-only).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        # $BUDGETCTL_BUSY_TIMEOUT is how long a writer waits for the write lock. Readers never
+        # wait for writers, only for SQLite's brief locks (another process opening or
+        # recovering the log): those they always wait out.
+        cur.execute(f"PRAGMA busy_timeout = {int(max(timeout, BRIEF_LOCK_SECONDS) * 1000)}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
@@ -484,6 +490,7 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("budgetctl_write"):
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
