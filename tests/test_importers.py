@@ -98,6 +98,13 @@ def test_google_ads_excel_csv_is_utf16_tab_crlf() -> None:
     assert reader.bytes_read == (FIXTURES / "google-ads-excel.csv").stat().st_size
 
 
+def test_google_ads_per_campaign_total_without_a_day_is_skipped() -> None:
+    data = b"Day,Campaign,Cost\n2026-11-24,Spring,10.00\n,Spring,10.00\n"
+    reader, rows = read_bytes(data, "g.csv")
+    assert brief(rows) == [(2, "Spring", None, date(2026, 11, 24), 10_000_000)]
+    assert (reader.problems, reader.skipped_totals, reader.rows_read) == ([], 1, 1)
+
+
 def test_meta_daily_export_skips_the_summary_row() -> None:
     reader, rows = read(FIXTURES / "meta-ads-daily.csv")
     assert reader.network == "meta"
@@ -129,6 +136,15 @@ def test_meta_range_of_a_single_day_is_that_day() -> None:
     assert brief(rows) == [(3, "Globex - Prospecting", None, date(2026, 11, 2), 12_000_000)]
     assert rows[0][7] == "EUR"
     assert reader.skipped_totals == 1
+
+
+def test_meta_blank_currency_cell_takes_the_header_currency() -> None:
+    data = b"Day,Campaign name,Amount spent (EUR),Currency\n2026-11-24,Spring,10.00,\n"
+    reader, rows = read_bytes(data, "m.csv")
+    assert reader.network == "meta"
+    assert brief(rows) == [(2, "Spring", None, date(2026, 11, 24), 10_000_000)]
+    assert [r[7] for r in rows] == ["EUR"]
+    assert reader.problems == []
 
 
 def test_microsoft_api_report() -> None:
@@ -167,6 +183,14 @@ def test_microsoft_month_first_dates() -> None:
     assert rows[0][7] == "USD"
     assert reader.problems == ["ms.csv:5: date '2/30/2026' is not a valid date"]
     assert reader.skipped_totals == 1
+
+
+def test_microsoft_per_campaign_total_without_a_day_is_skipped() -> None:
+    data = b"Gregorian date,Campaign name,Spend\n11/24/2026,Spring,10.00\n,Spring,10.00\n"
+    reader, rows = read_bytes(data, "ms.csv")
+    assert reader.network == "microsoft"
+    assert brief(rows) == [(2, "Spring", None, date(2026, 11, 24), 10_000_000)]
+    assert (reader.problems, reader.skipped_totals, reader.rows_read) == ([], 1, 1)
 
 
 # -- the generic format ----------------------------------------------------------------------
@@ -273,6 +297,16 @@ def test_generic_total_and_footer_rows_are_skipped_but_a_campaign_named_total_is
     assert brief(rows) == [(2, "Total Recall", None, date(2026, 11, 24), 5_000_000)]
     assert reader.skipped_totals == 2
     assert reader.rows_read == 1
+
+
+def test_a_row_starting_like_a_copyright_footer_but_with_more_cells_is_spend() -> None:
+    data = b"campaign,date,amount\nA,2026-11-24,1\n(c) Kids,2026-11-24,12.00,\n"
+    reader, rows = read_bytes(data, "g.csv")
+    assert brief(rows) == [
+        (2, "A", None, date(2026, 11, 24), 1_000_000),
+        (3, "(c) Kids", None, date(2026, 11, 24), 12_000_000),
+    ]
+    assert (reader.problems, reader.skipped_totals, reader.rows_read) == ([], 0, 2)
 
 
 def test_multiline_quoted_cell_reports_the_line_where_the_row_starts() -> None:
@@ -488,6 +522,14 @@ def test_explicit_format_must_fit_the_header() -> None:
     assert reader.network == "generic"
     with pytest.raises(InvalidValue):
         SpendReader(io.BytesIO(data), "g.csv", fmt="tiktok")
+
+
+def test_a_google_ads_header_without_cost_is_no_google_ads_header() -> None:
+    data = b"Day,Campaign,Clicks\n2026-11-24,Spring,17\n"
+    assert rejected(data, "g.csv", fmt="google-ads") == [
+        "g.csv: no Google Ads header found: expected columns Day, Campaign, Cost "
+        "(optional: Campaign ID, Currency code)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -707,6 +749,26 @@ def test_amount_problems_quote_the_cell_as_the_file_has_it() -> None:
         "g.csv:4: amount '1,234.5678999' has more than 6 decimals: the smallest amount is 0.000001",
         "g.csv:5: amount '\u20ac12.00' has a currency sign: give the number alone; the currency goes "
         "in its own column",
+    ]
+
+
+def test_an_amount_quoted_on_one_end_only_is_refused() -> None:
+    data = b"date,campaign,amount\n2026-11-24,A,'12.50\n2026-11-24,A,'7'\n"
+    reader, rows = read_bytes(data, "g.csv")
+    assert brief(rows) == [(3, "A", None, date(2026, 11, 24), 7_000_000)]
+    assert reader.problems == [
+        "g.csv:2: amount \"'12.50\" is not a decimal number: use digits with an optional '.' and "
+        "at most 6 decimals, such as 12.50 (no exponents, NaN or infinity)"
+    ]
+
+
+def test_a_lone_dash_is_not_a_zero_amount() -> None:
+    data = b"date,campaign,amount\n2026-11-24,A,-\n2026-11-24,A,--\n"
+    reader, rows = read_bytes(data, "g.csv")
+    assert brief(rows) == [(3, "A", None, date(2026, 11, 24), 0)]
+    assert reader.problems == [
+        "g.csv:2: amount '-' is not a decimal number: use digits with an optional '.' and at "
+        "most 6 decimals, such as 12.50 (no exponents, NaN or infinity)"
     ]
 
 

@@ -317,6 +317,25 @@ def test_history_shows_duplicates_and_corrections(ready: Cli, db_path: Path | st
     ]
 
 
+def test_the_smallest_negative_amount_is_one_correction_and_zero_is_none(
+    ready: Cli, db_path: Path | str
+) -> None:
+    acme(ready)
+    ready.ok("spend", "record", "Acme", "Search", "0", now=NOW)
+    run = ready.ok("spend", "record", "Acme", "Search", "--", "-0.000001", now=NOW)
+    assert run.lines == ["recorded 0.00 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
+    assert [e[1] for e in entries(db_path)] == [0, -1]
+    events = json.loads(ready.ok("history", "--brand", "Acme", "--json").stdout)
+    assert [(e["command"], e["kind"], e["campaign"], e["message"], e["detail"])
+            for e in events if e["kind"].startswith("spend.")] == [
+        ("spend record", "spend.correction", "Search", "correction 0.00 USD (entry #2)",
+         {"amount": "-0.000001", "entry": 2}),
+    ]
+    assert query(db_path, "SELECT detail FROM event WHERE kind = 'spend.correction'") == [
+        ('{"amount": -1, "entry": 2}',)
+    ]
+
+
 def test_history_json_shows_every_amount_in_a_detail_as_decimal_text(ready: Cli, db_path: Path | str) -> None:
     """Money in a detail is kept as micros under an amount, spend or budget key (or one ending
     in _amount, _spend, _budget), at any depth; ids, counts and other numbers stay numbers."""

@@ -268,6 +268,17 @@ def test_start_inclusive_end_exclusive(ready: Cli) -> None:
     ) == ["paused", "active", "active", "paused", "paused"]
 
 
+def test_windows_on_the_half_hour_open_and_close_to_the_minute(ready: Cli) -> None:
+    scheduled(ready, "Mon 09:30-17:45")
+    assert states(
+        ready,
+        "2026-11-23T09:29:00+00:00",
+        "2026-11-23T09:45:00+00:00",
+        "2026-11-23T17:44:00+00:00",
+        "2026-11-23T17:45:00+00:00",
+    ) == ["paused", "active", "active", "paused"]
+
+
 def test_24_00_is_the_end_of_the_day(ready: Cli) -> None:
     scheduled(ready, "Mon 23:00-24:00")
     assert states(
@@ -325,6 +336,22 @@ def test_brand_zone_and_tz_override(ready: Cli) -> None:
     assert states(ready, "2026-11-25T00:30:00+00:00") == ["active"]
     ready.ok("schedule", "set", "B", "C", "Wed 09:00-10:00", now=NOW)
     assert states(ready, "2026-11-25T00:30:00+00:00", "2026-11-25T09:30:00+00:00") == ["paused", "active"]
+
+
+def test_the_tz_override_is_the_zone_the_explanation_names(ready: Cli, db_path: Path) -> None:
+    # A UTC brand, a schedule in Tokyo: Mon 09:00Z is 18:00 in Tokyo, after the window.
+    scheduled(ready, "Mon 09:00-17:00", schedule_tz="Asia/Tokyo")
+    assert state_events(db_path) == [
+        ("B", "C", "schedule set", "active -> paused: outside schedule: Mon 09:00-17:00 (Asia/Tokyo)"),
+    ]
+    assert ready.ok("campaign", "show", "B", "C", now="2026-11-23T09:00:00+00:00").lines == [
+        "B / C: paused",
+        "  - outside schedule: Mon 09:00-17:00 (Asia/Tokyo)",
+        "schedule (Asia/Tokyo): Mon 09:00-17:00",
+        "  next window opens at 2026-11-30T09:00+09:00",
+        "spend today (2026-11-23): 0.00 of the brand's 0.00 / none USD",
+        "spend this month (2026-11): 0.00 of the brand's 0.00 / none USD",
+    ]
 
 
 def test_berlin_spring_forward(ready: Cli) -> None:
@@ -574,6 +601,40 @@ def test_budget_edits_take_effect_at_once(ready: Cli, db_path: Path) -> None:
         "monthly budget 1,000.00 -> 50.00",
         "daily budget 60.00 -> 60.01",
         "monthly budget 50.00 -> none",
+    ]
+
+
+def test_spend_at_the_next_local_midnight_counts_for_that_day_not_today(ready: Cli) -> None:
+    ready.ok("brand", "add", "A", "--daily", "100", "--monthly", "none", "--tz", "UTC",
+             now="2026-11-23T23:50:00+00:00")
+    ready.ok("campaign", "add", "A", "c", now="2026-11-23T23:50:00+00:00")
+    # 3 minutes ahead is allowed; the instant is the first of Nov 24, not the last of Nov 23.
+    run = ready.ok("spend", "record", "A", "c", "100", "--at", "2026-11-24T00:00:00+00:00",
+                   now="2026-11-23T23:57:00+00:00")
+    assert run.lines == ["recorded 100.00 USD on A / c at 2026-11-24T00:00+00:00 (entry #1)"]
+    assert campaigns(ready) == {"A/c": ("active", [])}
+    run = ready.ok("enforce", "--now", "2026-11-24T00:00:00+00:00")
+    assert run.lines == ["A / c: active -> paused (daily_budget)"]
+    assert campaigns(ready) == {"A/c": ("paused", ["daily_budget"])}
+
+
+def test_spend_that_reaches_the_daily_budget_pauses_every_campaign_of_the_brand(
+    ready: Cli, db_path: Path
+) -> None:
+    ready.ok("brand", "add", "A", "--daily", "100", "--monthly", "none", "--tz", "UTC", now=NOW)
+    ready.ok("campaign", "add", "A", "a1", now=NOW)
+    ready.ok("campaign", "add", "A", "a2", now=NOW)
+    run = ready.ok("spend", "record", "A", "a1", "100", now=NOW)
+    assert run.lines == [
+        "recorded 100.00 USD on A / a1 at 2026-11-25T12:00+00:00 (entry #1)",
+        "A / a1: active -> paused (daily_budget)",
+        "A / a2: active -> paused (daily_budget)",
+    ]
+    assert campaigns(ready) == {"A/a1": ("paused", ["daily_budget"]), "A/a2": ("paused", ["daily_budget"])}
+    figures = "daily budget: 100.00 of 100.00 spent on 2026-11-25 (UTC)"
+    assert state_events(db_path) == [
+        ("A", "a1", "spend record", f"active -> paused: {figures}"),
+        ("A", "a2", "spend record", f"active -> paused: {figures}"),
     ]
 
 
