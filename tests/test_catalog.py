@@ -940,6 +940,32 @@ def test_sqlite_url(cli: Cli, db_path: Path, tmp_path: Path) -> None:
     assert not db_path.exists()
 
 
+def test_an_empty_db_option_is_refused_not_read_as_the_default(ready: Cli, db_path: Path) -> None:
+    # budgetctl --db "$UNSET" must not write to $BUDGETCTL_DB's (or the default) database.
+    sqlite_only(db_path)
+    before = dump(db_path)
+    for empty in ("", "  "):
+        run = ready("--db", empty, "brand", "add", "Oops", "--daily", "1", "--monthly", "2", now=NOW)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+            "error: --db is empty: give a database file path or URL (leave --db out for $BUDGETCTL_DB "
+            "or the default)\n"))
+    assert dump(db_path) == before
+
+
+def test_a_file_where_the_database_folder_should_be_is_named(cli: Cli, db_path: Path, tmp_path: Path) -> None:
+    sqlite_only(db_path)
+    (tmp_path / "spend.csv").write_text("not a folder\n", encoding="utf-8")
+    run = cli("--db", str(tmp_path / "spend.csv" / "budget.db"), "init")
+    assert (run.exit_code, run.stderr) == (1, (
+        f"error: cannot create the folder {tmp_path / 'spend.csv'}: {tmp_path / 'spend.csv'} is a file, "
+        "not a folder\n"))
+    run = cli("--db", str(tmp_path / "spend.csv" / "sub" / "budget.db"), "init")
+    assert (run.exit_code, run.stderr) == (1, (
+        f"error: cannot create the folder {tmp_path / 'spend.csv' / 'sub'}: a part of its path is a file, "
+        "not a folder\n"))
+    assert (tmp_path / "spend.csv").read_text(encoding="utf-8") == "not a folder\n"
+
+
 def test_a_relative_sqlite_url_is_relative_to_the_working_folder(
     cli: Cli, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

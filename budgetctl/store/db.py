@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from budgetctl.domain.errors import DatabaseError
+from budgetctl.domain.errors import DatabaseError, InvalidValue
 from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 ENV_DB = "BUDGETCTL_DB"
@@ -46,6 +46,22 @@ def default_path() -> Path:
 
 
 BRIEF_LOCK_SECONDS = 5.0
+
+
+def _make_folder(folder: Path) -> None:
+    """The database's folder, with any folder on its path that is missing."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as err:  # a file where a folder should be
+        raise DatabaseError(
+            f"cannot create the folder {folder}: {err.filename or folder} is a file, not a folder"
+        ) from None
+    except NotADirectoryError as err:
+        raise DatabaseError(
+            f"cannot create the folder {folder}: a part of its path is a file, not a folder"
+        ) from err
+    except OSError as err:
+        raise DatabaseError(f"cannot create the folder {folder}: {err.strerror or err}") from None
 
 
 def busy_timeout() -> float:
@@ -64,6 +80,12 @@ def busy_timeout() -> float:
 def resolve_url(option: str | None, *, what: str = "--db") -> URL:
     """The database URL from ``--db``, ``$BUDGETCTL_DB`` or the XDG default (``what``: the
     option that gave it, for messages)."""
+    if option is not None and not option.strip():
+        # An empty --db (a variable that was not set) must not fall back to another database.
+        raise InvalidValue(
+            f"{what} is empty: give a database file path or URL (leave {what} out for "
+            "$BUDGETCTL_DB or the default)"
+        )
     raw = option or os.environ.get(ENV_DB) or str(default_path())
     if "://" in raw:
         _remember_secret_in(raw)
@@ -194,7 +216,7 @@ class Database:
                         "(or pass --db / set $BUDGETCTL_DB)"
                     )
                 if create:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    _make_folder(Path(path).parent)
                 # mode=rw: never create a database as a side effect of a typo.
                 mode = "rwc" if create else "rw"
                 # In a URI '?', '#' and '%' are syntax: the path is percent-encoded, so that
