@@ -760,6 +760,41 @@ def _csv_offset(pid: int, csv_path: Path) -> int:
 
 
 
+def test_ctrl_c_in_an_import_says_nothing_was_written(agency: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as f:
+        f.write("date,brand,campaign,amount,id\n")
+        for i in range(300_000):
+            f.write(f"2026-11-{1 + i % 24:02d},Acme,Search,0.{i % 100:02d},row-{i}\n")
+    before = dump(agency)
+    proc = subprocess.Popen([BIN, "spend", "import", str(big)], env=proc_env(agency),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    interrupted = False
+    while proc.poll() is None:
+        if _csv_offset(proc.pid, big) > 0:  # reading the rows
+            proc.send_signal(signal.SIGINT)
+            interrupted = True
+            break
+        time.sleep(0.002)
+    out, err = proc.communicate(timeout=120)
+    assert interrupted, f"the import finished before it could be interrupted: {out}{err}"
+    assert (proc.returncode, out, err) == (130, "", "error: interrupted: nothing was written\n")
+    assert dump(agency) == before
+
+
+def test_ctrl_c_after_the_change_was_saved_says_so(agency: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetctl.cli import render
+
+    def interrupt(line: str = "") -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "out", interrupt)  # Ctrl-C while it prints what it did
+    run = in_process(agency, "spend", "record", "Acme", "Search", "2.50")
+    assert (run.exit_code, run.stdout, run.stderr) == (
+        130, "", "error: interrupted after the change was saved ('budgetctl history' shows it)\n")
+    assert search_amounts(agency) == [60_000_000, 2_500_000]
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size

@@ -119,6 +119,18 @@ def _output_failed(err: OSError) -> None:
     sys.exit(1)
 
 
+_INTERRUPTED = 130
+
+
+def _interrupted() -> None:
+    """Ctrl-C (SIGINT): say whether the command's change went in before it stopped."""
+    if _saved():
+        render.error("interrupted after the change was saved ('budgetctl history' shows it)")
+    else:
+        render.error("interrupted: nothing was written")
+    sys.exit(_INTERRUPTED)
+
+
 class BoundaryGroup(TyperGroup):
     """Runs the command line and turns every failure into one ``error:`` line and an exit code.
 
@@ -166,6 +178,8 @@ class BoundaryGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+            if rv == _INTERRUPTED:  # Typer's word for a KeyboardInterrupt in the command
+                _interrupted()
             sys.stdout.flush()  # a full disk shows here, before exit
         except _OutputFailed as exc:
             _output_failed(exc.err)
@@ -198,8 +212,7 @@ class BoundaryGroup(TyperGroup):
             # The reader of our output went away (``| head``), seen outside _Output.
             _output_failed(exc)
         except KeyboardInterrupt:
-            render.error("interrupted; nothing was written by the unfinished step")
-            sys.exit(130)
+            _interrupted()
         except Exception as exc:
             if _debug():
                 raise
