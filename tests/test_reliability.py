@@ -498,6 +498,43 @@ def test_a_reader_waits_out_a_brief_lock_even_with_a_zero_busy_timeout(agency: P
     assert [b["brand"] for b in json.loads(out)] == ["Acme"]
 
 
+@contextmanager
+def read_only_mount(folder: Path) -> Iterator[Callable[[], None]]:
+    """A small tmpfs at ``folder``; the function it gives remounts it read-only."""
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a file system needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
+                          capture_output=True, check=False)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield lambda: subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_database_on_a_read_only_file_system_can_be_read(tmp_path: Path) -> None:
+    with read_only_mount(tmp_path / "ro") as freeze:
+        db = tmp_path / "ro" / "budget.db"
+        assert run_bin(db, "init").exit_code == 0
+        assert run_bin(db, "brand", "add", "Acme", "--daily", "1", "--monthly", "2").exit_code == 0
+        assert sorted(p.name for p in db.parent.iterdir()) == ["budget.db"]  # no log left
+        freeze()
+        before = sha(db)
+        # SQLite cannot create the log files beside it: nothing can write, so reads read it as is.
+        run = run_bin(db, "brand", "list", "--json")
+        assert (run.exit_code, run.stderr) == (0, "")
+        assert [(b["brand"], b["daily_budget"]) for b in json.loads(run.stdout)] == [("Acme", "1.00")]
+        doctor = {c["name"]: (c["ok"], c["detail"])
+                  for c in json.loads(run_bin(db, "doctor", "--json").stdout)["checks"]}
+        assert doctor["journal mode"] == (True, "wal (read only: its folder takes no log files)")
+        assert doctor["integrity"] == (True, "ok")
+        run = run_bin(db, "brand", "add", "B", "--daily", "1", "--monthly", "2")
+        assert one_error_line(run) == f"database {db} is read-only: this command needs to write"
+        assert sha(db) == before
+
+
 # -- damaged and foreign files ---------------------------------------------------------------
 
 

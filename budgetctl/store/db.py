@@ -48,6 +48,11 @@ def default_path() -> Path:
 BRIEF_LOCK_SECONDS = 5.0
 
 
+def _unwritable_folder(path: str) -> bool:
+    """Whether ``path``'s folder takes no new files, and no WAL log of ``path`` is there."""
+    return not os.access(Path(path).parent, os.W_OK) and not Path(f"{path}-wal").exists()
+
+
 def _make_folder(folder: Path) -> None:
     """The database's folder, with any folder on its path that is missing."""
     try:
@@ -188,6 +193,8 @@ class Database:
         self.label = describe(url)
         self._engine: Engine | None = None
         self._checked = False
+        #: SQLite: opened as it stands (immutable), its folder taking no log files
+        self.frozen = False
 
     # -- opening ---------------------------------------------------------------
 
@@ -219,6 +226,13 @@ class Database:
                     _make_folder(Path(path).parent)
                 # mode=rw: never create a database as a side effect of a typo.
                 mode = "rwc" if create else "rw"
+                if not create and _unwritable_folder(path):
+                    # SQLite keeps the log of a WAL database (-wal, -shm) beside it. In a
+                    # folder no one may write to (a read-only mount) and with no log there,
+                    # no one can be writing: read the file as it stands. A write is refused
+                    # as to a read-only database.
+                    mode = "ro&immutable=1"
+                    self.frozen = True
                 # In a URI '?', '#' and '%' are syntax: the path is percent-encoded, so that
                 # a file named "client.db#2" is that file, not "client.db".
                 # (And an empty authority: a path that starts with // is no host name.)
