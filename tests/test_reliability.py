@@ -56,6 +56,8 @@ BIN = str(Path(sys.executable).with_name("budgetctl"))
 SETUP_NOW = "2026-11-20T10:00:00+00:00"
 NOW = "2026-11-25T20:00:00+00:00"
 IO_ERROR = "disk I/O error"
+DISK_FULL = ("the disk is full (the database's, or the temporary folder's: $SQLITE_TMPDIR, $TMPDIR); "
+             "nothing was written")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -339,7 +341,7 @@ def test_disk_full_during_import_writes_nothing(
     before = dump(agency)
     with on_connect(pin):
         run = in_process(agency, "spend", "import", str(tmp_path / "big.csv"))
-    assert one_error_line(run) == f"database {agency}: the disk is full; nothing was written"
+    assert one_error_line(run) == f"database {agency}: {DISK_FULL}"
     assert dump(agency) == before
     assert integrity(agency) == ["ok"]
     run = in_process(agency, "spend", "import", str(tmp_path / "big.csv"), "--json")
@@ -360,7 +362,7 @@ def test_disk_filling_up_fails_cleanly_at_the_first_page_it_cannot_get(agency: P
             recorded += 1
         else:
             raise AssertionError("a database pinned to its size took 1000 more entries")
-    assert one_error_line(run) == f"database {agency}: the disk is full; nothing was written"
+    assert one_error_line(run) == f"database {agency}: {DISK_FULL}"
     assert dump(agency) == before
     assert query(agency, "SELECT COUNT(*), SUM(amount) FROM spend_entry") == [
         (1 + recorded, 60_000_000 + recorded * 10_000)
@@ -533,6 +535,45 @@ def test_a_database_on_a_read_only_file_system_can_be_read(tmp_path: Path) -> No
         run = run_bin(db, "brand", "add", "B", "--daily", "1", "--monthly", "2")
         assert one_error_line(run) == f"database {db} is read-only: this command needs to write"
         assert sha(db) == before
+
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def as_nobody(db: Path, *args: str) -> Run:
+    """The console script as an unprivileged user (file permissions then apply)."""
+    done = subprocess.run([*NOBODY, BIN, *args], env=proc_env(db), capture_output=True, text=True,
+                          timeout=120, check=False)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def test_a_log_file_left_read_only_is_named_when_writes_fail(tmp_path: Path) -> None:
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run as an unprivileged user")
+    folder = Path(tempfile.mkdtemp(prefix="budgetctl-shm-"))
+    try:
+        if subprocess.run([*NOBODY, sys.executable, "-c", "import budgetctl"],
+                          capture_output=True, check=False).returncode:
+            pytest.skip("an unprivileged user cannot run this Python")
+        db = folder / "budget.db"
+        assert run_bin(db, "init").exit_code == 0
+        for path in (folder, db):
+            os.chown(path, 65534, 65534)
+        db.chmod(0o444)
+        assert as_nobody(db, "brand", "list").exit_code == 0  # SQLite leaves its log 0444 too
+        assert oct(Path(f"{db}-shm").stat().st_mode & 0o777) == "0o444"
+        db.chmod(0o644)
+        run = as_nobody(db, "brand", "add", "Acme", "--daily", "1", "--monthly", "2")
+        assert one_error_line(run) == (
+            f"database {db} is writable but its log file {db}-shm is not (left by a reader while the "
+            "database was read-only?): make it writable, or remove it while no budgetctl runs; this "
+            "command needs to write"
+        )
+        Path(f"{db}-shm").chmod(0o644)
+        Path(f"{db}-wal").chmod(0o644)
+        assert as_nobody(db, "brand", "add", "Acme", "--daily", "1", "--monthly", "2").exit_code == 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- damaged and foreign files ---------------------------------------------------------------

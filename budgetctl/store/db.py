@@ -48,6 +48,16 @@ def default_path() -> Path:
 BRIEF_LOCK_SECONDS = 5.0
 
 
+def _unwritable_log(path: str) -> str:
+    """The log file (``-shm``, ``-wal``) that keeps a writable database file from writes, or ''."""
+    if not os.path.isfile(path) or not os.access(path, os.W_OK):
+        return ""
+    for log in (f"{path}-shm", f"{path}-wal"):
+        if os.path.exists(log) and not os.access(log, os.W_OK):
+            return log
+    return ""
+
+
 def _unwritable_folder(path: str) -> bool:
     """Whether ``path``'s folder takes no new files, and no WAL log of ``path`` is there."""
     return not os.access(Path(path).parent, os.W_OK) and not Path(f"{path}-wal").exists()
@@ -463,8 +473,18 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
             f"database {label} is damaged ({first}): restore it from a backup", to_doctor=_DETAILS
         )
     if "database or disk is full" in low or "no space left" in low:
-        return DatabaseError(f"database {label}: the disk is full; nothing was written")
+        return DatabaseError(
+            f"database {label}: the disk is full (the database's, or the temporary folder's:"
+            " $SQLITE_TMPDIR, $TMPDIR); nothing was written"
+        )
     if "readonly" in low or "read-only" in low:
+        stale = _unwritable_log(label)
+        if stale:
+            return DatabaseError(
+                f"database {label} is writable but its log file {stale} is not (left by a reader"
+                " while the database was read-only?): make it writable, or remove it while no"
+                f" budgetctl runs; {_NEEDS_WRITE}"
+            )
         return DatabaseError(f"database {label} is read-only: {_NEEDS_WRITE}")
     if "unable to open database" in low:
         return DatabaseError(f"cannot open database {label}: check the path and its permissions")
