@@ -409,6 +409,20 @@ def test_a_meta_export_whose_rows_add_up_to_less_than_its_summary_is_refused() -
         "m.csv:2: the summary row says 30.02 was spent but the rows add up to 30.00: "
         + CUT_SHORT_SUMMARY
     ]
+    # A currency shown in whole units (yen) rounds each row, and the summary, to half a yen.
+    yen = b"Campaign name,Day,Amount spent (JPY)\n,,201\nSpring,2026-11-01,100\nSummer,2026-11-01,100\n"
+    assert read_bytes(yen)[0].problems == []
+    reader, _ = read_bytes(yen.replace(b",,201", b",,202"), "yen.csv")
+    assert reader.problems == [
+        "yen.csv:2: the summary row says 202.00 was spent but the rows add up to 200.00: "
+        + CUT_SHORT_SUMMARY
+    ]
+    # A file with bad rows is refused for them: the sums then say nothing more.
+    reader, _ = read_bytes(head + b"2x\n", "bad.csv")
+    assert reader.problems == [
+        "bad.csv:4: amount '2x' is not a decimal number: use digits with an optional '.' and at most"
+        " 6 decimals, such as 12.50 (no exponents, NaN or infinity)"
+    ]
     # Rows adding up to more than the summary lost nothing; two summary rows say nothing sure.
     assert read_bytes(head.replace(b"30.00", b"29.00") + b"20.00\n")[0].problems == []
     two = head.replace(b",,30.00\n", b",,30.00\n,,1.00\n") + b"2\n"

@@ -547,6 +547,29 @@ def as_nobody(db: Path, *args: str) -> Run:
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def test_a_folder_this_user_may_not_write_to_is_named_not_read_as_frozen(tmp_path: Path) -> None:
+    # The cron user's folder: an operator may read only once SQLite may keep its log there.
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run as an unprivileged user")
+    folder = Path(tempfile.mkdtemp(prefix="budgetctl-ro-"))
+    try:
+        folder.chmod(0o755)
+        if subprocess.run([*NOBODY, sys.executable, "-c", "import budgetctl"],
+                          capture_output=True, check=False).returncode:
+            pytest.skip("an unprivileged user cannot run this Python")
+        db = folder / "budget.db"
+        assert run_bin(db, "init").exit_code == 0
+        db.chmod(0o644)
+        run = as_nobody(db, "brand", "list")
+        assert one_error_line(run) == (
+            f"cannot open database {db}: SQLite keeps its log files (budget.db-wal, budget.db-shm) in "
+            "the database's folder, which this user may not write to: run as the database's owner, or "
+            "let this user write to the folder"
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_log_file_left_read_only_is_named_when_writes_fail(tmp_path: Path) -> None:
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to run as an unprivileged user")
@@ -792,7 +815,19 @@ def test_output_that_cannot_be_written_fails_a_command_that_only_reads(agency: P
     assert (run.exit_code, run.stderr) == (1, "error: cannot write the output: No space left on device\n")
     # Closed on purpose: nothing to tell.
     assert run_shell(agency, "budgetctl brand list >&-") == Run(0, "", "")
+    # A bare command group prints its help and exits 2, as a usage error; here it cannot.
+    run = run_shell(agency, "budgetctl brand > /dev/full")
+    assert (run.exit_code, run.stderr) == (2, "error: cannot write the output: No space left on device\n")
     assert dump(agency) == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_init_that_cannot_say_so_still_created_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    run = run_shell(db, "budgetctl init > /dev/full")
+    assert (run.exit_code, run.stderr) == (0, (
+        "warning: the change is saved, but its output could not be written: No space left on device\n"))
+    assert run_bin(db, "brand", "list").exit_code == 0
 
 
 def test_names_an_ascii_terminal_cannot_show_are_escaped_not_a_failure(agency: Path) -> None:

@@ -98,7 +98,7 @@ def _saved() -> bool:
     return store is not None and bool(store.commits())
 
 
-def _output_failed(err: OSError) -> None:
+def _output_failed(err: OSError, *, code: int = 1) -> None:
     """The output could not be written: exit 0 when the work is saved, 1 when it was all
     the command had to give. A reader that went away (``| head``) needs no message."""
     try:
@@ -116,7 +116,7 @@ def _output_failed(err: OSError) -> None:
         sys.exit(0)
     if not quiet:
         render.error(f"cannot write the output: {reason}")
-    sys.exit(1)
+    sys.exit(code)
 
 
 _INTERRUPTED = 130
@@ -188,7 +188,11 @@ class BoundaryGroup(TyperGroup):
             code = int(getattr(exc, "exit_code", 1))
             cli_ctx = getattr(exc, "ctx", None)
             if type(exc).__name__ == "NoArgsIsHelpError" and cli_ctx is not None:
-                sys.stdout.write(cli_ctx.get_help() + "\n")
+                try:
+                    sys.stdout.write(cli_ctx.get_help() + "\n")
+                    sys.stdout.flush()
+                except _OutputFailed as failed:
+                    _output_failed(failed.err, code=2)
                 sys.exit(2)
             message = _plain(exc.format_message())
             if code == 2:

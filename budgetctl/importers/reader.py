@@ -85,7 +85,6 @@ _SPREADSHEETS: Final = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook"),
 )
 _MISSING: Final = object()
-_HALF_CENT: Final = 5_000
 
 # micros per unit of an amount's last digit, by the number of decimals
 _SCALE: Final = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
@@ -229,7 +228,7 @@ class SpendReader:
         # lines announce (line, count), its summary row's amount (line, micros; None when it
         # has none, or several), and how many footer lines it has.
         self._stated_rows: tuple[int, int] | None = None
-        self._summary: tuple[int, int] | None = None
+        self._summary: tuple[int, int, int] | None = None
         self._summaries = 0
         self._footers = 0
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
@@ -531,7 +530,7 @@ class SpendReader:
             self.rows_read += good
         if broken:
             self._fatal(broken)
-        if self.rows_read:
+        if self.rows_read and not self.problem_count:
             self._check_complete(spent)
         if not self.rows_read:
             totals = ""
@@ -552,9 +551,11 @@ class SpendReader:
                     " this line too)",
                 )
         if self._summary is not None and self._summaries == 1:
-            line, total = self._summary
-            # Each row is rounded to the cent on its own: allow half a cent per row.
-            if total - spent > _HALF_CENT * self.rows_read:
+            line, total, decimals = self._summary
+            # Every row, and the summary, is rounded on its own to the unit the file shows
+            # (a cent, or a yen): allow half that unit for each.
+            half_unit = 5 * 10 ** (5 - decimals)
+            if total - spent > half_unit * (self.rows_read + 1):
                 self._problem(
                     line,
                     f"the summary row says {format_money(total)} was spent but the rows add up to"
@@ -606,8 +607,9 @@ class SpendReader:
             self.skipped_totals += 1
             if profile.summary_is_total:
                 self._summaries += 1
+                cell = rec[layout.column("amount")]
                 try:
-                    self._summary = (line, _amount(rec[layout.column("amount")], profile))
+                    self._summary = (line, _amount(cell, profile), _decimals(cell))
                 except InvalidValue:
                     self._summary = None
             return None
@@ -770,6 +772,12 @@ def _amount(text: str, profile: Profile) -> int:
     except InvalidValue:
         _refuse_currency_sign(t)
         raise
+
+
+def _decimals(cell: str) -> int:
+    """How many decimals an amount cell shows (``1,234.56``: 2; ``201``: 0; at most 6)."""
+    _, dot, fraction = cell.strip().strip("\"'").partition(".")
+    return min(len(fraction.strip()), 6) if dot else 0
 
 
 def _refuse_currency_sign(t: str) -> None:

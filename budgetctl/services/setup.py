@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from budgetctl.domain.errors import DatabaseError
-from budgetctl.store.db import Database, read_revision
+from budgetctl.store.db import Database, note_commit, read_revision
 from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 
@@ -45,6 +45,7 @@ def init_database(db: Database) -> str:
 
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
             upgrade(conn)
+        note_commit()
     if before is None:
         return f"created database {db.label} (schema revision {HEAD_REVISION})"
     return f"upgraded database {db.label} from schema revision {before} to {HEAD_REVISION}"

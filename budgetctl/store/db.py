@@ -58,9 +58,40 @@ def _unwritable_log(path: str) -> str:
     return ""
 
 
-def _unwritable_folder(path: str) -> bool:
-    """Whether ``path``'s folder takes no new files, and no WAL log of ``path`` is there."""
-    return not os.access(Path(path).parent, os.W_OK) and not Path(f"{path}-wal").exists()
+def _read_only_mount(path: str) -> bool:
+    """Whether ``path`` is on a file system mounted read-only, with no WAL log of it there.
+
+    Only then can no one be writing to it (a folder this user may not write to may be the
+    cron user's, whose writes go on)."""
+    return _read_only_fs(path) and not Path(f"{path}-wal").exists()
+
+
+def _read_only_fs(path: str) -> bool:
+    try:
+        return bool(os.statvfs(Path(path).parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _logless_folder(path: str) -> bool:
+    """Whether SQLite could not keep ``path``'s log (``-shm``) beside it: this user may not
+    create files in its folder, and there is none yet."""
+    folder = Path(path).parent
+    return (
+        os.path.isfile(path)
+        and not os.access(folder, os.W_OK)
+        and not os.path.exists(f"{path}-shm")
+        and not _read_only_fs(path)  # there the database itself is read-only
+    )
+
+
+def _folder_error(label: str) -> DatabaseError:
+    name = Path(label).name
+    return DatabaseError(
+        f"cannot open database {label}: SQLite keeps its log files ({name}-wal, {name}-shm) in"
+        " the database's folder, which this user may not write to: run as the database's"
+        " owner, or let this user write to the folder"
+    )
 
 
 def _make_folder(folder: Path) -> None:
@@ -236,11 +267,10 @@ class Database:
                     _make_folder(Path(path).parent)
                 # mode=rw: never create a database as a side effect of a typo.
                 mode = "rwc" if create else "rw"
-                if not create and _unwritable_folder(path):
-                    # SQLite keeps the log of a WAL database (-wal, -shm) beside it. In a
-                    # folder no one may write to (a read-only mount) and with no log there,
-                    # no one can be writing: read the file as it stands. A write is refused
-                    # as to a read-only database.
+                if not create and _read_only_mount(path):
+                    # SQLite keeps the log of a WAL database (-wal, -shm) beside it. On a
+                    # read-only mount with no log there, no one can be writing: read the
+                    # file as it stands. A write is refused as to a read-only database.
                     mode = "ro&immutable=1"
                     self.frozen = True
                 # In a URI '?', '#' and '%' are syntax: the path is percent-encoded, so that
@@ -280,13 +310,10 @@ class Database:
         takes the setting only outside a transaction; the connection is not pooled, so it
         ends with the transaction.
         """
-        global _commits
         self.check_schema()
         try:
             with self._write(dry_run=dry_run, row_checks=row_checks) as conn:
                 yield conn
-            if not dry_run:
-                _commits += 1
         except DatabaseError as exc:
             if dry_run and exc.message.endswith(_NEEDS_WRITE):
                 raise DatabaseError(
@@ -309,6 +336,8 @@ class Database:
                 yield conn
                 if dry_run:
                     trans.rollback()
+            if not dry_run:
+                note_commit()  # now: closing the connection may checkpoint for a while
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -378,6 +407,12 @@ def commits() -> int:
     """How many write transactions this command has committed: once one has, the command's
     work is saved, whatever happens to its output."""
     return _commits
+
+
+def note_commit() -> None:
+    """A write transaction has just committed."""
+    global _commits
+    _commits += 1
 
 
 def forget_commits() -> None:
@@ -485,8 +520,12 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
                 " while the database was read-only?): make it writable, or remove it while no"
                 f" budgetctl runs; {_NEEDS_WRITE}"
             )
+        if _logless_folder(label):
+            return _folder_error(label)
         return DatabaseError(f"database {label} is read-only: {_NEEDS_WRITE}")
     if "unable to open database" in low:
+        if _logless_folder(label):
+            return _folder_error(label)
         return DatabaseError(f"cannot open database {label}: check the path and its permissions")
     if (
         "authentication failed" in low
