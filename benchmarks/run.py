@@ -155,6 +155,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.budgetctl = args.budgetctl.split() if args.budgetctl else generate.find_budgetctl()
+        args.out.mkdir(parents=True, exist_ok=True)
         self.work = Path(tempfile.mkdtemp(prefix="bench-", dir=args.out))
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETCTL_")}
         self.env.update(BUDGETCTL_NOW=generate.NOW_TEXT, BUDGETCTL_ACTOR="bench", NO_COLOR="1")

@@ -1024,11 +1024,49 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
 def test_doctor_at_a_clock_before_the_last_run_says_so(ready: Cli) -> None:
     for name in ("enforce", "daypart", "reset"):
         ready.ok(name, now=T0)
-    run = ready("doctor", "--now", "2026-11-25T11:00:00+00:00")
+    # Within 5 minutes: a pass that waited for the lock read its clock before another's.
+    run = ready("doctor", "--now", "2026-11-25T11:55:00+00:00")
     assert run.exit_code == 0, run.stdout
     assert run.lines[-3:] == [
         f"ok   last {name}: 2026-11-25T12:00:00+00:00 (after this clock's now)"
         for name in ("enforce", "daypart", "reset")
+    ]
+    # Further ahead, the record cannot say whether cron still runs the pass.
+    run = ready("doctor", "--now", "2026-11-25T11:54:59+00:00")
+    assert run.exit_code == 1, run.stdout
+    assert run.lines[-1] == (
+        "FAIL last reset: 2026-11-25T12:00:00+00:00 (5 min 1 s after this clock's now: cannot "
+        "tell whether it still runs; a replay under a later $BUDGETCTL_NOW records such a time, "
+        "and the pass's next run replaces it)"
+    )
+
+
+@freeze_time("2026-11-25T12:02:30+00:00")  # the system's clock; $BUDGETCTL_NOW each command's
+def test_a_replay_under_a_later_clock_cannot_hide_a_cron_that_stopped(ready: Cli) -> None:
+    for name in ("enforce", "daypart", "reset"):
+        ready.ok(name, now=T0)
+    ready.ok("enforce", now="2030-01-01T00:00:00+00:00")  # a replay under $BUDGETCTL_NOW
+    run = ready("doctor", "--now", "2026-11-25T12:01:00+00:00")
+    assert run.exit_code == 1
+    assert run.lines[-3] == (
+        "FAIL last enforce: 2030-01-01T00:00:00+00:00 (1132 d after this clock's now: cannot tell "
+        "whether it still runs; a replay under a later $BUDGETCTL_NOW records such a time, and "
+        "the pass's next run replaces it)"
+    )
+    # cron's next run replaces the future record with its own time; a stop after it shows.
+    ready.ok("enforce", now="2026-11-25T12:02:00+00:00")
+    assert ready("doctor", "--now", "2026-11-25T12:03:00+00:00").lines[-3] == (
+        "ok   last enforce: 2026-11-25T12:02:00+00:00 (60 s ago)"
+    )
+    run = ready("doctor", "--now", "2026-11-28T12:02:00+00:00")
+    assert run.lines[-3] == (
+        "FAIL last enforce: 2026-11-25T12:02:00+00:00 (3 d ago, overdue: expected every 15 min)"
+    )
+    # A run that read its clock a little before the latest (it waited for the lock) keeps it.
+    ready.ok("daypart", now="2026-11-25T12:10:00+00:00")
+    ready.ok("daypart", now="2026-11-25T12:06:00+00:00")
+    assert query(ready.db, "SELECT last_run_at FROM pass_run WHERE name = 'daypart'") == [
+        (1_795_608_600_000_000,)
     ]
 
 def test_doctor_json(ready: Cli, db_path: Path | str) -> None:
@@ -1049,7 +1087,7 @@ def test_doctor_on_a_newer_schema_says_to_upgrade_budgetctl(ready: Cli, db_path:
 
     newer = f"{int(HEAD_REVISION) + 1:04d}"
     for name in ("enforce", "daypart", "reset"):
-        ready.ok(name, "--now", T0)
+        ready.ok(name, now=T0)
     execute(db_path, f"UPDATE alembic_version SET version_num = '{newer}'")
     try:
         run = ready("doctor", "--now", T0)

@@ -142,7 +142,8 @@ def register(app: typer.Typer) -> None:
         """Check integrity, schema, journal mode and when each pass last ran.
 
         Exits 1 when the database is damaged or a pass is overdue (enforce > 15 min,
-        daypart > 5 min, reset > 26 h).
+        daypart > 5 min, reset > 26 h), or its last run lies more than 5 min after the
+        clock (a replay under a later $BUDGETCTL_NOW: the pass's next run replaces it).
 
         \b
         Example: budgetctl doctor || mail -s "budgetctl needs attention" ops@example.com

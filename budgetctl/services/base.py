@@ -8,7 +8,7 @@ import os
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,11 @@ def current_actor() -> str:
 
 
 MAX_ACTOR = 100
+
+# A pass's recorded run may lie this far after another clock's now (a pass that waited for
+# the write lock read its clock before the one that held it): no further. A run recorded
+# later than that came from a replay under a later $BUDGETCTL_NOW or a clock since set back.
+RUN_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from budgetctl.clock import system_now
 from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_budget, format_money
 from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
-from budgetctl.services.base import INSERT_EVENT, Context
+from budgetctl.services.base import INSERT_EVENT, RUN_SLACK, Context
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import fetch_in
 
@@ -63,12 +64,16 @@ def run_pass(ctx: Context, name: str, *, dry_run: bool = False) -> PassReport:
 def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
     # When it ran is the clock's time, not --now's: a replay at a later --now does not hide a
     # stalled cron behind a future date. The latest run counts: a replay under an earlier
-    # $BUDGETCTL_NOW, or a pass that waited for the lock, does not make it look overdue.
-    params = {"n": name, "at": ctx.ran_at_us, "now": ctx.now_us, "c": changes}
+    # $BUDGETCTL_NOW, or a pass that waited for the lock, does not make it look overdue. But a
+    # recorded run later than the system's clock (by more than RUN_SLACK) came from a replay
+    # under a later $BUDGETCTL_NOW, or a clock since set back: this run replaces it, so that it
+    # cannot keep doctor content long after cron has stopped.
+    latest = max(ctx.ran_at_us, to_us(system_now())) + RUN_SLACK // timedelta(microseconds=1)
+    params = {"n": name, "at": ctx.ran_at_us, "late": latest, "now": ctx.now_us, "c": changes}
     updated = conn.execute(
         sa.text(
-            "UPDATE pass_run SET last_run_at = CASE WHEN last_run_at > :at THEN last_run_at "
-            "ELSE :at END, last_now = :now, changes = :c WHERE name = :n"
+            "UPDATE pass_run SET last_run_at = CASE WHEN last_run_at > :at AND last_run_at <= "
+            ":late THEN last_run_at ELSE :at END, last_now = :now, changes = :c WHERE name = :n"
         ),
         params,
     ).rowcount

@@ -15,6 +15,7 @@ from budgetctl.domain.instants import from_us, to_us
 from budgetctl.domain.money import format_json
 from budgetctl.domain.periods import day_period, days_in_month, zone
 from budgetctl.services.base import (
+    RUN_SLACK,
     Context,
     campaigns_named,
     get_brand,
@@ -358,6 +359,19 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             )
             continue
         age = now - last
+        if age < -RUN_SLACK:
+            # Recorded under a later $BUDGETCTL_NOW, or the clock was set back since: whether
+            # cron still runs the pass cannot be told (its next run records its own time).
+            checks.append(
+                Check(
+                    f"last {name}",
+                    False,
+                    f"{last.isoformat(timespec='seconds')} ({_span(-age)} after this clock's now:"
+                    " cannot tell whether it still runs; a replay under a later $BUDGETCTL_NOW"
+                    " records such a time, and the pass's next run replaces it)",
+                )
+            )
+            continue
         ok = age <= limit
         checks.append(
             Check(
@@ -391,7 +405,9 @@ def _span(delta: timedelta) -> str:
     if seconds < 7200:
         minutes, rest = divmod(seconds, 60)
         return f"{minutes} min" + (f" {rest} s" if rest else "")
-    return f"{seconds // 3600} h"
+    if seconds < 172_800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86_400} d"
 
 
 @dataclass(slots=True)
