@@ -479,6 +479,19 @@ def test_spend_list_refusals(ledger: Cli, args: list[str], error: str) -> None:
     assert (run.exit_code, run.stdout, run.stderr) == (1, "", f"error: {error}\n")
 
 
+def test_a_hint_names_a_brand_as_the_shell_takes_it(ready: Cli, db_path: Path | str) -> None:
+    ready.ok("brand", "add", 'Acme "Nord" $1', "--daily", "none", "--monthly", "none", now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", 'Acme "Nord" $1', "Nope", "1", now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (
+        1,
+        "",
+        "error: brand 'Acme \"Nord\" $1' has no campaign named 'Nope': 'budgetctl campaign list "
+        '--brand "Acme \\"Nord\\" \\$1"\' shows its campaigns\n',
+    )
+    assert dump(db_path) == before
+
+
 OUT_OF_RANGE = "is out of range: give a time between the years 1900 and 9000"
 
 

@@ -60,6 +60,15 @@ class Context:
         return to_us(self.clock or self.now)
 
 
+def shell_word(text: str) -> str:
+    """``text`` as one word of a command line shown in single quotes: bare when it is plain,
+    else in double quotes (``"Acme Corp"``), with the characters a shell expands escaped."""
+    if text and all(c.isalnum() or c in "-_.,:/@+=%" for c in text):
+        return text
+    escaped = "".join("\\" + c if c in '"$`\\' else c for c in text)
+    return f'"{escaped}"'
+
+
 def counted(n: int, one: str, many: str) -> str:
     """``1 row``, ``2 rows``: a count with its noun."""
     return f"{n} {one if n == 1 else many}"
@@ -144,7 +153,7 @@ def get_campaign(conn: Connection, brand: BrandRow, name: str) -> CampaignRow:
     if row is None:
         raise NotFound(
             f"brand {brand.name!r} has no campaign named {name!r}: "
-            f"'budgetctl campaign list --brand {brand.name}' shows its campaigns"
+            f"'budgetctl campaign list --brand {shell_word(brand.name)}' shows its campaigns"
         )
     return campaign_from_row(row)
 
