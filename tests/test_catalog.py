@@ -952,6 +952,35 @@ def test_an_empty_db_option_is_refused_not_read_as_the_default(ready: Cli, db_pa
     assert dump(db_path) == before
 
 
+def test_an_empty_budgetctl_db_is_refused_not_read_as_the_default(
+    cli: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # BUDGETCTL_DB=$UNSET in a crontab must not write to the default database instead.
+    sqlite_only(db_path)
+    default = tmp_path / "xdg" / "budgetctl" / "budget.db"
+    cli.ok("--db", str(default), "init")
+    before = dump(default)
+    for empty in ("", " "):
+        run = cli(
+            "brand", "add", "Oops", "--daily", "1", "--monthly", "2", now=NOW,
+            env={"BUDGETCTL_DB": empty},
+        )  # fmt: skip
+        assert (run.exit_code, run.stdout, run.stderr) == (
+            1,
+            "",
+            "error: $BUDGETCTL_DB is set but empty: give it a database file path or URL, or unset "
+            "it for the default\n",
+        )
+    assert dump(default) == before
+    # --db given: the empty variable is not in the way.
+    run = cli("--db", str(default), "brand", "list", env={"BUDGETCTL_DB": ""})
+    assert (run.exit_code, run.stdout, run.stderr) == (
+        0,
+        "no brands yet: add one with 'budgetctl brand add'\n",
+        "",
+    )
+
+
 def test_a_file_where_the_database_folder_should_be_is_named(cli: Cli, db_path: Path, tmp_path: Path) -> None:
     sqlite_only(db_path)
     (tmp_path / "spend.csv").write_text("not a folder\n", encoding="utf-8")

@@ -308,6 +308,8 @@ def root(
     """Keep every brand's ad spend inside its budgets."""
     # Whether --db was on the command line (not only $BUDGETCTL_DB): demo builds only there.
     given = getattr(ctx.get_parameter_source("db"), "name", "") == "COMMANDLINE"
+    if not given and db is not None and not db.strip():
+        db = None  # a blank $BUDGETCTL_DB: resolve_url names the variable
     ctx.obj = {"db": db, "db_given": given}
 
 

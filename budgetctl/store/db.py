@@ -132,6 +132,12 @@ def resolve_url(option: str | None, *, what: str = "--db") -> URL:
             f"{what} is empty: give a database file path or URL (leave {what} out for "
             "$BUDGETCTL_DB or the default)"
         )
+    if option is None and ENV_DB in os.environ and not os.environ[ENV_DB].strip():
+        # BUDGETCTL_DB=$UNSET_VARIABLE in a crontab: not the default database in its place.
+        raise InvalidValue(
+            f"${ENV_DB} is set but empty: give it a database file path or URL, or unset it "
+            "for the default"
+        )
     raw = option or os.environ.get(ENV_DB) or str(default_path())
     if "://" in raw:
         _remember_secret_in(raw)
