@@ -329,16 +329,18 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     # The clock is read once. --now, when given, is the instant the command works at; the
     # clock then says when it ran and how far reset may close (a $BUDGETCTL_NOW it cannot
     # read is not in the way: the system's clock is).
+    # The system's clock, read beside it, bounds when a pass may record that it ran.
     clock: datetime | None
+    system = system_now()
     if now:
         instant = parse_instant(now)
         try:
             clock = read_clock()
         except InvalidValue:
-            clock = system_now()
+            clock = system
     else:
         instant = clock = read_clock()
-    return Context(database, instant, current_actor(), command, clock)
+    return Context(database, instant, current_actor(), command, clock, system)
 
 
 def _register() -> None:

@@ -20,7 +20,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from budgetctl.clock import system_now
 from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_budget, format_money
 from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
@@ -68,7 +67,8 @@ def mark_run(conn: Connection, ctx: Context, name: str, changes: int) -> None:
     # recorded run later than the system's clock (by more than RUN_SLACK) came from a replay
     # under a later $BUDGETCTL_NOW, or a clock since set back: this run replaces it, so that it
     # cannot keep doctor content long after cron has stopped.
-    latest = max(ctx.ran_at_us, to_us(system_now())) + RUN_SLACK // timedelta(microseconds=1)
+    system = to_us(ctx.system) if ctx.system is not None else ctx.ran_at_us
+    latest = max(ctx.ran_at_us, system) + RUN_SLACK // timedelta(microseconds=1)
     params = {"n": name, "at": ctx.ran_at_us, "late": latest, "now": ctx.now_us, "c": changes}
     updated = conn.execute(
         sa.text(
