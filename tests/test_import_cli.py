@@ -1208,7 +1208,53 @@ def test_totals_only_report_is_refused(loaded: Cli, db_path: Path, tmp_path: Pat
     f = write(tmp_path / "totals.csv", b"".join(lines[:3] + lines[-2:]))
     refused(loaded, db_path, f, stderr=(
         "error: import refused, nothing written: 1 problem\n"
-        f"  {f}: no spend rows after the header (only 2 total or footer rows, which are not spend)\n"
+        f"  {f}: its total rows show spend but it has no spend rows: download the report again "
+        "with its campaign rows\n"
+    ))
+
+
+def test_a_meta_row_whose_day_its_reporting_range_does_not_hold_is_refused(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "meta.csv", (
+        "Reporting starts,Reporting ends,Campaign name,Day,Amount spent (USD)\n"
+        "2026-11-01,2026-11-01,Globex - Prospecting,2026-11-01,5.00\n"
+        "2026-11-01,2026-11-01,Globex - Prospecting,2026-11-02,6.00\n"
+    ))  # fmt: skip
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}:3: day 2026-11-02 lies outside the row's reporting range (2026-11-01): the row "
+        "contradicts itself\n"
+    ))
+
+
+def test_a_report_of_a_day_without_spend_imports_as_no_rows(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # A cron fetch on a quiet day: the report is whole (totals of 0.00, or Rows: 0), just empty.
+    lines = GOOGLE.read_bytes().splitlines(keepends=True)
+    zero = [line.replace(b'"1,533.50"', b"0.00") for line in lines[-2:]]
+    google = write(tmp_path / "quiet.csv", b"".join(lines[:3] + zero))
+    head = MS_API.read_bytes().split(b'"TimePeriod"')[0].replace(b"Rows: 3", b"Rows: 0")
+    microsoft = write(
+        tmp_path / "quiet-ms.csv",
+        head + b'"TimePeriod","CampaignName","CampaignId","CurrencyCode","Spend"\r\n',
+    )
+    imp_json(loaded, GOOGLE)
+    before = ledger(db_path)
+    run = imp(loaded, google, microsoft)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.stdout == (
+        "batch #2: 0 rows (mixed), wrote 0 entries, 0 unchanged, 2 total rows "
+        "skipped, net 0.00\n"
+    )
+    assert ledger(db_path) == before
+    assert query(db_path, "SELECT id, rows, entries_written, net_amount FROM import_batch") == [
+        (1, 5, 3, 1_533_500_000), (2, 0, 0, 0)]
+    # Header only, with nothing to show the report reached its end: refused as before.
+    bare = write(tmp_path / "bare.csv", b"".join(lines[:3]))
+    refused(loaded, db_path, bare, stderr=(
+        f"error: import refused, nothing written: 1 problem\n  {bare}: no spend rows after the header\n"
     ))
 
 

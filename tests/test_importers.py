@@ -510,9 +510,53 @@ def test_header_only() -> None:
 
 
 def test_totals_only() -> None:
-    data = b"Day,Campaign,Cost\nTotal: Account,,0.00\n"
-    [problem] = rejected(data, "t.csv")
-    assert problem.startswith("t.csv: no spend rows after the header (only 1 total")
+    # Totals of nothing: a day without spend, the report whole to its last line.
+    reader, rows = read_bytes(b"Day,Campaign,Cost\nTotal: Account,,0.00\n", "t.csv")
+    assert (rows, reader.rows_read, reader.skipped_totals, reader.problems) == ([], 0, 1, [])
+    assert reader.empty_report is True
+    # Totals of something, without the rows they add up.
+    assert rejected(b"Day,Campaign,Cost\nTotal: Account,,0.01\n", "t.csv") == [
+        "t.csv: its total rows show spend but it has no spend rows: download the report again "
+        "with its campaign rows"
+    ]
+    # A generic file has no totals to show it whole.
+    assert rejected(b"date,campaign,amount\nTotal,,0.00\n", "g.csv") == [
+        "g.csv: no spend rows after the header (only 1 total or footer rows, which are not spend)"
+    ]
+
+
+def test_a_report_that_states_no_rows_has_none() -> None:
+    head = (FIXTURES / "microsoft-ads-api.csv").read_bytes().split(b'"TimePeriod"')[0]
+    header = b'"TimePeriod","CampaignName","CampaignId","CurrencyCode","Spend"\r\n'
+    reader, rows = read_bytes(head.replace(b"Rows: 3", b"Rows: 0") + header, "ms.csv")
+    assert (rows, reader.problems, reader.empty_report) == ([], [], True)
+    # Rows stated but none there: cut short.
+    reader, rows = read_bytes(head + header, "ms.csv")
+    [problem] = reader.problems
+    assert (rows, reader.empty_report) == ([], False)
+    assert problem == (
+        "ms.csv:9: the report says it has 3 rows but the file holds 0: is the file cut short? "
+        "Download it again (if rows were removed on purpose, remove this line too)"
+    )
+
+
+def test_a_meta_day_outside_its_rows_reporting_range() -> None:
+    head = b"Reporting starts,Reporting ends,Campaign name,Day,Amount spent (USD)\n"
+    good = b"2026-11-01,2026-11-02,Globex,2026-11-02,6.00\n,,Globex,2026-11-03,1.00\n"
+    reader, rows = read_bytes(head + good, "m.csv")
+    assert brief(rows) == [
+        (2, "Globex", None, date(2026, 11, 2), 6_000_000),
+        (3, "Globex", None, date(2026, 11, 3), 1_000_000),
+    ]
+    bad = b"2026-11-01,2026-11-01,Globex,2026-11-02,5.00\n2026-11-03,2026-11-04,Globex,2026-11-02,5\n"
+    reader, rows = read_bytes(head + good + bad, "m.csv")
+    assert len(rows) == 2
+    assert reader.problems == [
+        "m.csv:4: day 2026-11-02 lies outside the row's reporting range (2026-11-01): the row "
+        "contradicts itself",
+        "m.csv:5: day 2026-11-02 lies outside the row's reporting range (2026-11-03 to "
+        "2026-11-04): the row contradicts itself",
+    ]
 
 
 def test_unrecognised_header() -> None:
@@ -705,7 +749,7 @@ def test_csv_like_noise_raises_nothing_but_budget_errors(header: bytes, body: st
         reader, rows = read_bytes(header + body.encode())
     except BudgetError:
         return
-    assert rows or reader.problems
+    assert rows or reader.problems or reader.empty_report
     for row in rows:
         assert (row[4] is None) != (row[5] is None)
         assert isinstance(row[6], int)

@@ -233,7 +233,8 @@ class Layout:
     profile: Profile
     width: int
     index: dict[str, int]
-    #: which role gives the day: ``day`` or ``range_start`` (then ``range_end`` is set)
+    #: which role gives the day: ``day`` or ``range_start`` (then ``range_end`` is set).
+    #: With ``day``, a reporting range beside it (Meta's) must hold the day.
     day_role: str
     #: the currency named in the header (Meta's ``Amount spent (USD)``), upper-cased
     header_currency: str | None
@@ -275,7 +276,7 @@ def match_header(profile: Profile, cells: list[str]) -> Layout | None:
                 f"columns {shown} both give the {role.replace('_', ' ')}: keep one of them"
             )
         index[role] = hits[0]
-    if day_role != "range_start":
+    if day_role != "range_start" and not ("range_start" in index and "range_end" in index):
         index.pop("range_start", None)
         index.pop("range_end", None)
     return Layout(

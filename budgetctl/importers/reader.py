@@ -25,6 +25,7 @@ by chunk, so an error names its line even though decoding runs ahead.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -231,6 +232,7 @@ class SpendReader:
         self._summary: tuple[int, int, int] | None = None
         self._summaries = 0
         self._footers = 0
+        self._spent_totals = False  # a total row shows an amount other than zero
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
         self._currency_cache: dict[str, str | None] = {}
         self._feed = self._open_feed(source, encoding)
@@ -462,6 +464,9 @@ class SpendReader:
         i_note = layout.column("note")
         has_ext, has_brand, has_id, has_note = i_ext >= 0, i_brand >= 0, i_id >= 0, i_note >= 0
         has_currency = i_currency >= 0
+        # Meta's Day column beside its Reporting starts/ends: the row's range must hold its day.
+        i_lo, i_hi = layout.column("range_start"), layout.column("range_end")
+        has_range = layout.day_role == "day" and i_lo >= 0
         fixed_currency = layout.header_currency
         # Rows that carry a range (Meta without a Day column) all take the careful path.
         width = layout.width if layout.day_role == "day" else -1
@@ -487,6 +492,11 @@ class SpendReader:
                     when = day_get(rec[i_day])
                     if when is None:
                         when = day_if_valid(rec[i_day])
+                    if has_range and when is not None:
+                        lo = day_get(rec[i_lo]) or day_if_valid(rec[i_lo])
+                        hi = day_get(rec[i_hi]) or day_if_valid(rec[i_hi])
+                        if lo is None or hi is None or not lo[0] <= when[0] <= hi[0]:  # type: ignore[operator]
+                            when = None  # the careful path says what is wrong
                     whole, _, fraction = rec[i_amount].partition(".")
                     if grouped and "," in whole and grouped_whole(whole) is not None:
                         whole = whole.replace(",", "")
@@ -532,11 +542,33 @@ class SpendReader:
             self._fatal(broken)
         if self.rows_read and not self.problem_count:
             self._check_complete(spent)
+        if not self.rows_read and self.empty_report:
+            # A day without spend: the report's totals, footer or Rows: line show it is whole.
+            self._check_complete(0)
+            return
+        if not self.rows_read and self._spent_totals and not self.problem_count:
+            self._fatal(
+                f"{self.name}: its total rows show spend but it has no spend rows: download the"
+                " report again with its campaign rows"
+            )
         if not self.rows_read:
             totals = ""
             if self.skipped_totals:
                 totals = f" (only {self.skipped_totals} total or footer rows, which are not spend)"
             self._fatal(f"{self.name}: no spend rows after the header{totals}")
+
+    @property
+    def empty_report(self) -> bool:
+        """A network report with no spend rows that shows it is whole: its total rows (of
+        zero) came after the header, or its title lines state a row count. (A generic file
+        has no such marks: one without rows is refused.)"""
+        return (
+            self.network != "generic"
+            and not self.rows_read
+            and not self.problem_count
+            and not self._spent_totals
+            and (self.skipped_totals > self._footers or self._stated_rows is not None)
+        )
 
     def _check_complete(self, spent: int) -> None:
         """A file with fewer rows, or less spend, than it says it has was cut short."""
@@ -576,15 +608,15 @@ class SpendReader:
             return None
         first = filled[0].strip()
         if len(filled) == 1 and profile.footer_row.fullmatch(first):
-            self.skipped_totals += 1
             self._footers += 1
+            self.skipped_totals += 1
             return None
         looks_total = profile.total_row.match(first) is not None
         if len(rec) < width:
             # Exports write every cell of a row: a short row is a download cut short (its
             # last cell may be the first digits of the amount), unless it is a total.
             if looks_total:
-                self.skipped_totals += 1
+                self._skip_total(rec)
                 return None
             delimiter = _DELIMITER_NAMES[self.delimiter]
             self.rows_read += 1
@@ -604,7 +636,7 @@ class SpendReader:
             return None
         campaign = rec[layout.column("campaign")].strip()
         if not campaign and profile.blank_campaign_is_total:
-            self.skipped_totals += 1
+            self._skip_total(rec)
             if profile.summary_is_total:
                 self._summaries += 1
                 cell = rec[layout.column("amount")]
@@ -615,7 +647,7 @@ class SpendReader:
             return None
         day_text = rec[layout.column(layout.day_role)].strip()
         if not day_text and (profile.blank_day_is_total or looks_total):
-            self.skipped_totals += 1
+            self._skip_total(rec)
             return None
         errors: list[str] = []
         when: tuple[date | None, datetime | None] = (None, None)
@@ -623,7 +655,7 @@ class SpendReader:
             when = self._day(rec[layout.column(layout.day_role)])
         except InvalidValue as err:
             if looks_total:
-                self.skipped_totals += 1
+                self._skip_total(rec)
                 return None
             errors.append(err.message)
         self.rows_read += 1
@@ -639,6 +671,10 @@ class SpendReader:
                         f"{self.name}:{line}: row covers {when[0]} to {end[0]}:"
                         f" {profile.range_hint}"
                     )
+        elif layout.day_role == "day" and layout.column("range_start") >= 0 and not errors:
+            problem = self._outside_range(rec, when[0])
+            if problem:
+                errors.append(problem)
         if not campaign:
             errors.append("campaign is empty")
         micros = 0
@@ -669,6 +705,27 @@ class SpendReader:
             _optional(rec, layout.column("row_id")),
             _optional(rec, layout.column("note")),
         )
+
+    def _outside_range(self, rec: list[str], day: date | None) -> str | None:
+        """A Day the row's own reporting range does not hold (blank or odd ranges are let be:
+        the Day column says which day the row is)."""
+        layout = self.layout
+        lo_text, hi_text = rec[layout.column("range_start")], rec[layout.column("range_end")]
+        lo, hi = self._day_if_valid(lo_text), self._day_if_valid(hi_text)
+        if day is None or lo is None or hi is None or lo[0] is None or hi[0] is None:
+            return None
+        if lo[0] <= day <= hi[0]:
+            return None
+        span = str(lo[0]) if lo[0] == hi[0] else f"{lo[0]} to {hi[0]}"
+        return f"day {day} lies outside the row's reporting range ({span}): the row contradicts itself"
+
+    def _skip_total(self, rec: list[str]) -> None:
+        """Count a total row, and note whether it shows spend (see :attr:`empty_report`)."""
+        self.skipped_totals += 1
+        i = self.layout.column("amount")
+        if 0 <= i < len(rec) and not self._spent_totals:
+            with contextlib.suppress(InvalidValue):  # an odd total shows nothing
+                self._spent_totals = _amount(rec[i], self.layout.profile) != 0
 
     def _problem(self, line: int, message: str) -> None:
         self.problem_count += 1

@@ -447,7 +447,7 @@ def import_spend(
                         hashes.append((label, rows_digest, digest))
                         digest = rows_digest
                     files.append({"p": file_no, "n": label, "h": digest})
-                    if reader.rows_read == 0 and not reader.problem_count:
+                    if reader.rows_read == 0 and not reader.problem_count and not reader.empty_report:
                         problem_total += 1
                         problems.append(f"{label}: no spend rows after the header")
             except ImportRejected as exc:
