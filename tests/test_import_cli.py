@@ -486,6 +486,30 @@ def test_undo_of_a_batch_a_later_report_updated_is_refused_until_the_later_is_un
     loaded.ok("spend", "undo", "1", now=NOW)
     assert day_totals(db_path) == {}
 
+@pytest.mark.parametrize("link", ["external id", "name"])
+def test_undo_order_holds_across_a_campaign_removed_and_added_again(
+    loaded: Cli, db_path: Path, tmp_path: Path, link: str
+) -> None:
+    imp_json(loaded, GOOGLE)  # batch 1: Acme - Search's 2026-11-02 at 412.07
+    loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
+    again = ["--external-id", "21456789012"] if link == "external id" else []
+    loaded.ok("campaign", "add", "Acme", "Acme - Search", *again, now=NOW)
+    updated = updated_google(tmp_path)
+    if link == "name":  # the new campaign has no id: the report matches it by name
+        updated.write_bytes(updated.read_bytes().replace(b",21456789012,", b",,"))
+    # batch 2 writes the new campaign only the difference to 500.00, from the old one's figure.
+    assert imp_json(loaded, updated)["net_amount"] == "87.93"
+    before = dump(db_path)
+    run = loaded("spend", "undo", "1", now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: batch #1's days were updated since by batch #2: undo it first, or import a "
+        "corrected report (it moves each day to its figure)\n"))
+    assert dump(db_path) == before
+    loaded.ok("spend", "undo", "2", now=NOW)
+    loaded.ok("spend", "undo", "1", now=NOW)
+    assert day_totals(db_path) == {}
+
+
 def test_undo_twice_is_refused(loaded: Cli, db_path: Path) -> None:
     imp_json(loaded, GOOGLE)
     loaded.ok("spend", "undo", "1", now=NOW)

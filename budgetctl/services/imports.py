@@ -824,6 +824,68 @@ def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[i
     return found
 
 
+def _later_on_relatives(conn: Connection, batch: int) -> list[int]:
+    """Live imports after ``batch`` that moved its (network, day) snapshots on a campaign
+    that took over from one of its campaigns, or was taken over by one (a campaign removed
+    and added again, with the same external id or name): such an import wrote its figure as
+    a difference from this batch's (see _predecessors)."""
+    mine = [
+        int(r[0])
+        for r in conn.execute(
+            sa.text(
+                "SELECT DISTINCT campaign_id FROM spend_entry WHERE batch_id = :b "
+                "AND snapshot_key IS NOT NULL"
+            ),
+            {"b": batch},
+        )
+    ]
+    if not mine:
+        return []
+    own = fetch_in(conn, "SELECT id, brand_id, name, external_id FROM campaign WHERE id", mine)
+    kin: dict[tuple[int, str], list[tuple[int, str | None]]] = {}
+    for cid, bid, name, ext in fetch_in(
+        conn,
+        "SELECT id, brand_id, name, external_id FROM campaign WHERE brand_id",
+        sorted({r[1] for r in own}),
+    ):
+        if ext:
+            kin.setdefault((bid, "id:" + ext), []).append((cid, ext))
+        kin.setdefault((bid, "name:" + name_key(name)), []).append((cid, ext))
+    pairs: set[tuple[int, int]] = set()
+    for cid, bid, name, ext in own:
+        if ext:
+            pairs.update((cid, other) for other, _ in kin.get((bid, "id:" + ext), []))
+        pairs.update(
+            (cid, other)
+            for other, other_ext in kin.get((bid, "name:" + name_key(name)), [])
+            if not (ext and other_ext)
+        )
+    relatives = sorted((m, o) for m, o in pairs if m != o)
+    found: set[int] = set()
+    for start in range(0, len(relatives), 200):
+        part = relatives[start : start + 200]
+        values = ", ".join(f"(:m{i}, :o{i})" for i in range(len(part)))
+        params: dict[str, int] = {"b": batch}
+        for i, (m, o) in enumerate(part):
+            params[f"m{i}"], params[f"o{i}"] = m, o
+        found.update(
+            int(r[0])
+            for r in conn.execute(
+                sa.text(
+                    f"WITH kin (mine, other) AS (VALUES {values}) "
+                    "SELECT DISTINCT later.batch_id FROM kin JOIN spend_entry mine "
+                    "ON mine.campaign_id = kin.mine AND mine.batch_id = :b JOIN spend_entry later "
+                    "ON later.snapshot_key = mine.snapshot_key AND later.campaign_id = kin.other "
+                    "AND later.batch_id > mine.batch_id JOIN import_batch b ON b.id = later.batch_id "
+                    "WHERE mine.snapshot_key IS NOT NULL AND b.undone_by IS NULL "
+                    "AND b.undoes IS NULL"
+                ),
+                params,
+            )
+        )
+    return sorted(found)
+
+
 @dataclass(frozen=True, slots=True)
 class _Repeats:
     """Whether any generic id repeats, within the import or from the ledger (then the write
@@ -1221,6 +1283,7 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                 {"b": batch},
             )
         ]
+        later = sorted({*later, *_later_on_relatives(conn, batch)})
         if later:
             names = ", ".join(f"#{b}" for b in later)
             several = len(later) > 1
