@@ -821,6 +821,19 @@ def test_output_that_cannot_be_written_fails_a_command_that_only_reads(agency: P
     assert dump(agency) == before
 
 
+def test_a_closed_standard_input_is_named_not_read(agency: Path) -> None:
+    before = dump(agency)
+    for command in ("spend import -", "campaign import -", "brand import -"):
+        run = run_shell(agency, f"budgetctl {command} <&-")
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+            "error: standard input is closed: pipe the file in ('... | budgetctl ... -') or "
+            "name it\n"))
+    assert dump(agency) == before
+    # A command that does not read it does not mind (and no file lands on descriptor 0).
+    assert run_shell(agency, "budgetctl spend record Acme Search 4.50 <&-").exit_code == 0
+    assert search_amounts(agency) == [60_000_000, 4_500_000]
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_init_that_cannot_say_so_still_created_the_database(tmp_path: Path) -> None:
     db = tmp_path / "new.db"

@@ -80,6 +80,16 @@ def _usable_streams() -> None:
     A closed descriptor (``>&-``) becomes ``/dev/null`` (and stays taken, so that no file
     the command opens lands on it); an encoding that cannot show a name (``PYTHONIOENCODING=
     ascii``) shows it escaped rather than failing after the work is done."""
+    if sys.stdin is None:
+        # A closed standard input (<&-): keep its descriptor taken, so that no file the
+        # command opens (the database) lands on it; reading '-' then says it is closed.
+        try:
+            os.fstat(0)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDONLY)
+            if null != 0:
+                os.dup2(null, 0)
+                os.close(null)
     for name, fd in (("stdout", 1), ("stderr", 2)):
         if getattr(sys, name) is None:
             null = os.open(os.devnull, os.O_WRONLY)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -61,6 +62,15 @@ class Context:
     @property
     def ran_at_us(self) -> int:
         return to_us(self.clock or self.now)
+
+
+def standard_input() -> BinaryIO:
+    """Standard input's bytes, for a file named ``-``."""
+    if sys.stdin is None:  # closed (<&-): Python has no stream for it
+        raise InvalidValue(
+            "standard input is closed: pipe the file in ('... | budgetctl ... -') or name it"
+        )
+    return sys.stdin.buffer
 
 
 def shell_word(text: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from budgetctl.services.base import (
     get_campaign,
     name_key,
     record_event,
+    standard_input,
 )
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import execute_many, fetch_in, in_code_order
@@ -594,7 +594,7 @@ def read_sheet(
     """Rows of an onboarding CSV as dicts keyed by lower-case column, with their line numbers."""
     label = "<stdin>" if str(path) == "-" else str(path)
     try:
-        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        raw = standard_input().read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:
         raise InvalidValue(f"cannot read {label}: {exc.strerror or exc}") from None
     try:

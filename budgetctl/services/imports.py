@@ -29,7 +29,6 @@ return to what they were before it, and marks the batch undone.
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,6 +62,7 @@ from budgetctl.services.base import (
     list_limit,
     name_key,
     record_event,
+    standard_input,
 )
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
@@ -214,7 +214,7 @@ class ImportReport:
 @contextmanager
 def _open(path: str) -> Iterator[tuple[BinaryIO, int]]:
     if path == "-":
-        yield sys.stdin.buffer, 0
+        yield standard_input(), 0
         return
     p = Path(path)
     try:
