@@ -821,6 +821,20 @@ def test_output_that_cannot_be_written_fails_a_command_that_only_reads(agency: P
     assert dump(agency) == before
 
 
+def test_a_table_keeps_every_figure_whole_on_any_width(agency: Path) -> None:
+    long = "Acme Holdings International Worldwide Limited Partnership of Brands"
+    assert run_bin(agency, "brand", "add", long, "--daily", "1234567.89", "--monthly", "none",
+                   "--tz", "America/Argentina/ComodRivadavia").exit_code == 0  # fmt: skip
+    wide = run_bin(agency, "brand", "list")
+    assert wide.stdout.splitlines()[1:] == [
+        f"{'Acme':<{len(long)}}        100.00  1,000.00  USD       {'UTC':<32}",
+        f"{long}  1,234,567.89      none  USD       America/Argentina/ComodRivadavia",
+    ]
+    # No terminal size (0), a narrow terminal, cron's default: the same lines, never "1,234,5…".
+    for columns in ("0", "40", ""):
+        assert run_bin(agency, "brand", "list", COLUMNS=columns) == wide
+
+
 def test_a_closed_standard_input_is_named_not_read(agency: Path) -> None:
     before = dump(agency)
     for command in ("spend import -", "campaign import -", "brand import -"):

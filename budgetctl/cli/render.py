@@ -38,6 +38,10 @@ _console: Console | None = None
 _err_console: Console | None = None
 
 
+MIN_WIDTH = 40
+TABLE_WIDTH = 10_000  # wider than any table: tables are laid out at their natural width
+
+
 def console() -> Console:
     global _console
     if _console is None:
@@ -46,6 +50,10 @@ def console() -> Console:
         # Not a terminal (cron mail, a pipe): wide lines rather than a squeezed 80 columns.
         width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
         _console = Console(highlight=False, soft_wrap=False, width=width)
+        if _console.width < MIN_WIDTH:
+            # COLUMNS=0, or a terminal with no size set: a table squeezed to nothing would
+            # show no data and still exit 0.
+            _console.width = 80
     return _console
 
 
@@ -104,7 +112,16 @@ def table(
             tbl.add_column(col)
     for row in rows:
         tbl.add_row(*row)
-    console().print(tbl)
+    # Never squeezed: a narrow terminal (or cron's 160 columns and long names) would cut
+    # "2,500.00" to "2,500…". The table takes its own width; a line wider than the terminal
+    # wraps there instead, every figure whole.
+    con = console()
+    width = con.width
+    con.width = TABLE_WIDTH
+    try:
+        con.print(tbl, crop=False)
+    finally:
+        con.width = width
 
 
 _SPARKS = "▁▂▃▄▅▆▇█"
