@@ -304,6 +304,23 @@ def test_every_fixture_together_is_one_mixed_batch(loaded: Cli, db_path: Path) -
     assert [(b["batch"], b["format"], b["files"]) for b in batches] == [(1, "mixed", [str(f) for f in files])]
 
 
+def test_a_file_name_with_a_line_break_is_shown_escaped_everywhere(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    odd = tmp_path / "spend\nerror: fake\x1b[31m.csv"
+    odd.write_text("date,campaign,amount,id\n2026-11-24,Nope,1.00,e1\n", encoding="utf-8")
+    shown = str(odd).replace("\n", "\\x0a").replace("\x1b", "\\x1b")
+    refused(loaded, db_path, odd, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {shown}:2: unknown campaign 'Nope': add it with 'budgetctl campaign add', or import "
+        "with --create-missing --brand B\n"
+    ))
+    odd.write_text("date,campaign,amount,id\n2026-11-24,Acme - Search,1.00,e1\n", encoding="utf-8")
+    assert imp_json(loaded, odd, GENERIC)["files"] == [shown, str(GENERIC)]
+    batches = json.loads(loaded.ok("spend", "batches", "--json", now=NOW).stdout)
+    assert [b["files"] for b in batches] == [[shown, str(GENERIC)]]
+
+
 # -- snapshots: updated reports replace, across networks, with undo --------------------------------
 
 

@@ -36,6 +36,7 @@ from typing import BinaryIO, Final
 
 from budgetctl.domain.errors import ImportRejected, InvalidValue
 from budgetctl.domain.money import format_money, parse_micros
+from budgetctl.domain.text import visible
 from budgetctl.importers.formats import (
     PROFILES,
     HeaderConflict,
@@ -99,8 +100,10 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def show_name(name: str) -> str:
-    """How errors name a file: standard input is ``<stdin>``."""
-    return "<stdin>" if name == "-" else name
+    """How errors and batches name a file: standard input is ``<stdin>``, and a control
+    character in a name (a line break) is shown escaped, so that every problem stays one
+    ``FILE:LINE: message`` line and a batch's list of files one name per line."""
+    return "<stdin>" if name == "-" else visible(name)
 
 
 class _Feed(io.RawIOBase):

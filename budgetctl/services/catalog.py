@@ -592,7 +592,9 @@ def read_sheet(
     path: Path, required: Sequence[str], optional: Sequence[str]
 ) -> tuple[str, list[tuple[int, dict[str, str]]]]:
     """Rows of an onboarding CSV as dicts keyed by lower-case column, with their line numbers."""
-    label = "<stdin>" if str(path) == "-" else str(path)
+    from budgetctl.importers.reader import show_name
+
+    label = show_name(str(path))
     try:
         raw = standard_input().read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:

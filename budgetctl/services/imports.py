@@ -220,7 +220,7 @@ def _open(path: str) -> Iterator[tuple[BinaryIO, int]]:
     try:
         handle = p.open("rb")
     except OSError as exc:
-        raise InvalidValue(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InvalidValue(f"cannot read {show_name(path)}: {exc.strerror or exc}") from None
     try:
         yield handle, p.stat().st_size
     finally:
