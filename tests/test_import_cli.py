@@ -527,6 +527,27 @@ def test_undo_order_holds_across_a_campaign_removed_and_added_again(
     assert day_totals(db_path) == {}
 
 
+def test_batches_are_numbered_without_gaps_past_a_refused_write(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Refused at the write (after the batch got its number): a total past the 64-bit range.
+    huge = write(tmp_path / "huge.csv", "date,brand,campaign,amount,id\n" + "".join(
+        f"2026-11-24,Initech,Initech - Brand,999999999999,h{i}\n" for i in range(10)))
+    imp_json(loaded, GOOGLE)
+    before = dump(db_path)
+    run = imp(loaded, huge)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: amounts too large: a total would pass the largest budgetctl keeps "
+        "(9,223,372,036,854.775807); nothing was written\n"))
+    assert dump(db_path) == before
+    assert imp_json(loaded, "--dry-run", GENERIC)["batch"] is None
+    assert imp_json(loaded, GENERIC)["batch"] == 2
+    assert loaded.ok("spend", "undo", "2", now=NOW).stdout.startswith("undid batch #2 as batch #3:")
+    assert imp_json(loaded, updated_google(tmp_path))["batch"] == 4
+    assert query(db_path, "SELECT id, undoes FROM import_batch ORDER BY id") == [
+        (1, None), (2, None), (3, 2), (4, None)]
+
+
 def test_undo_twice_is_refused(loaded: Cli, db_path: Path) -> None:
     imp_json(loaded, GOOGLE)
     loaded.ok("spend", "undo", "1", now=NOW)

@@ -494,9 +494,10 @@ def import_spend(
             problems.sort(key=lambda problem: _problem_order(problem, order))
             raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
 
-        # The batch gets its number only once every row is known to be good: a refused import
-        # leaves no gap in the numbering (PostgreSQL sequences do not roll back). A dry run
-        # numbers its batch itself, past the last (writers take turns), for the same reason.
+        # The batch gets its number only once every row is known to be good, past the last
+        # (writers take turns), not from a sequence: a refused, killed or dry-run import
+        # leaves no gap in the numbering on either engine (PostgreSQL sequences do not roll
+        # back).
         batch_values = {
             "at": ctx.now_us,
             "actor": ctx.actor,
@@ -504,23 +505,14 @@ def import_spend(
             "files": "\n".join(report.files),
         }
         columns = "created_at, actor, format, files, rows, entries_written, unchanged, skipped, "
-        if dry_run:
-            batch_id = conn.execute(
-                sa.text(
-                    f"INSERT INTO import_batch (id, {columns}net_amount) SELECT "
-                    "COALESCE(MAX(id), 0) + 1, :at, :actor, :fmt, :files, 0, 0, 0, 0, 0 "
-                    "FROM import_batch RETURNING id"
-                ),
-                batch_values,
-            ).scalar_one()
-        else:
-            batch_id = conn.execute(
-                sa.text(
-                    f"INSERT INTO import_batch ({columns}net_amount) VALUES (:at, :actor, :fmt, "
-                    ":files, 0, 0, 0, 0, 0) RETURNING id"
-                ),
-                batch_values,
-            ).scalar_one()
+        batch_id = conn.execute(
+            sa.text(
+                f"INSERT INTO import_batch (id, {columns}net_amount) SELECT "
+                "COALESCE(MAX(id), 0) + 1, :at, :actor, :fmt, :files, 0, 0, 0, 0, 0 "
+                "FROM import_batch RETURNING id"
+            ),
+            batch_values,
+        ).scalar_one()
         report.batch = int(batch_id)
         pairs = {(cid, b.id) for cid, b in matched.values()}
         _check_references(conn, pairs)
@@ -1295,9 +1287,10 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
         undo_id = int(
             conn.execute(
                 sa.text(
-                    "INSERT INTO import_batch (created_at, actor, format, files, rows, "
-                    "entries_written, unchanged, skipped, net_amount, undoes) VALUES (:at, :actor, "
-                    "'undo', '', 0, 0, 0, 0, 0, :b) RETURNING id"
+                    "INSERT INTO import_batch (id, created_at, actor, format, files, rows, "
+                    "entries_written, unchanged, skipped, net_amount, undoes) SELECT "
+                    "COALESCE(MAX(id), 0) + 1, :at, :actor, 'undo', '', 0, 0, 0, 0, 0, :b "
+                    "FROM import_batch RETURNING id"
                 ),
                 {"at": ctx.now_us, "actor": ctx.actor, "b": batch},
             ).scalar_one()
