@@ -542,19 +542,23 @@ def test_a_report_that_states_no_rows_has_none() -> None:
 
 def test_a_meta_day_outside_its_rows_reporting_range() -> None:
     head = b"Reporting starts,Reporting ends,Campaign name,Day,Amount spent (USD)\n"
-    good = b"2026-11-01,2026-11-02,Globex,2026-11-02,6.00\n,,Globex,2026-11-03,1.00\n"
+    good = (
+        b"2026-11-01,2026-11-02,Globex,2026-11-02,6.00\n,,Globex,2026-11-03,1.00\n"
+        b"2026-11-01T00:00:00Z,2026-11-01,Globex,2026-11-01,2.00\n"  # a range it cannot read
+    )
     reader, rows = read_bytes(head + good, "m.csv")
     assert brief(rows) == [
         (2, "Globex", None, date(2026, 11, 2), 6_000_000),
         (3, "Globex", None, date(2026, 11, 3), 1_000_000),
+        (4, "Globex", None, date(2026, 11, 1), 2_000_000),
     ]
     bad = b"2026-11-01,2026-11-01,Globex,2026-11-02,5.00\n2026-11-03,2026-11-04,Globex,2026-11-02,5\n"
     reader, rows = read_bytes(head + good + bad, "m.csv")
     assert len(rows) == 2
     assert reader.problems == [
-        "m.csv:4: day 2026-11-02 lies outside the row's reporting range (2026-11-01): the row "
+        "m.csv:5: day 2026-11-02 lies outside the row's reporting range (2026-11-01): the row "
         "contradicts itself",
-        "m.csv:5: day 2026-11-02 lies outside the row's reporting range (2026-11-03 to "
+        "m.csv:6: day 2026-11-02 lies outside the row's reporting range (2026-11-03 to "
         "2026-11-04): the row contradicts itself",
     ]
 

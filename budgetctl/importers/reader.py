@@ -498,8 +498,9 @@ class SpendReader:
                     if has_range and when is not None:
                         lo = day_get(rec[i_lo]) or day_if_valid(rec[i_lo])
                         hi = day_get(rec[i_hi]) or day_if_valid(rec[i_hi])
-                        if lo is None or hi is None or not lo[0] <= when[0] <= hi[0]:  # type: ignore[operator]
-                            when = None  # the careful path says what is wrong
+                        day, lo_day, hi_day = when[0], lo and lo[0], hi and hi[0]
+                        if not (day and lo_day and hi_day and lo_day <= day <= hi_day):
+                            when = None  # the careful path says what is wrong, if anything
                     whole, _, fraction = rec[i_amount].partition(".")
                     if grouped and "," in whole and grouped_whole(whole) is not None:
                         whole = whole.replace(",", "")
@@ -546,7 +547,7 @@ class SpendReader:
         if self.rows_read and not self.problem_count:
             self._check_complete(spent)
         if not self.rows_read and self.empty_report:
-            # A day without spend: the report's totals, footer or Rows: line show it is whole.
+            # A day without spend: the report's total rows or Rows: line show it is whole.
             self._check_complete(0)
             return
         if not self.rows_read and self._spent_totals and not self.problem_count:
@@ -611,8 +612,8 @@ class SpendReader:
             return None
         first = filled[0].strip()
         if len(filled) == 1 and profile.footer_row.fullmatch(first):
-            self._footers += 1
             self.skipped_totals += 1
+            self._footers += 1
             return None
         looks_total = profile.total_row.match(first) is not None
         if len(rec) < width:
