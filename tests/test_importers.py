@@ -554,7 +554,7 @@ def test_a_meta_day_outside_its_rows_reporting_range() -> None:
     ]
     bad = b"2026-11-01,2026-11-01,Globex,2026-11-02,5.00\n2026-11-03,2026-11-04,Globex,2026-11-02,5\n"
     reader, rows = read_bytes(head + good + bad, "m.csv")
-    assert len(rows) == 2
+    assert len(rows) == 3
     assert reader.problems == [
         "m.csv:5: day 2026-11-02 lies outside the row's reporting range (2026-11-01): the row "
         "contradicts itself",
