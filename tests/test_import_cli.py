@@ -304,6 +304,24 @@ def test_every_fixture_together_is_one_mixed_batch(loaded: Cli, db_path: Path) -
     assert [(b["batch"], b["format"], b["files"]) for b in batches] == [(1, "mixed", [str(f) for f in files])]
 
 
+def test_a_batch_over_several_currencies_shows_each_net_apart(loaded: Cli, db_path: Path,
+                                                             tmp_path: Path) -> None:
+    loaded.ok("brand", "add", "Euro", "--daily", "none", "--monthly", "none", "--currency", "EUR",
+              now=NOW)  # fmt: skip
+    loaded.ok("campaign", "add", "Euro", "Search", now=NOW)
+    f = write(tmp_path / "mixed.csv", "date,brand,campaign,amount,id\n"
+              "2026-11-24,Euro,Search,10.50,e1\n2026-11-24,Acme,Acme - Search,5.25,u1\n"
+              "2026-11-24,Euro,Search,1.00,e2\n")  # fmt: skip
+    run = imp(loaded, f)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.lines == [
+        "batch #1: 3 rows (generic), wrote 3 entries, 0 unchanged, 0 total rows skipped, net "
+        "11.50 EUR, 5.25 USD",
+        "  Acme / Acme - Search: 1 entry, net 5.25 USD",
+        "  Euro / Search: 2 entries, net 11.50 EUR",
+    ]
+
+
 def test_a_file_name_with_a_line_break_is_shown_escaped_everywhere(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

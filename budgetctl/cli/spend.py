@@ -237,11 +237,20 @@ def import_(
         return
     verb = "would write" if dry_run else "wrote"
     head = "dry run: " if dry_run else f"batch #{report.batch}: "
+    nets: dict[str, int] = {}
+    for _b, _c, currency, _n, net, _bid in report.per_campaign:
+        nets[currency] = nets.get(currency, 0) + net
+    # One sum across currencies would mean nothing: several are shown each on its own.
+    net_text = (
+        ", ".join(f"{format_money(v)} {c}" for c, v in sorted(nets.items()))
+        if len(nets) > 1
+        else format_money(report.net_amount)
+    )
     render.out(
         f"{head}{counted(report.rows, 'row', 'rows')} ({report.format}), {verb} "
         f"{counted(report.entries_written, 'entry', 'entries')}, "
         f"{report.unchanged} unchanged, {counted(report.skipped, 'total row', 'total rows')} "
-        f"skipped, net {format_money(report.net_amount)}"
+        f"skipped, net {net_text}"
     )
     if report.superseded:
         render.out(
