@@ -304,6 +304,21 @@ def test_every_fixture_together_is_one_mixed_batch(loaded: Cli, db_path: Path) -
     assert [(b["batch"], b["format"], b["files"]) for b in batches] == [(1, "mixed", [str(f) for f in files])]
 
 
+def test_quiet_prints_only_what_the_import_paused_or_resumed(loaded: Cli, db_path: Path,
+                                                            tmp_path: Path) -> None:
+    f = write(tmp_path / "today.csv", "date,brand,campaign,amount,id\n"
+              "2026-11-25,Acme,Acme - Search,150.00,t1\n")  # fmt: skip
+    run = imp(loaded, "--quiet", f)
+    assert (run.exit_code, run.stdout, run.stderr) == (
+        0, "Acme / Acme - Display: active -> paused (daily_budget)\n"
+        "Acme / Acme - Search: active -> paused (daily_budget)\n", "")  # the brand's budget
+    assert query(db_path, "SELECT COUNT(*) FROM import_batch") == [(1,)]
+    # Nothing new: nothing to mail.
+    assert imp(loaded, "-q", f) == Run(0, "", "")
+    assert imp(loaded, "-q", GOOGLE) == Run(0, "", "")
+    assert query(db_path, "SELECT COUNT(*) FROM import_batch") == [(3,)]
+
+
 def test_a_batch_over_several_currencies_shows_each_net_apart(loaded: Cli, db_path: Path,
                                                              tmp_path: Path) -> None:
     loaded.ok("brand", "add", "Euro", "--daily", "none", "--monthly", "none", "--currency", "EUR",

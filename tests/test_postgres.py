@@ -746,8 +746,10 @@ def test_a_password_is_never_echoed(tmp_path: Path, pg_url: str) -> None:
 def test_missing_driver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # "import psycopg" now fails
     run = cli_for("postgresql+psycopg://u@127.0.0.1:1/db")("brand", "list")
-    assert run.exit_code == 1
-    assert "PostgreSQL support is not installed: pip install 'budgetctl[postgres]'" in run.stderr
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: PostgreSQL support is not installed: install budgetctl with its postgres extra "
+        "(pip install '.[postgres]' in its source folder) or the driver itself (pip install "
+        "'psycopg[binary]')\n"))
 
 
 def test_connection_dropped_in_the_middle_of_an_import(tmp_path: Path, pg_url: str) -> None:

@@ -196,6 +196,15 @@ def import_(
         str | None, typer.Option("--encoding", help="Override the detected encoding, e.g. latin-1.")
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only the campaigns the import paused or resumed (for cron: it mails "
+            "news and errors only).",
+        ),
+    ] = False,
 ) -> None:
     """Import spend from ad-network exports (Google Ads, Meta, Microsoft) or generic CSV.
 
@@ -205,6 +214,7 @@ def import_(
 
     \b
     Example: budgetctl spend import google-ads-report.csv meta-export.csv --dry-run
+    Example (cron): fetch-report | budgetctl spend import - --format google-ads -q
     """
     import sys
 
@@ -217,7 +227,7 @@ def import_(
         raise typer.BadParameter(
             f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", param_hint="'--format'"
         )
-    bar = _Bar() if sys.stderr.isatty() and not json_ else None
+    bar = _Bar() if sys.stderr.isatty() and not (json_ or quiet) else None
     try:
         report = import_spend(
             context(ctx),
@@ -234,6 +244,9 @@ def import_(
             bar.stop()
     if json_:
         render.emit_json(report.as_json())
+        return
+    if quiet:
+        render.changes(report.changes, prefix="would: " if dry_run else "")
         return
     verb = "would write" if dry_run else "wrote"
     head = "dry run: " if dry_run else f"batch #{report.batch}: "

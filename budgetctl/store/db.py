@@ -463,8 +463,9 @@ def require_psycopg() -> None:
         import psycopg  # noqa: F401
     except ImportError:
         raise DatabaseError(
-            "PostgreSQL support is not installed: pip install 'budgetctl[postgres]' "
-            "(it adds the psycopg 3 driver)"
+            "PostgreSQL support is not installed: install budgetctl with its postgres extra "
+            "(pip install '.[postgres]' in its source folder) or the driver itself (pip install "
+            "'psycopg[binary]')"
         ) from None
 
 
