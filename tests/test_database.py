@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +13,7 @@ from conftest import Cli, dump, query
 from sqlmodel import SQLModel
 
 import budgetctl.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from budgetctl.domain.errors import DatabaseError
 from budgetctl.store.db import Database, resolve_url
 from budgetctl.store.migrate import head_revision
 from budgetctl.store.schema import HEAD_REVISION
@@ -133,7 +135,38 @@ def test_a_password_typed_with_an_at_sign_is_masked_whole() -> None:
     from budgetctl.store.db import mask
 
     raw = "postgresql+psycopg://postgres:s3c@retPW@127.0.0.1:5439/qa"
-    resolve_url(raw)
+    # Refused, with all of it masked: SQLAlchemy would read the password to its first '@'.
+    with pytest.raises(DatabaseError) as refused:
+        resolve_url(raw)
+    assert refused.value.message == (
+        "--db 'postgresql+psycopg://postgres:***@127.0.0.1:5439/qa': its password holds an '@': "
+        "write it percent-encoded, '@' as %40 (and '%' as %25)"
+    )
     text = mask(f"cannot connect to {raw}: failed to resolve host 'retPW@127.0.0.1'")
     assert "retPW" not in text and "s3c" not in text
     assert text.startswith("cannot connect to postgresql+psycopg://postgres:***@127.0.0.1:5439/qa")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (
+            "postgresql+psycopg://budget:p@ss:w/rd@db.internal:5432/budget",
+            "postgresql+psycopg://budget:***@db.internal:5432/budget",
+        ),
+        (
+            "postgresql+psycopg://budget:Tr0ub4dor@x/y@db.internal/budget",
+            "postgresql+psycopg://budget:***@db.internal/budget",
+        ),
+    ],
+)
+def test_no_piece_of_a_password_with_an_at_sign_reaches_cron_mail(
+    cli: Cli, raw: str, shown: str
+) -> None:
+    # Set in a crontab: the error names the variable, and shows none of the password.
+    run = cli("brand", "list", env={"BUDGETCTL_DB": raw})
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        f"error: $BUDGETCTL_DB '{shown}': its password holds an '@': write it percent-encoded, "
+        "'@' as %40 (and '%' as %25)\n"))
+    run = cli("--db", raw, "brand", "list")
+    assert run.stderr.startswith(f"error: --db '{shown}'")

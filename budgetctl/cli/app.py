@@ -333,7 +333,8 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
 
     root_ctx = ctx.find_root()
     option = (root_ctx.obj or {}).get("db")
-    url = resolve_url(option)
+    given = (root_ctx.obj or {}).get("db_given", False)
+    url = resolve_url(option, what="--db" if given or option is None else "$BUDGETCTL_DB")
     database = Database(url)
     command = " ".join(ctx.command_path.split()[1:]) or "budgetctl"
     # The clock is read once. --now, when given, is the instant the command works at; the

@@ -140,7 +140,13 @@ def resolve_url(option: str | None, *, what: str = "--db") -> URL:
         )
     raw = option or os.environ.get(ENV_DB) or str(default_path())
     if "://" in raw:
-        _remember_secret_in(raw)
+        secret = _remember_secret_in(raw)
+        if "@" in secret:
+            # SQLAlchemy reads the password to its first '@': the rest would become the host.
+            raise DatabaseError(
+                f"{what} {mask(raw)!r}: its password holds an '@': write it percent-encoded, "
+                "'@' as %40 (and '%' as %25)"
+            )
         try:
             url = make_url(raw)
             url.port  # noqa: B018  (a non-numeric port raises here, not later)
@@ -176,17 +182,21 @@ _SECRETS: set[str] = set()
 """Passwords seen in database URLs this process: scrubbed from every message we print."""
 
 
-def _remember_secret_in(raw: str) -> None:
-    # The password runs to the last '@' before the host (one typed with an '@' in it, not
-    # percent-encoded, is still all of it).
-    found = re.search(r"://[^/@:]*:([^/]*)@[^@/]*(?:/|$)", raw)
-    if found and found.group(1):
-        _SECRETS.add(found.group(1))
-        # A driver that splits such a URL at its first '@' quotes the rest as the host.
-        _SECRETS.update(part for part in found.group(1).split("@")[1:] if part)
-        from urllib.parse import unquote
+def _remember_secret_in(raw: str) -> str:
+    """Remember the password of the URL ``raw`` (to be scrubbed from messages) and return it.
 
-        _SECRETS.add(unquote(found.group(1)))
+    It runs to the last '@' (one typed with an '@' or '/' in it, not percent-encoded, is
+    still all of it)."""
+    found = re.search(r"://[^/@:]*:(.*)@", raw)
+    if not (found and found.group(1)):
+        return ""
+    secret = found.group(1)
+    _SECRETS.add(secret)
+    _SECRETS.update(part for part in re.split(r"[@/]", secret) if part)
+    from urllib.parse import unquote
+
+    _SECRETS.add(unquote(secret))
+    return secret
 
 
 def mask(text: str) -> str:
@@ -198,7 +208,7 @@ def mask(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         if len(secret) >= 4:  # shorter ones are masked in URLs only (replacing would garble text)
             text = text.replace(secret, "***")
-    text = re.sub(r"(://[^/@:\s]*:)[^@/\s]*@", r"\1***@", text)
+    text = re.sub(r"(://[^/@:\s]*:)\S*@", r"\1***@", text)
     text = re.sub(r"(?i)(password\s*=\s*)('[^']*'|\S+)", r"\1***", text)
     return text
 
