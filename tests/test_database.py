@@ -46,7 +46,9 @@ def test_init_creates_the_database(cli: Cli, db_path: Path) -> None:
     assert run.stdout == f"created database {db_path} (schema revision {HEAD_REVISION})\n"
     assert sorted(dump(db_path)) == TABLES
     assert query(db_path, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
-    assert all(rows == [] for name, rows in dump(db_path).items() if name != "alembic_version")
+    tables = dump(db_path)
+    assert [row[0] for row in tables.pop("pass_run")] == ["init"]  # when init created it
+    assert all(rows == [] for name, rows in tables.items() if name != "alembic_version")
 
 
 def test_fresh_schema_equals_the_models(ready: Cli, db_path: Path) -> None:

@@ -947,7 +947,7 @@ def test_doctor_judges_a_pass_by_when_it_ran_not_by_the_now_it_ran_for(ready: Cl
     assert run.lines[-3] == (
         "FAIL last enforce: 2026-11-25T12:00:30+00:00 (19 min 30 s ago, overdue: expected every 15 min)"
     )
-    assert query(ready.db, "SELECT name, last_now FROM pass_run ORDER BY name") == [
+    assert query(ready.db, "SELECT name, last_now FROM pass_run WHERE name <> 'init' ORDER BY name") == [
         ("daypart", 1_795_608_000_000_000), ("enforce", 1_893_456_000_000_000), ("reset", 1_795_132_800_000_000)]
 
 
@@ -1068,6 +1068,28 @@ def test_a_replay_under_a_later_clock_cannot_hide_a_cron_that_stopped(ready: Cli
     assert query(ready.db, "SELECT last_run_at FROM pass_run WHERE name = 'daypart'") == [
         (1_795_608_600_000_000,)
     ]
+
+def test_doctor_gives_a_new_database_time_for_its_first_runs(cli: Cli, db_path: Path) -> None:
+    sqlite_only(db_path)
+    cli.ok("init", now=T0)
+    assert query(db_path, "SELECT name, last_run_at, changes FROM pass_run") == [
+        ("init", 1_795_608_000_000_000, 0)]
+    run = cli("doctor", "--now", "2026-11-25T12:05:00+00:00")
+    assert (run.exit_code, run.lines[-3:]) == (0, [
+        "ok   last enforce: not run yet (the database was created 5 min ago; expected within 15 min)",
+        "ok   last daypart: not run yet (the database was created 5 min ago; expected within 5 min)",
+        "ok   last reset: not run yet (the database was created 5 min ago; expected within 26 h)",
+    ])
+    run = cli("doctor", "--now", "2026-11-25T12:05:01+00:00")
+    assert (run.exit_code, run.lines[-2]) == (1, "FAIL last daypart: never ran (expected at least every 5 min)")
+    # Before the database existed there is nothing to excuse.
+    run = cli("doctor", "--now", "2026-11-25T11:59:00+00:00")
+    assert run.lines[-3] == "FAIL last enforce: never ran (expected at least every 15 min)"
+    # init again (an upgrade check) keeps the first record.
+    cli.ok("init", now="2026-11-26T00:00:00+00:00")
+    assert query(db_path, "SELECT name, last_run_at FROM pass_run") == [
+        ("init", 1_795_608_000_000_000)]
+
 
 def test_doctor_json(ready: Cli, db_path: Path | str) -> None:
     for name in ("enforce", "daypart", "reset"):

@@ -176,7 +176,9 @@ def test_init_on_an_empty_postgres_database(pg_url: str) -> None:
     assert f"(schema revision {HEAD_REVISION})" in run.stdout
     assert "up to date" in cli.ok("init").stdout
     assert sql(pg_url, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
-    assert all(rows == [] for rows in table_rows(pg_url).values())
+    rows = table_rows(pg_url)
+    assert [r[0] for r in rows.pop("pass_run")] == ["init"]  # when it was created
+    assert all(r == [] for r in rows.values())
 
 
 def test_fresh_postgres_schema_equals_the_models(pg_url: str) -> None:
@@ -578,6 +580,10 @@ def test_db_copy_into_an_initialised_empty_target_and_back_to_sqlite(
     report = json.loads(run.stdout)
     assert report["verified"] is True and report["created_schema"] is False
     assert report["rows"] == {t: len(r) for t, r in table_rows(source).items()}
+    # The record of when init created the database is the source's, not the target's.
+    created = sql(pg_url, "SELECT last_run_at FROM pass_run WHERE name = 'init'")
+    assert created == sql(str(source), "SELECT last_run_at FROM pass_run WHERE name = 'init'")
+    assert len(created) == 1
     back = str(tmp_path / "back.db")
     cli_for(pg_url).ok("db", "copy", "--to", back, now=NOW)
     assert table_rows(back) == table_rows(source)
@@ -823,7 +829,7 @@ def test_writers_wait_for_the_advisory_lock_and_readers_do_not(pg_url: str) -> N
         assert json.loads(cli.ok("status", "--json", now=NOW).stdout)[0]["brand"] == "Acme"
         holder.rollback()
     assert cli.ok("enforce", now=NOW).exit_code == 0
-    assert sql(pg_url, "SELECT name FROM pass_run") == [("enforce",)]
+    assert sql(pg_url, "SELECT name FROM pass_run WHERE name <> 'init'") == [("enforce",)]
 
 
 def test_lists_sort_by_code_point_whatever_the_server_s_collation(pg_server: PgServer, tmp_path: Path) -> None:

@@ -737,7 +737,8 @@ def test_doctor_on_each_page_damaged_in_turn_says_what_it_found(agency: Path, tm
         start = number * page + 8
         copy.write_bytes(data[:start] + b"\x00\x99\x00\x77" * 50 + data[start + 200:])
         run = in_process(copy, "doctor", "--json")
-        assert run.exit_code == 1
+        assert run.exit_code == 1, (number, run.stderr)
+        assert run.stdout, (number, run.stderr)
         for check in json.loads(run.stdout)["checks"]:
             if not check["ok"] and check["name"] in found:
                 found[check["name"]].add(check["detail"])

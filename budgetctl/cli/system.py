@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
         """
         from budgetctl.services.setup import init_database
 
-        render.out(init_database(context(ctx).db))
+        c = context(ctx)
+        render.out(init_database(c.db, created_at=c.ran_at_us))
 
     @app.command("demo")
     def demo(

@@ -98,8 +98,18 @@ def _same_database(source: Database, target: Database) -> bool:
     )
 
 
-def _row_counts(conn: Connection) -> dict[str, int]:
-    return {t: int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar_one()) for t in TABLES}
+def _row_counts(conn: Connection, *, held: bool = False) -> dict[str, int]:
+    """Rows per table; ``held``: only what a user put there (not the record of when ``init``
+    created the database, which an empty database has too)."""
+    return {
+        t: int(
+            conn.exec_driver_sql(
+                f"SELECT COUNT(*) FROM {t}"
+                + (" WHERE name <> 'init'" if held and t == "pass_run" else "")
+            ).scalar_one()
+        )
+        for t in TABLES
+    }
 
 
 def _check_target_empty(target: Database) -> None:
@@ -121,7 +131,7 @@ def _check_target_empty(target: Database) -> None:
                 f"target {target.label} has budgetctl schema revision {revision}, not "
                 f"{HEAD_REVISION}: db copy needs an empty database; the target is left as is"
             )
-        counts = {t: n for t, n in _row_counts(conn).items() if n}
+        counts = {t: n for t, n in _row_counts(conn, held=True).items() if n}
         if counts:
             raise DatabaseError(_not_empty(target, counts))
 
@@ -221,9 +231,11 @@ def copy_database(source: Database, to: str) -> CopyReport:
     report = CopyReport(source.label, target.label, created)
 
     with source.read() as src, target.write() as dst:
-        counts = {t: n for t, n in _row_counts(dst).items() if n}
+        counts = {t: n for t, n in _row_counts(dst, held=True).items() if n}
         if counts:  # another process wrote meanwhile
             raise DatabaseError(_not_empty(target, counts))
+        # The source's record of its creation (if it has one) is the database's.
+        dst.exec_driver_sql("DELETE FROM pass_run WHERE name = 'init'")
         for table in TABLES:
             columns = _columns(table)
             write = bulk_writer(dst, table, columns)

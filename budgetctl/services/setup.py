@@ -9,8 +9,10 @@ from budgetctl.store.db import Database, note_commit, read_revision
 from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 
-def init_database(db: Database) -> str:
-    """Create or upgrade ``db``; say what was done."""
+def init_database(db: Database, *, created_at: int | None = None) -> str:
+    """Create or upgrade ``db``; say what was done. A new database records when it was
+    created (``created_at``, micros) as the run of ``init`` in ``pass_run``: doctor does not
+    call passes overdue that cron has had no time to run yet."""
     from budgetctl.store.migrate import upgrade
 
     engine = db.engine(create=True)
@@ -45,6 +47,14 @@ def init_database(db: Database) -> str:
 
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
             upgrade(conn)
+            if before is None and created_at is not None:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO pass_run (name, last_run_at, last_now, changes) "
+                        "VALUES ('init', :at, :at, 0)"
+                    ),
+                    {"at": created_at},
+                )
         note_commit()
     if before is None:
         return f"created database {db.label} (schema revision {HEAD_REVISION})"
