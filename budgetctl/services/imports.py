@@ -853,28 +853,34 @@ def _later_on_relatives(conn: Connection, batch: int) -> list[int]:
             if not (ext and other_ext)
         )
     relatives = sorted((m, o) for m, o in pairs if m != o)
-    found: set[int] = set()
-    for start in range(0, len(relatives), 200):
-        part = relatives[start : start + 200]
-        values = ", ".join(f"(:m{i}, :o{i})" for i in range(len(part)))
-        params: dict[str, int] = {"b": batch}
-        for i, (m, o) in enumerate(part):
-            params[f"m{i}"], params[f"o{i}"] = m, o
-        found.update(
-            int(r[0])
-            for r in conn.execute(
-                sa.text(
-                    f"WITH kin (mine, other) AS (VALUES {values}) "
-                    "SELECT DISTINCT later.batch_id FROM kin JOIN spend_entry mine "
-                    "ON mine.campaign_id = kin.mine AND mine.batch_id = :b JOIN spend_entry later "
-                    "ON later.snapshot_key = mine.snapshot_key AND later.campaign_id = kin.other "
-                    "AND later.batch_id > mine.batch_id JOIN import_batch b ON b.id = later.batch_id "
-                    "WHERE mine.snapshot_key IS NOT NULL AND b.undone_by IS NULL "
-                    "AND b.undoes IS NULL"
-                ),
-                params,
-            )
+    if not relatives:
+        return []
+    # One pass over the batch's entries, each looking its kin up in an indexed table, then
+    # the later entries by the (snapshot_key, campaign_id) index: SQLite keeps a CROSS JOIN's
+    # order, PostgreSQL plans the join itself.
+    sqlite = conn.dialect.name == "sqlite"
+    conn.exec_driver_sql("DROP TABLE IF EXISTS undo_kin")
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE undo_kin (mine INTEGER NOT NULL, other INTEGER NOT NULL)"
+        + ("" if sqlite else " ON COMMIT DROP")
+    )
+    conn.exec_driver_sql("CREATE INDEX undo_kin_mine ON undo_kin (mine)")
+    execute_many(conn, "INSERT INTO undo_kin (mine, other) VALUES (?, ?)", relatives)
+    found = [
+        int(r[0])
+        for r in conn.execute(
+            sa.text(
+                "SELECT DISTINCT later.batch_id FROM spend_entry mine CROSS JOIN undo_kin kin "
+                "CROSS JOIN spend_entry later CROSS JOIN import_batch b "
+                "WHERE mine.batch_id = :b AND mine.snapshot_key IS NOT NULL "
+                "AND kin.mine = mine.campaign_id AND later.snapshot_key = mine.snapshot_key "
+                "AND later.campaign_id = kin.other AND later.batch_id > mine.batch_id "
+                "AND b.id = later.batch_id AND b.undone_by IS NULL AND b.undoes IS NULL"
+            ),
+            {"b": batch},
         )
+    ]
+    conn.exec_driver_sql("DROP TABLE undo_kin")
     return sorted(found)
 
 
