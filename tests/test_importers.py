@@ -519,6 +519,12 @@ def test_totals_only() -> None:
         "t.csv: its total rows show spend but it has no spend rows: download the report again "
         "with its campaign rows"
     ]
+    # Totals that cannot be read as zero (a decimal comma, text, no amount at all) prove nothing.
+    for total in (b'Total: Account,,"1.234,56"', b"Total: Account,,n/a", b"Total: Account"):
+        assert rejected(b"Day,Campaign,Cost\n" + total + b"\n", "t.csv") == [
+            "t.csv: no spend rows after the header (only 1 total or footer rows, which are not "
+            "spend)"
+        ]
     # A generic file has no totals to show it whole.
     assert rejected(b"date,campaign,amount\nTotal,,0.00\n", "g.csv") == [
         "g.csv: no spend rows after the header (only 1 total or footer rows, which are not spend)"

@@ -25,7 +25,6 @@ by chunk, so an error names its line even though decoding runs ahead.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
 import re
@@ -236,6 +235,7 @@ class SpendReader:
         self._summaries = 0
         self._footers = 0
         self._spent_totals = False  # a total row shows an amount other than zero
+        self._odd_totals = False  # a total row's amount is missing or unreadable
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
         self._currency_cache: dict[str, str | None] = {}
         self._feed = self._open_feed(source, encoding)
@@ -570,7 +570,7 @@ class SpendReader:
             self.network != "generic"
             and not self.rows_read
             and not self.problem_count
-            and not self._spent_totals
+            and not (self._spent_totals or self._odd_totals)
             and (self.skipped_totals > self._footers or self._stated_rows is not None)
         )
 
@@ -724,12 +724,18 @@ class SpendReader:
         return f"day {day} lies outside the row's reporting range ({span}): the row contradicts itself"
 
     def _skip_total(self, rec: list[str]) -> None:
-        """Count a total row, and note whether it shows spend (see :attr:`empty_report`)."""
+        """Count a total row, and note whether it shows spend, or an amount that cannot be
+        read as zero (see :attr:`empty_report`)."""
         self.skipped_totals += 1
         i = self.layout.column("amount")
-        if 0 <= i < len(rec) and not self._spent_totals:
-            with contextlib.suppress(InvalidValue):  # an odd total shows nothing
-                self._spent_totals = _amount(rec[i], self.layout.profile) != 0
+        if i >= len(rec):
+            self._odd_totals = True
+            return
+        try:
+            if _amount(rec[i], self.layout.profile) != 0:
+                self._spent_totals = True
+        except InvalidValue:
+            self._odd_totals = True
 
     def _problem(self, line: int, message: str) -> None:
         self.problem_count += 1
