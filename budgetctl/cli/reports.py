@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
 
         Exits 1 when the database is damaged or a pass is overdue (enforce > 15 min,
         daypart > 5 min, reset > 26 h), or its last run lies more than 5 min after the
-        clock (a replay under a later $BUDGETCTL_NOW: the pass's next run replaces it).
+        system's clock (a replay under a later $BUDGETCTL_NOW: its next run replaces it).
 
         \b
         Example: budgetctl doctor || mail -s "budgetctl needs attention" ops@example.com
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
         from budgetctl.services.reports import doctor as check
 
         c = context(ctx, now=now)
-        checks = check(c.db, c.now)
+        checks = check(c.db, c.now, c.system)
         healthy = all(x.ok for x in checks)
         if json_:
             render.emit_json(

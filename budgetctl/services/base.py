@@ -51,8 +51,8 @@ class Context:
     # record it as when they ran, so that a replay at --now cannot make doctor see a pass
     # run in the future (or long ago).
     clock: datetime | None = None
-    # The system's clock whatever $BUDGETCTL_NOW says (read with the others): no pass records
-    # a run later than it (see passes.mark_run).
+    # The system's clock whatever $BUDGETCTL_NOW says (read with the others): a pass's run
+    # recorded later than it is not believed (passes.mark_run replaces it, doctor fails it).
     system: datetime | None = None
 
     @property

@@ -283,8 +283,10 @@ def _wal_in_header(db: Database) -> bool:
     return header[18:20] == b"\x02\x02"
 
 
-def doctor(db: Database, now: datetime) -> list[Check]:
-    """Integrity, schema, journal mode and pass freshness; never raises for a damaged file."""
+def doctor(db: Database, now: datetime, system: datetime | None = None) -> list[Check]:
+    """Integrity, schema, journal mode and pass freshness (as of ``now``); never raises for a
+    damaged file. ``system``: the system's clock, against which a run recorded in the
+    future is told from one after a ``--now`` in the past."""
     checks: list[Check] = []
     try:
         engine = db.engine()
@@ -372,16 +374,17 @@ def doctor(db: Database, now: datetime) -> list[Check]:
             )
             continue
         age = now - last
-        if age < -RUN_SLACK:
+        ahead = last - (system or now)
+        if ahead > RUN_SLACK:
             # Recorded under a later $BUDGETCTL_NOW, or the clock was set back since: whether
             # cron still runs the pass cannot be told (its next run records its own time).
             checks.append(
                 Check(
                     f"last {name}",
                     False,
-                    f"{last.isoformat(timespec='seconds')} ({_span(-age)} after this clock's now:"
-                    " cannot tell whether it still runs; a replay under a later $BUDGETCTL_NOW"
-                    " records such a time, and the pass's next run replaces it)",
+                    f"{last.isoformat(timespec='seconds')} ({_span(ahead)} after the system's"
+                    " clock: cannot tell whether it still runs; a replay under a later"
+                    " $BUDGETCTL_NOW records such a time, and the pass's next run replaces it)",
                 )
             )
             continue
