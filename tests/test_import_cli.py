@@ -579,6 +579,9 @@ def test_batches_are_numbered_without_gaps_past_a_refused_write(
     assert imp_json(loaded, updated_google(tmp_path))["batch"] == 4
     assert query(db_path, "SELECT id, undoes FROM import_batch ORDER BY id") == [
         (1, None), (2, None), (3, 2), (4, None)]
+    if is_url(db_path):  # a client numbering from the sequence would go on after them
+        assert query(db_path, "SELECT nextval(pg_get_serial_sequence('import_batch', 'id'))") == [
+            (5,)]
 
 
 def test_undo_twice_is_refused(loaded: Cli, db_path: Path) -> None:

@@ -514,6 +514,7 @@ def import_spend(
             batch_values,
         ).scalar_one()
         report.batch = int(batch_id)
+        _keep_sequence(conn, report.batch)
         pairs = {(cid, b.id) for cid, b in matched.values()}
         _check_references(conn, pairs)
         _write(conn, ctx, report, batch_id, repeats, brand_runs, _predecessors(conn, pairs))
@@ -814,6 +815,17 @@ def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[i
         if len(heirs) == 1:
             found.append((int(old_id), int(heirs[0])))
     return found
+
+
+def _keep_sequence(conn: Connection, batch_id: int) -> None:
+    """PostgreSQL: keep ``import_batch``'s id sequence at the batch just numbered, for any
+    client that still numbers batches from it (ids past the largest are free: writers take
+    turns, so the sequence may be moved back to there)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('import_batch', 'id'), :n)"),
+            {"n": batch_id},
+        )
 
 
 def _later_on_relatives(conn: Connection, batch: int) -> list[int]:
@@ -1301,6 +1313,7 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                 {"at": ctx.now_us, "actor": ctx.actor, "b": batch},
             ).scalar_one()
         )
+        _keep_sequence(conn, undo_id)
         written = conn.execute(
             sa.text(
                 "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
