@@ -492,6 +492,32 @@ def test_a_hint_names_a_brand_as_the_shell_takes_it(ready: Cli, db_path: Path | 
     assert dump(db_path) == before
 
 
+@pytest.mark.parametrize(
+    ("name", "word"),
+    [
+        ("Acme", "Acme"),
+        ("Acme Corp", '"Acme Corp"'),
+        ('Acme "Nord" $1', '"Acme \\"Nord\\" \\$1"'),
+        ("Acme!Corp", "'Acme!Corp'"),  # bash expands ! even in double quotes
+        ("it's!", "'it'\"'\"'s!'"),
+    ],
+)
+def test_a_name_becomes_one_word_for_the_shell(name: str, word: str) -> None:
+    import subprocess
+
+    from budgetctl.services.base import shell_word
+
+    assert shell_word(name) == word
+    said = subprocess.run(["sh", "-c", f"printf '%s|' {word}"], capture_output=True, text=True)
+    assert said.stdout == f"{name}|"  # one word, as typed
+
+
+def test_line_separators_are_shown_escaped_like_control_characters() -> None:
+    from budgetctl.domain.text import visible
+
+    assert visible("a\nb\x1bc\u2028d\u2029é") == "a\\x0ab\\x1bc\\u2028d\\u2029é"
+
+
 OUT_OF_RANGE = "is out of range: give a time between the years 1900 and 9000"
 
 

@@ -844,7 +844,7 @@ def test_a_closed_standard_input_is_named_not_read(agency: Path) -> None:
             "error: standard input is closed: pipe the file in ('... | budgetctl ... -') or "
             "name it\n"))
     assert dump(agency) == before
-    # A command that does not read it does not mind (and no file lands on descriptor 0).
+    # A command that does not read it does not mind.
     assert run_shell(agency, "budgetctl spend record Acme Search 4.50 <&-").exit_code == 0
     assert search_amounts(agency) == [60_000_000, 4_500_000]
 

@@ -81,8 +81,9 @@ def _usable_streams() -> None:
     the command opens lands on it); an encoding that cannot show a name (``PYTHONIOENCODING=
     ascii``) shows it escaped rather than failing after the work is done."""
     if sys.stdin is None:
-        # A closed standard input (<&-): keep its descriptor taken, so that no file the
-        # command opens (the database) lands on it; reading '-' then says it is closed.
+        # A closed standard input (<&-): /dev/null takes its descriptor, so that the first
+        # file the command opens (the database) does not land on it; reading '-' then says
+        # standard input is closed (services.base.standard_input).
         try:
             os.fstat(0)
         except OSError:

@@ -74,10 +74,15 @@ def standard_input() -> BinaryIO:
 
 
 def shell_word(text: str) -> str:
-    """``text`` as one word of a command line shown in single quotes: bare when it is plain,
-    else in double quotes (``"Acme Corp"``), with the characters a shell expands escaped."""
+    """``text`` as one word of a shell command line that a hint shows: bare when it is
+    plain, else in double quotes (``"Acme Corp"``) with the characters a shell expands there
+    escaped; a ``!`` (which bash expands even in double quotes) takes single quotes."""
     if text and all(c.isalnum() or c in "-_.,:/@+=%" for c in text):
         return text
+    if "!" in text:
+        import shlex
+
+        return shlex.quote(text)
     escaped = "".join("\\" + c if c in '"$`\\' else c for c in text)
     return f'"{escaped}"'
 
