@@ -306,7 +306,8 @@ def root(
             envvar="BUDGETCTL_DB",
             show_envvar=True,
             help="Database: a file path (SQLite) or an SQLAlchemy URL such as "
-            "postgresql+psycopg://user@host/db. Default: $XDG_DATA_HOME/budgetctl/budget.db.",
+            "postgresql+psycopg://user@host/db. Default: $XDG_DATA_HOME/budgetctl/budget.db "
+            "(~/.local/share/budgetctl/budget.db).",
         ),
     ] = None,
     version: Annotated[
