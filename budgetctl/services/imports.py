@@ -1100,29 +1100,46 @@ def _write(
         execute_many(
             conn, "INSERT INTO import_alias (alias_id, campaign_id) VALUES (?, ?)", predecessors
         )
-        held = (
-            "SELECT COALESCE(a.campaign_id, s.campaign_id) AS campaign_id, s.snapshot_key, "
-            "SUM(s.amount) AS total FROM spend_entry s LEFT JOIN import_alias a ON "
-            "a.alias_id = s.campaign_id WHERE s.snapshot_key IN (SELECT DISTINCT snapshot_key "
-            "FROM import_stage) GROUP BY COALESCE(a.campaign_id, s.campaign_id), s.snapshot_key"
+        # Kept in an indexed table: joined as a subquery, its campaign (an expression) could
+        # not be looked up, and each staged row would read all of its day's entries.
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE import_held (campaign_id INTEGER NOT NULL, snapshot_key "
+            "VARCHAR(40) NOT NULL, total BIGINT NOT NULL, PRIMARY KEY (campaign_id, snapshot_key))"
+            + ("" if conn.dialect.name == "sqlite" else " ON COMMIT DROP")
         )
+        conn.exec_driver_sql(
+            "INSERT INTO import_held (campaign_id, snapshot_key, total) "
+            "SELECT COALESCE(a.campaign_id, s.campaign_id), s.snapshot_key, SUM(s.amount) "
+            "FROM spend_entry s LEFT JOIN import_alias a ON a.alias_id = s.campaign_id "
+            "WHERE s.snapshot_key IN (SELECT DISTINCT snapshot_key FROM import_stage) "
+            "GROUP BY COALESCE(a.campaign_id, s.campaign_id), s.snapshot_key"
+        )
+        held = "SELECT campaign_id, snapshot_key, total FROM import_held"
     # A key's entries sit at its day's midnight in the brand's zone. A brand whose zone changed
     # since holds them at the old zone's midnight, another day of its new calendar: take them
     # back there, so that the key's whole figure lands on its day below.
-    alias, live = "", "s.campaign_id"
-    if predecessors:
-        alias = " LEFT JOIN import_alias a ON a.alias_id = s.campaign_id"
-        live = "COALESCE(a.campaign_id, s.campaign_id)"
     # (Driven from the ledger's entries for the import's days: none for fresh days, the usual
-    # large import, so nothing is looked up row by row.)
+    # large import, so nothing is looked up row by row.) With predecessors, each staged key is
+    # also matched under the removed campaign it took over from: by plain columns, so that the
+    # join stays an index look-up (matching through COALESCE would compare every staged row of
+    # a day with every entry of it).
+    staged_keys = (
+        "SELECT DISTINCT campaign_id, snapshot_key, occurred_at FROM import_stage "
+        "WHERE snapshot_key IS NOT NULL"
+    )
+    if predecessors:
+        staged_keys = (
+            f"SELECT campaign_id, snapshot_key, occurred_at FROM ({staged_keys}) k UNION ALL "
+            "SELECT a.alias_id, k.snapshot_key, k.occurred_at FROM (" + staged_keys + ") k "
+            "JOIN import_alias a ON a.campaign_id = k.campaign_id"
+        )
     moved = conn.execute(
         sa.text(
             "INSERT INTO spend_entry (brand_id, campaign_id, amount, occurred_at, recorded_at, "
             "source, batch_id, actor, snapshot_key) "
             "SELECT s.brand_id, s.campaign_id, -SUM(s.amount), s.occurred_at, :now, 'import', "
-            f":batch, :actor, s.snapshot_key FROM spend_entry s{alias} JOIN (SELECT DISTINCT "
-            "campaign_id, snapshot_key, occurred_at FROM import_stage WHERE snapshot_key IS NOT NULL) "
-            f"st ON st.snapshot_key = s.snapshot_key AND st.campaign_id = {live} "
+            f":batch, :actor, s.snapshot_key FROM spend_entry s JOIN ({staged_keys}) "
+            "st ON st.snapshot_key = s.snapshot_key AND st.campaign_id = s.campaign_id "
             "AND st.occurred_at <> s.occurred_at WHERE s.snapshot_key IN (SELECT DISTINCT "
             "snapshot_key FROM import_stage WHERE snapshot_key IS NOT NULL) "
             "GROUP BY s.brand_id, s.campaign_id, s.snapshot_key, s.occurred_at "
