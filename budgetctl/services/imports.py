@@ -796,25 +796,51 @@ def _predecessors(conn: Connection, pairs: set[tuple[int, int]]) -> list[tuple[i
     if not removed:
         return []
     brands = {r[1] for r in removed}
-    by_ext: dict[tuple[int, str], list[int]] = {}
-    by_name: dict[tuple[int, str], list[tuple[int, str | None]]] = {}
-    for cid, bid, name, ext in fetch_in(
-        conn,
-        "SELECT id, brand_id, name, external_id FROM campaign WHERE id",
-        sorted(cid for cid, bid in pairs if bid in brands),
-    ):
-        if ext:
-            by_ext.setdefault((bid, ext), []).append(cid)
-        by_name.setdefault((bid, name_key(name)), []).append((cid, ext))
+    kin = _kin_finder(
+        fetch_in(
+            conn,
+            "SELECT id, brand_id, name, external_id FROM campaign WHERE id",
+            sorted(cid for cid, bid in pairs if bid in brands),
+        )
+    )
     found = []
     for old_id, bid, old_name, old_ext in removed:
-        heirs = list(by_ext.get((bid, old_ext), [])) if old_ext else []
-        heirs += [
-            cid for cid, ext in by_name.get((bid, name_key(old_name)), []) if not (ext and old_ext)
-        ]
+        heirs = kin(bid, old_name, old_ext)
         if len(heirs) == 1:
             found.append((int(old_id), int(heirs[0])))
     return found
+
+
+def _kin_finder(
+    campaigns: Sequence[tuple[Any, ...]],
+) -> Callable[[int, str, str | None], list[int]]:
+    """``kin(brand, name, external_id)``: the ids of ``campaigns`` (id, brand, name, external
+    id) that are the same network campaign: same brand, and the same external id, or the
+    same name where either has no external id."""
+    by_ext: dict[tuple[int, str], list[int]] = {}
+    by_name: dict[tuple[int, str], list[tuple[int, str | None]]] = {}
+    for cid, bid, name, ext in campaigns:
+        if ext:
+            by_ext.setdefault((bid, ext), []).append(int(cid))
+        by_name.setdefault((bid, name_key(name)), []).append((int(cid), ext))
+
+    def kin(brand: int, name: str, ext: str | None) -> list[int]:
+        found = list(by_ext.get((brand, ext), [])) if ext else []
+        return found + [
+            cid for cid, other in by_name.get((brand, name_key(name)), []) if not (ext and other)
+        ]
+
+    return kin
+
+
+def _temp_table(conn: Connection, name: str, columns: str) -> None:
+    """A temporary table for this transaction (PostgreSQL drops it at commit; SQLite's goes
+    with the connection, so one left by an earlier statement is replaced)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns})")
+    else:
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
 
 
 def _keep_sequence(conn: Connection, batch_id: int) -> None:
@@ -846,36 +872,21 @@ def _later_on_relatives(conn: Connection, batch: int) -> list[int]:
     if not mine:
         return []
     own = fetch_in(conn, "SELECT id, brand_id, name, external_id FROM campaign WHERE id", mine)
-    kin: dict[tuple[int, str], list[tuple[int, str | None]]] = {}
-    for cid, bid, name, ext in fetch_in(
-        conn,
-        "SELECT id, brand_id, name, external_id FROM campaign WHERE brand_id",
-        sorted({r[1] for r in own}),
-    ):
-        if ext:
-            kin.setdefault((bid, "id:" + ext), []).append((cid, ext))
-        kin.setdefault((bid, "name:" + name_key(name)), []).append((cid, ext))
-    pairs: set[tuple[int, int]] = set()
-    for cid, bid, name, ext in own:
-        if ext:
-            pairs.update((cid, other) for other, _ in kin.get((bid, "id:" + ext), []))
-        pairs.update(
-            (cid, other)
-            for other, other_ext in kin.get((bid, "name:" + name_key(name)), [])
-            if not (ext and other_ext)
+    kin = _kin_finder(
+        fetch_in(
+            conn,
+            "SELECT id, brand_id, name, external_id FROM campaign WHERE brand_id",
+            sorted({r[1] for r in own}),
         )
+    )
+    pairs = {(int(cid), other) for cid, bid, name, ext in own for other in kin(bid, name, ext)}
     relatives = sorted((m, o) for m, o in pairs if m != o)
     if not relatives:
         return []
     # One pass over the batch's entries, each looking its kin up in an indexed table, then
     # the later entries by the (snapshot_key, campaign_id) index: SQLite keeps a CROSS JOIN's
     # order, PostgreSQL plans the join itself.
-    sqlite = conn.dialect.name == "sqlite"
-    conn.exec_driver_sql("DROP TABLE IF EXISTS undo_kin")
-    conn.exec_driver_sql(
-        "CREATE TEMPORARY TABLE undo_kin (mine INTEGER NOT NULL, other INTEGER NOT NULL)"
-        + ("" if sqlite else " ON COMMIT DROP")
-    )
+    _temp_table(conn, "undo_kin", "mine INTEGER NOT NULL, other INTEGER NOT NULL")
     conn.exec_driver_sql("CREATE INDEX undo_kin_mine ON undo_kin (mine)")
     execute_many(conn, "INSERT INTO undo_kin (mine, other) VALUES (?, ?)", relatives)
     found = [
@@ -1092,20 +1103,19 @@ def _write(
         "GROUP BY campaign_id, snapshot_key"
     )
     if predecessors:
-        conn.exec_driver_sql(
-            "CREATE TEMPORARY TABLE import_alias (alias_id INTEGER PRIMARY KEY, "
-            "campaign_id INTEGER NOT NULL)"
-            + ("" if conn.dialect.name == "sqlite" else " ON COMMIT DROP")
+        _temp_table(
+            conn, "import_alias", "alias_id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL"
         )
         execute_many(
             conn, "INSERT INTO import_alias (alias_id, campaign_id) VALUES (?, ?)", predecessors
         )
         # Kept in an indexed table: joined as a subquery, its campaign (an expression) could
         # not be looked up, and each staged row would read all of its day's entries.
-        conn.exec_driver_sql(
-            "CREATE TEMPORARY TABLE import_held (campaign_id INTEGER NOT NULL, snapshot_key "
-            "VARCHAR(40) NOT NULL, total BIGINT NOT NULL, PRIMARY KEY (campaign_id, snapshot_key))"
-            + ("" if conn.dialect.name == "sqlite" else " ON COMMIT DROP")
+        _temp_table(
+            conn,
+            "import_held",
+            "campaign_id INTEGER NOT NULL, snapshot_key VARCHAR(40) NOT NULL, total BIGINT "
+            "NOT NULL, PRIMARY KEY (campaign_id, snapshot_key)",
         )
         conn.exec_driver_sql(
             "INSERT INTO import_held (campaign_id, snapshot_key, total) "
@@ -1129,9 +1139,8 @@ def _write(
     )
     if predecessors:
         staged_keys = (
-            f"SELECT campaign_id, snapshot_key, occurred_at FROM ({staged_keys}) k UNION ALL "
-            "SELECT a.alias_id, k.snapshot_key, k.occurred_at FROM (" + staged_keys + ") k "
-            "JOIN import_alias a ON a.campaign_id = k.campaign_id"
+            f"{staged_keys} UNION ALL SELECT a.alias_id, k.snapshot_key, k.occurred_at FROM "
+            f"({staged_keys}) k JOIN import_alias a ON a.campaign_id = k.campaign_id"
         )
     moved = conn.execute(
         sa.text(
