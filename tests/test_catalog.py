@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, Cli, Run, both_engines, dump, engine_db, query, sqlite_only
+from conftest import FIXTURES, Cli, Run, both_engines, dump, engine_db, execute, query, sqlite_only
 from typer.testing import CliRunner
 
 import budgetctl
@@ -379,17 +379,14 @@ def test_names_with_control_characters_or_invalid_utf8_are_refused(acme: Cli, db
         "(see 'budgetctl brand add --help')"))
 
 
-def _as_revision_0001(db: Path, keys: dict[int, str]) -> None:
+def _as_revision_0001(db: Path | str, keys: dict[int, str]) -> None:
     """The database as schema revision 0001 left it: brand keys trimmed and case-folded only."""
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0001'")
-        conn.executemany("UPDATE brand SET name_key = ? WHERE id = ?", [(k, i) for i, k in keys.items()])
-    conn.close()
+    execute(db, "UPDATE alembic_version SET version_num = '0001'")
+    for brand_id, key in keys.items():
+        execute(db, f"UPDATE brand SET name_key = '{key}' WHERE id = {brand_id}")
 
 
 def test_init_upgrades_0001_name_keys_to_nfkc(acme: Cli, db_path: Path) -> None:
-    sqlite_only(db_path)
     acme.ok("brand", "add", NFD_CAFE, "--daily", "10", "--monthly", "100", now=NOW)
     _as_revision_0001(db_path, {2: NFD_CAFE.casefold()})
     run = acme.ok("init", now=NOW)
@@ -400,20 +397,20 @@ def test_init_upgrades_0001_name_keys_to_nfkc(acme: Cli, db_path: Path) -> None:
 
 
 def test_init_refuses_0001_names_the_new_keys_make_one(acme: Cli, db_path: Path) -> None:
-    sqlite_only(db_path)
     acme.ok("brand", "add", "Café", "--daily", "10", "--monthly", "100", now=NOW)
-    conn = sqlite3.connect(db_path)
-    with conn:  # a second Café that revision 0001 let in, under its own key
-        conn.execute("INSERT INTO brand (name, name_key, daily_budget, monthly_budget, timezone, currency, "
-                     "created_at, closed_through) SELECT ?, ?, daily_budget, monthly_budget, timezone, "
-                     "currency, created_at, closed_through FROM brand WHERE id = 2",
-                     (NFD_CAFE, NFD_CAFE.casefold()))
-    conn.close()
+    # a second Café that revision 0001 let in, under its own key
+    execute(db_path, "INSERT INTO brand (name, name_key, daily_budget, monthly_budget, timezone, currency, "
+                     f"created_at, closed_through) SELECT '{NFD_CAFE}', '{NFD_CAFE.casefold()}', daily_budget, "
+                     "monthly_budget, timezone, currency, created_at, closed_through FROM brand WHERE id = 2")
     _as_revision_0001(db_path, {})
-    refused(acme, db_path, "init", message=(
-        f"brands 'Café' and {NFD_CAFE!r} are one name now that names compare in Unicode NFKC without "
-        "regard to case: rename one with the budgetctl that wrote this database, then run 'budgetctl "
-        "init' again"))
+    try:
+        refused(acme, db_path, "init", message=(
+            f"brands 'Café' and {NFD_CAFE!r} are one name now that names compare in Unicode NFKC "
+            "without regard to case: rename one with the budgetctl that wrote this database, then run "
+            "'budgetctl init' again"))
+    finally:  # PostgreSQL: the session's database goes on to the next test
+        execute(db_path, "DELETE FROM brand WHERE id = 3")
+        execute(db_path, f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'")
 
 
 @pytest.fixture

@@ -49,10 +49,11 @@ def _rekey(table: str, scope: str) -> None:
             )
         if new != old:
             changed.append({"id": row_id, "k": new})
-    # Through a unique placeholder first, so that no two rows hold one key in between.
+    # Through a unique placeholder first, so that no two rows hold one key in between. (A
+    # control character, which no name has; not NUL, which PostgreSQL's text cannot hold.)
     update = sa.text(f"UPDATE {table} SET name_key = :k WHERE id = :id")
     if changed:
-        conn.execute(update, [{"id": c["id"], "k": f"\x00{c['id']}"} for c in changed])
+        conn.execute(update, [{"id": c["id"], "k": f"\x01{c['id']}"} for c in changed])
         conn.execute(update, changed)
 
 
