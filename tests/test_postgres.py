@@ -439,6 +439,28 @@ while time.monotonic() < deadline:
 """
 
 
+def test_several_inits_at_once_create_the_database_once(engine_url: str) -> None:
+    # cron on several hosts, or a deploy script run twice: one creates, the others find it made.
+    from budgetctl.store.db import describe
+    from budgetctl.store.schema import HEAD_REVISION
+
+    exe = str(Path(sys.executable).with_name("budgetctl"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETCTL_")}
+    env.update(BUDGETCTL_NOW=NOW, BUDGETCTL_BUSY_TIMEOUT="60")
+    procs = [
+        subprocess.Popen([exe, "--db", engine_url, "init"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    results = sorted((p.wait(timeout=120), *p.communicate()) for p in procs)
+    label = describe(make_url(sa_url(engine_url)))
+    assert results == [
+        (0, f"created database {label} (schema revision {HEAD_REVISION})\n", ""),
+        *[(0, f"database {label} is up to date (schema revision {HEAD_REVISION})\n", "")] * 5,
+    ]
+    assert sql(engine_url, "SELECT name FROM pass_run") == [("init",)]
+
+
 def test_concurrent_writers_and_enforce(engine_url: str, tmp_path: Path) -> None:
     cli = cli_for(engine_url)
     cli.ok("init")

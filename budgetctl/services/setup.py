@@ -46,6 +46,10 @@ def init_database(db: Database, *, created_at: int | None = None) -> str:
                 from budgetctl.store.db import PG_LOCK_KEY
 
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+            # Holding the write lock now: another init may have run while this one waited.
+            before = read_revision(conn)
+            if before == HEAD_REVISION:
+                return f"database {db.label} is up to date (schema revision {HEAD_REVISION})"
             upgrade(conn)
             if before is None and created_at is not None:
                 conn.execute(
