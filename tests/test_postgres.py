@@ -376,6 +376,40 @@ def test_every_fixture_imports_with_exact_totals(engine_url: str, tmp_path: Path
     assert [(int(n), int(s)) for n, s in got] == [(45_000, expected)]
 
 
+def test_an_import_numbers_its_entries_the_same_on_both_engines(engine_url: str, tmp_path: Path) -> None:
+    cli = cli_for(engine_url)
+    onboard(cli)
+
+    def entries(batch: int) -> list[tuple[int, str, str, str]]:
+        rows = json.loads(cli.ok("spend", "list", "--json", now=NOW).stdout)
+        return sorted((e["id"], e["campaign"], e["amount"], e["occurred_at"][:10])
+                      for e in rows if e["batch"] == batch)
+
+    # Rows of several brands: they reach the ledger by brand and time, ties in file order.
+    reports = ["meta-ads-daily.csv", "microsoft-ads-api.csv", "google-ads-campaign-report.csv"]
+    cli.ok("spend", "import", *[str(FIXTURES / r) for r in reports], now=NOW)
+    assert entries(1) == [
+        (1, "Acme - Search", "1033.33", "2026-11-01"),
+        (2, "Acme - Display", "88.10", "2026-11-01"),
+        (3, "Acme - Search", "412.07", "2026-11-02"),
+        (4, "Globex - Prospecting", "1234.56", "2026-11-01"),
+        (5, "Globex - Prospecting", "1002.00", "2026-11-02"),
+        (6, "Initech - Brand", "412.30", "2026-11-01"),
+        (7, "Initech - Brand", "1388.90", "2026-11-02"),
+    ]
+    # One brand's campaigns listed one after the other: the rows keep the file's order.
+    lines = [f"Enabled,{c},{ext},2026-11-{d:02d},USD,{d}.00,1,1"
+             for c, ext in (("Acme - Display", 21456789013), ("Acme - Search", 21456789012))
+             for d in range(10, 22)]
+    header = "Campaign report\nNovember 10, 2026 - November 21, 2026\n" + (
+        "Campaign status,Campaign,Campaign ID,Day,Currency code,Cost,Impr.,Clicks\n")
+    report = tmp_path / "google-by-campaign.csv"
+    report.write_text(header + "\n".join(lines) + "\n")
+    cli.ok("spend", "import", str(report), now=NOW)
+    in_file = [(c, d) for c in ("Acme - Display", "Acme - Search") for d in range(10, 22)]
+    assert entries(2) == [(8 + i, c, f"{d}.00", f"2026-11-{d:02d}") for i, (c, d) in enumerate(in_file)]
+
+
 def test_undo_restores_the_totals(engine_url: str) -> None:
     cli = cli_for(engine_url)
     onboard(cli)

@@ -1057,8 +1057,14 @@ def _write(
     # The ledger's (brand, time) index takes a million rows in half the time when they come
     # brand by brand. Files that list each campaign's days together already do (rows stay in
     # file order); files that list each day's campaigns together are sorted first.
+    # Either way the staged row's place in the file breaks ties, so that entries get the same
+    # ids on both engines (the table's physical order: it is only ever appended to; SQLite's
+    # is its scan order, free).
+    pos = "rowid" if ctx.db.sqlite else "ctid"
     order = (
-        "" if brand_runs * CLUSTERED_RUN <= int(staged) else " ORDER BY st.brand_id, st.occurred_at"
+        f" ORDER BY st.{pos}"
+        if brand_runs * CLUSTERED_RUN <= int(staged)
+        else f" ORDER BY st.brand_id, st.occurred_at, st.{pos}"
     )
     snap_rows = conn.exec_driver_sql(
         "SELECT COUNT(*) FROM import_stage WHERE snapshot_key IS NOT NULL"
@@ -1070,14 +1076,14 @@ def _write(
     if snap_rows == snap_keys:
         # Every key once (the usual report): each row is its key's total.
         source = (
-            "(SELECT brand_id, campaign_id, snapshot_key, occurred_at, amount AS total "
+            f"(SELECT brand_id, campaign_id, snapshot_key, occurred_at, amount AS total, {pos} AS pos "
             "FROM import_stage WHERE snapshot_key IS NOT NULL)"
         )
-        snap_order = order
+        snap_order = order.replace(f"st.{pos}", "st.pos")
     else:
         # A key's total is the sum of its rows in the last file that has it: naming the same
         # report twice (or an old and an updated one) in one import counts it once, as in
-        # sequence. (Grouping by brand first leaves the rows in brand order.)
+        # sequence.
         source = (
             "(SELECT brand_id, campaign_id, snapshot_key, occurred_at, total FROM "
             "(SELECT brand_id, campaign_id, snapshot_key, file_no, MIN(occurred_at) AS occurred_at, "
@@ -1086,7 +1092,7 @@ def _write(
             "GROUP BY brand_id, campaign_id, snapshot_key, file_no) per_file "
             "WHERE file_no = last_file)"
         )
-        snap_order = ""
+        snap_order = " ORDER BY st.brand_id, st.campaign_id, st.snapshot_key"
         # Rows that a later file's rows for the same campaign and day replace (not written).
         report.superseded = int(
             conn.exec_driver_sql(
@@ -1152,7 +1158,8 @@ def _write(
             "AND st.occurred_at <> s.occurred_at WHERE s.snapshot_key IN (SELECT DISTINCT "
             "snapshot_key FROM import_stage WHERE snapshot_key IS NOT NULL) "
             "GROUP BY s.brand_id, s.campaign_id, s.snapshot_key, s.occurred_at "
-            "HAVING SUM(s.amount) <> 0"
+            "HAVING SUM(s.amount) <> 0 ORDER BY s.brand_id, s.campaign_id, s.snapshot_key, "
+            "s.occurred_at"
         ),
         params,
     ).rowcount
