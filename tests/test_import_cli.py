@@ -1292,6 +1292,18 @@ def test_empty_file_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> No
             stderr=f"error: import refused, nothing written: 1 problem\n  {blank}: file is empty\n")
 
 
+def test_a_semicolon_file_with_amounts_a_decimal_comma_reads_otherwise_is_refused(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "eu.csv", "date;brand;campaign;amount;id\n2026-11-24;Acme;Acme - Search;12,500;e1\n"
+                                   "2026-11-24;Acme;Acme - Search;12.50;e2\n")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}:2: amount '12,500' could mean 12500 or 12.5: this file is separated by semicolons, as "
+        "spreadsheets save it where ',' marks decimals; write 12500 or 12.5\n"
+    ))
+
+
 def test_header_only_file_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "header.csv", "date,campaign,amount\n")
     refused(loaded, db_path, f, stderr=(

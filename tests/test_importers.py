@@ -773,7 +773,7 @@ GROUPING = (
 
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_a_first_group_with_a_leading_zero_is_a_decimal_comma_not_thousands(sep: str) -> None:
-    rows = ["1,234.56", "0,123", "000,450", "01,000", "12,345,678", "-1,000"]
+    rows = ["1,234.56", "0,123", "000,450", "01,000", "12,345,678", "-1,000.00"]
     body = "".join(f'2026-11-24{sep}A{sep}"{a}"\n' for a in rows)
     data = f"date{sep}campaign{sep}amount\n{body}".encode()
     reader, rows = read_bytes(data, "g.csv")
@@ -781,6 +781,34 @@ def test_a_first_group_with_a_leading_zero_is_a_decimal_comma_not_thousands(sep:
                                for line, a in ((3, "0,123"), (4, "000,450"), (5, "01,000"))]
     assert [(r[0], r[6]) for r in rows] == [
         (2, 1_234_560_000), (6, 12_345_678_000_000), (7, -1_000_000_000)]
+
+
+def test_a_semicolon_file_refuses_amounts_a_decimal_comma_would_read_otherwise() -> None:
+    # Spreadsheets save semicolon-separated files where ',' marks decimals and '.' groups
+    # thousands: there "12,500" is 12.5 and "1.500" is 1500, a thousand times what a point
+    # reading gives. Amounts that read the same either way, or only one way, are taken.
+    amounts = ["12,500", "1.500", "-2,340", "12.345", "1,000", "+7.000",
+               "12.50", "1,234.50", "1,234,567", "0.500", "500", "12.3450", "1234.567", "-0.5"]
+    body = "".join(f"2026-11-24;A;{a}\n" for a in amounts)
+    reader, rows = read_bytes(f"date;campaign;amount\n{body}".encode(), "eu.csv")
+    how = "this file is separated by semicolons, as spreadsheets save it where"
+    assert reader.problems == [
+        f"eu.csv:2: amount '12,500' could mean 12500 or 12.5: {how} ',' marks decimals; write 12500 or 12.5",
+        f"eu.csv:3: amount '1.500' could mean 1500 or 1.5: {how} '.' groups thousands; write 1500 or 1.5",
+        f"eu.csv:4: amount '-2,340' could mean -2340 or -2.34: {how} ',' marks decimals; write -2340 or -2.34",
+        f"eu.csv:5: amount '12.345' could mean 12345 or 12.3450: {how} '.' groups thousands; write 12345 or 12.3450",
+        f"eu.csv:6: amount '1,000' could mean 1000 or 1: {how} ',' marks decimals; write 1000 or 1",
+        f"eu.csv:7: amount '+7.000' could mean +7000 or +7: {how} '.' groups thousands; write +7000 or +7",
+    ]
+    assert [(r[0], r[6]) for r in rows] == [
+        (8, 12_500_000), (9, 1_234_500_000), (10, 1_234_567_000_000), (11, 500_000),
+        (12, 500_000_000), (13, 12_345_000), (14, 1_234_567_000), (15, -500_000)]
+    # The same amounts in a comma-separated file (quoted) are points and grouped thousands.
+    body = "".join(f'2026-11-24,A,"{a}"\n' for a in amounts[:6])
+    reader, rows = read_bytes(f"date,campaign,amount\n{body}".encode())
+    assert reader.problems == []
+    assert [r[6] for r in rows] == [12_500_000_000, 1_500_000, -2_340_000_000, 12_345_000,
+                                    1_000_000_000, 7_000_000]
 
 
 def test_grouped_amounts_are_read_exactly() -> None:

@@ -92,6 +92,11 @@ _SCALE: Final = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
 # Thousands grouped by three after a first group without leading zeros: "1,234.56", not
 # "0,123" (a decimal comma, which must not be read as 123).
 _GROUPED_AMOUNT = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+# In a file separated by semicolons (what spreadsheets write where ',' is the decimal mark),
+# amounts that the other convention reads differently: "12,500" (12.5?) and "1.500" (1500?).
+_COMMA_ONLY = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
+_DOT_THREE = re.compile(r"[+-]?[1-9][0-9]{0,2}\.[0-9]{3}")
+_EITHER_WAY = re.compile(r"[+-]?[1-9][0-9]{0,2}[,.][0-9]{3}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _TIME_SEPARATORS: Final = ("T", " ")
@@ -482,6 +487,9 @@ class SpendReader:
         # Network exports group thousands ("1,234.56"): take well-grouped amounts fast too.
         grouped = layout.profile.thousands == ","
         grouped_whole = _GROUPED_AMOUNT.fullmatch
+        # A file separated by semicolons: "12,500" and "1.500" take the careful path (refused).
+        semicolons = self.delimiter == ";"
+        either_way = _EITHER_WAY.fullmatch
         reader = self._reader
         base = last = self.header_line
         good = 0
@@ -517,6 +525,7 @@ class SpendReader:
                         and digits.isascii()
                         and len(fraction) < 7
                         and len(whole) < 13
+                        and not (semicolons and either_way(rec[i_amount]))
                     ):
                         good += 1
                         micros = int(digits) * scale[len(fraction)]
@@ -683,7 +692,7 @@ class SpendReader:
             errors.append("campaign is empty")
         micros = 0
         try:
-            micros = _amount(rec[layout.column("amount")], profile)
+            micros = _amount(rec[layout.column("amount")], profile, self.delimiter == ";")
         except InvalidValue as err:
             errors.append(err.message)
         currency = layout.header_currency
@@ -813,13 +822,19 @@ def _parse_day(text: str, profile: Profile) -> tuple[date | None, datetime | Non
     raise InvalidValue(f"date {t!r} is not a date: use {forms}")
 
 
-def _amount(text: str, profile: Profile) -> int:
-    """An amount cell in micros, with the profile's number dressing removed."""
+def _amount(text: str, profile: Profile, semicolons: bool = False) -> int:
+    """An amount cell in micros, with the profile's number dressing removed.
+
+    ``semicolons``: the file is separated by semicolons, as spreadsheets save it where a
+    comma marks decimals and a point groups thousands; an amount that such a file would
+    mean otherwise (``12,500``: 12.5; ``1.500``: 1500) is refused, not guessed."""
     t = text.strip()
     if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'":
         t = t[1:-1].strip()
     if t in profile.zero_amounts:
         return 0
+    if semicolons:
+        _refuse_ambiguous(t)
     if len(t) > 40:
         raise InvalidValue(f"amount {t[:40]!r}... is too long to be an amount")
     if profile.thousands and profile.thousands in t:
@@ -839,6 +854,24 @@ def _amount(text: str, profile: Profile) -> int:
     except InvalidValue:
         _refuse_currency_sign(t)
         raise
+
+
+def _refuse_ambiguous(t: str) -> None:
+    if _COMMA_ONLY.fullmatch(t) is not None:
+        mark, where = ",", "',' marks decimals"
+    elif _DOT_THREE.fullmatch(t) is not None:
+        mark, where = ".", "'.' groups thousands"
+    else:
+        return
+    whole, fraction = t.split(mark)
+    short = fraction.rstrip("0")
+    # The decimal reading, written so that it cannot be taken for thousands: 12.5, 12.3450.
+    decimal = f"{whole}.{short}0" if len(short) == 3 else f"{whole}.{short}" if short else whole
+    plain = whole + fraction
+    raise InvalidValue(
+        f"amount {t!r} could mean {plain} or {decimal}: this file is separated by semicolons,"
+        f" as spreadsheets save it where {where}; write {plain} or {decimal}"
+    )
 
 
 def _decimals(cell: str) -> int:
