@@ -679,6 +679,22 @@ def test_db_copy_rolls_back_on_a_verification_mismatch(
     assert all(not rows for rows in table_rows(pg_url).values())
 
 
+def test_db_copy_shows_the_verified_net_per_currency(tmp_path: Path) -> None:
+    cli = cli_for(str(tmp_path / "source.db"))
+    cli.ok("init")
+    cli.ok("brand", "add", "Acme", "--daily", "none", "--monthly", "none", now=NOW)
+    cli.ok("brand", "add", "Nikko", "--daily", "none", "--monthly", "none", "--currency", "JPY", now=NOW)
+    for brand in ("Acme", "Nikko"):
+        cli.ok("campaign", "add", brand, "Search", now=NOW)
+    for brand, amount in (("Acme", "100.00"), ("Acme", "0.005"), ("Nikko", "1000")):
+        cli.ok("spend", "record", brand, "Search", amount, now=NOW)
+    run = cli.ok("db", "copy", "--to", str(tmp_path / "copy.db"), now=NOW)
+    assert run.stdout.splitlines()[-1] == (
+        "verified: row counts of 9 tables (12 rows) and 2 per-brand, per-day spend totals (net 1,000.00 "
+        "JPY, 100.01 USD) are equal on both sides"
+    )
+
+
 def test_db_copy_refuses_the_source_itself(tmp_path: Path) -> None:
     source, cli = populated_sqlite(tmp_path)
     run = cli("db", "copy", "--to", source, now=NOW)

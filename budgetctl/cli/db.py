@@ -62,8 +62,9 @@ def copy(
         render.out(f"  {table}: {n} rows")
     if report.sequences:
         render.out("  id sequences continue after the copied ids")
+    nets = ", ".join(f"{format_money(v)} {c}" for c, v in sorted(report.nets.items()))
+    nets = f" (net {nets})" if nets else ""
     render.out(
         f"verified: row counts of {len(report.rows)} tables ({report.total_rows} rows) and "
-        f"{report.buckets} per-brand, per-day spend totals (net {format_money(report.total_amount)}) "
-        "are equal on both sides"
+        f"{report.buckets} per-brand, per-day spend totals{nets} are equal on both sides"
     )

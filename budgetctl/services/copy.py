@@ -64,7 +64,8 @@ class CopyReport:
     created_schema: bool
     rows: dict[str, int] = field(default_factory=dict)
     buckets: int = 0
-    total_amount: int = 0
+    #: net spend of the copied ledger per currency
+    nets: dict[str, int] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -209,7 +210,10 @@ def _verify(
             f"the target {target_label} is left as is, with an empty budgetctl schema"
         )
     report.buckets = len(mine)
-    report.total_amount = sum(s for _b, _d, _n, s in mine)
+    currency = dict(target.exec_driver_sql("SELECT id, currency FROM brand").all())
+    for brand_id, _d, _n, net in mine:
+        code = str(currency[brand_id])
+        report.nets[code] = report.nets.get(code, 0) + net
 
 
 def copy_database(source: Database, to: str) -> CopyReport:
