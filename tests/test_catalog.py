@@ -94,7 +94,7 @@ def test_brand_add_stores_exact_row(ready: Cli, db_path: Path) -> None:
 
 def test_brand_add_defaults_and_none_budgets(ready: Cli, db_path: Path) -> None:
     run = ready.ok("brand", "add", "Open", "--daily", "none", "--monthly", "0.000001", now=NOW)
-    assert run.stdout == "added brand Open: daily none, monthly 0.00 USD, UTC\n"
+    assert run.stdout == "added brand Open: daily none, monthly 0.000001 USD, UTC\n"
     assert query(db_path, "SELECT daily_budget, monthly_budget, timezone, currency FROM brand") == [
         (None, 1, "UTC", "USD")
     ]

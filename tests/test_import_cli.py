@@ -1020,6 +1020,15 @@ def test_id_imported_before_with_another_amount_is_refused(loaded: Cli, db_path:
         f"  {f}:2: id 'txn-0001' was imported in batch #1 as 12.50, here 13.00: ids are recorded once; "
         "correct it with a new row (a new id)\n"
     ))
+    # Amounts two decimals would show alike are shown whole.
+    h = write(tmp_path / "close.csv", "date,brand,campaign,amount,id\n2026-11-24,Acme,Acme - Search,12.500001,txn-0001\n"
+                                      "2026-11-24,Acme,Acme - Search,1.001,x\n2026-11-24,Acme,Acme - Search,1.004,x\n")
+    refused(loaded, db_path, h, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {h}:2: id 'txn-0001' was imported in batch #1 as 12.50, here 12.500001: ids are recorded once; "
+        "correct it with a new row (a new id)\n"
+        f"  {h}:4: id 'x' appears earlier ({h}:3) with 1.001, here with 1.004\n"
+    ))
     # The same amount for another campaign: the message says what differs.
     g = write(tmp_path / "other.csv", "date,brand,campaign,amount,id\n"
                                       "2026-11-24,Globex,Globex - Prospecting,12.50,txn-0001\n"

@@ -58,7 +58,7 @@ def test_record_appends_integer_micros_with_actor(ready: Cli, db_path: Path) -> 
     run = ready.ok("spend", "record", "Acme", "Search", "12.5", "--note", "invoice 4411", now=NOW)
     assert run.lines == ["recorded 12.50 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #1)"]
     run = ready.ok("spend", "record", "Acme", "Search", "0.000001", now=NOW)
-    assert run.lines == ["recorded 0.00 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
+    assert run.lines == ["recorded 0.000001 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
     t = us(datetime(2026, 11, 25, 12, tzinfo=UTC))
     assert entries(db_path) == [
         ("Search", 12_500_000, t, t, "manual", "tester", "invoice 4411", None),
@@ -110,6 +110,25 @@ def test_same_key_other_amount_is_refused(ready: Cli, db_path: Path) -> None:
         "repeat the same campaign and amount; use a new key for a new entry\n"
     )
     assert dump(db_path) == before
+
+
+def test_same_key_for_an_amount_two_decimals_cannot_tell_apart_says_both_exactly(
+    ready: Cli, db_path: Path
+) -> None:
+    ready.ok("brand", "add", "Kuwait", "--daily", "none", "--monthly", "none", "--currency", "KWD", now=NOW)
+    ready.ok("campaign", "add", "Kuwait", "Search", now=NOW)
+    run = ready.ok("spend", "record", "Kuwait", "Search", "10.001", "--key", "k", now=NOW)
+    assert run.stdout == "recorded 10.001 KWD on Kuwait / Search at 2026-11-25T12:00+00:00 (entry #1)\n"
+    before = dump(db_path)
+    run = ready("spend", "record", "Kuwait", "Search", "10.004", "--key", "k", now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: key 'k' was already used for 10.001 on Kuwait / Search (entry #1): a retry must "
+        "repeat the same campaign and amount; use a new key for a new entry\n"))
+    assert dump(db_path) == before
+    run = ready.ok("spend", "record", "Kuwait", "Search", "--", "-0.000001", now=NOW)
+    assert run.stdout == "recorded -0.000001 KWD on Kuwait / Search at 2026-11-25T12:00+00:00 (entry #2)\n"
+    assert query(db_path, "SELECT message FROM event WHERE kind = 'spend.correction'") == [
+        ("correction -0.000001 KWD (entry #2)",)]
 
 
 def test_same_key_other_campaign_is_refused(ready: Cli, db_path: Path) -> None:
@@ -323,12 +342,12 @@ def test_the_smallest_negative_amount_is_one_correction_and_zero_is_none(
     acme(ready)
     ready.ok("spend", "record", "Acme", "Search", "0", now=NOW)
     run = ready.ok("spend", "record", "Acme", "Search", "--", "-0.000001", now=NOW)
-    assert run.lines == ["recorded 0.00 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
+    assert run.lines == ["recorded -0.000001 USD on Acme / Search at 2026-11-25T12:00+00:00 (entry #2)"]
     assert [e[1] for e in entries(db_path)] == [0, -1]
     events = json.loads(ready.ok("history", "--brand", "Acme", "--json").stdout)
     assert [(e["command"], e["kind"], e["campaign"], e["message"], e["detail"])
             for e in events if e["kind"].startswith("spend.")] == [
-        ("spend record", "spend.correction", "Search", "correction 0.00 USD (entry #2)",
+        ("spend record", "spend.correction", "Search", "correction -0.000001 USD (entry #2)",
          {"amount": "-0.000001", "entry": 2}),
     ]
     assert query(db_path, "SELECT detail FROM event WHERE kind = 'spend.correction'") == [

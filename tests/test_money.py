@@ -10,9 +10,11 @@ from budgetctl.domain.errors import InvalidValue
 from budgetctl.domain.money import (
     MAX_MICROS,
     format_budget,
+    format_budget_stated,
     format_exact,
     format_json,
     format_money,
+    format_stated,
     parse_budget,
     parse_micros,
 )
@@ -152,11 +154,31 @@ def test_format_exact(micros: int, text: str) -> None:
     assert format_exact(micros) == text
 
 
+@pytest.mark.parametrize(
+    ("micros", "text"),
+    [
+        (0, "0.00"),
+        (12_500_000, "12.50"),
+        (1_234_567_500_000, "1,234,567.50"),
+        (10_005_000, "10.005"),  # not 10.01: what was entered, not a figure rounded up
+        (-1, "-0.000001"),  # not 0.00: a correction keeps its sign
+        (99_995_000, "99.995"),  # not 100.00, which would read as the budget reached
+        (1_234_567_000_001, "1,234,567.000001"),
+        (-MAX_MICROS, "-999,999,999,999.999999"),
+    ],
+)
+def test_format_stated_shows_every_decimal_where_two_would_round(micros: int, text: str) -> None:
+    assert format_stated(micros) == text
+    assert parse_micros(text.replace(",", "")) == micros
+
+
 def test_format_json_and_budget() -> None:
     assert format_json(None) is None
     assert format_json(1_234_500_000) == "1234.50"
     assert format_budget(None) == "none"
     assert format_budget(2_500_000_000) == "2,500.00"
+    assert format_budget_stated(None) == "none"
+    assert format_budget_stated(2_500_000_001) == "2,500.000001"
 
 
 @given(st.integers(min_value=-MAX_MICROS, max_value=MAX_MICROS))

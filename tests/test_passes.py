@@ -575,7 +575,7 @@ def test_none_never_blocks(ready: Cli) -> None:
     ready.ok("brand", "add", "Free", "--daily", "none", "--monthly", "none", now=NOW)
     ready.ok("campaign", "add", "Free", "C", now=NOW)
     run = ready.ok("spend", "record", "Free", "C", "999999999999.999999", now=NOW)
-    assert run.lines == ["recorded 1,000,000,000,000.00 USD on Free / C at 2026-11-25T12:00+00:00 (entry #1)"]
+    assert run.lines == ["recorded 999,999,999,999.999999 USD on Free / C at 2026-11-25T12:00+00:00 (entry #1)"]
     assert ready.ok("enforce", "--now", NOW).stdout == ""
     assert campaigns(ready) == {"Free/C": ("active", [])}
 

@@ -35,13 +35,13 @@ def add(
     \b
     Example: budgetctl brand add Acme --daily 100 --monthly 2500 --tz America/New_York
     """
-    from budgetctl.domain.money import format_budget
+    from budgetctl.domain.money import format_budget_stated
     from budgetctl.services.catalog import add_brand
 
     brand = add_brand(context(ctx), name, daily, monthly, tz, currency)
     render.out(
-        f"added brand {brand.name}: daily {format_budget(brand.daily_budget)}, monthly "
-        f"{format_budget(brand.monthly_budget)} {brand.currency}, {brand.timezone}"
+        f"added brand {brand.name}: daily {format_budget_stated(brand.daily_budget)}, monthly "
+        f"{format_budget_stated(brand.monthly_budget)} {brand.currency}, {brand.timezone}"
     )
 
 

@@ -46,7 +46,7 @@ def record(
     \b
     Example: budgetctl spend record Acme "Acme - Search" 12.50 --at 2026-11-24 --key inv-4411
     """
-    from budgetctl.domain.money import format_money
+    from budgetctl.domain.money import format_stated
     from budgetctl.domain.periods import zone
     from budgetctl.services.ledger import record_spend
 
@@ -57,12 +57,12 @@ def record(
     if result.duplicate:
         render.out(
             f"already recorded as entry #{result.entry_id} (key {key}): "
-            f"{format_money(result.amount)} {result.currency} on {result.brand} / {result.campaign}; "
+            f"{format_stated(result.amount)} {result.currency} on {result.brand} / {result.campaign}; "
             "nothing written"
         )
     else:
         render.out(
-            f"recorded {format_money(result.amount)} {result.currency} on {result.brand} / "
+            f"recorded {format_stated(result.amount)} {result.currency} on {result.brand} / "
             f"{result.campaign} at {when} (entry #{result.entry_id})"
         )
     render.changes(result.changes)

@@ -84,6 +84,22 @@ def format_money(micros: int, *, grouping: bool = True) -> str:
     return f"{sign}{head}.{frac:02d}"
 
 
+def format_stated(micros: int) -> str:
+    """A figure a person is told was entered, stored or refused: two decimals, or every
+    decimal where two would round it to something else (``1,234.50``; ``10.005``, not
+    ``10.01``; ``-0.000001``, not ``0.00``)."""
+    if not micros % 10_000:
+        return format_money(micros)
+    exact = format_exact(micros)
+    sign = "-" if exact.startswith("-") else ""
+    whole, _, frac = exact.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}.{frac}"
+
+
+def format_budget_stated(micros: int | None) -> str:
+    return "none" if micros is None else format_stated(micros)
+
+
 def format_json(micros: int | None) -> str | None:
     """JSON carries decimal strings with at least 2 decimals and never loses a micro."""
     return None if micros is None else format_exact(micros)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from budgetctl.domain.currency import check_currency
 from budgetctl.domain.decide import ACTIVE
 from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, InvalidValue
-from budgetctl.domain.money import format_budget, format_exact, parse_budget
+from budgetctl.domain.money import format_budget, format_budget_stated, format_exact, parse_budget
 from budgetctl.domain.periods import check_zone, local_day, zone
 from budgetctl.domain.schedule import Window, parse_windows
 from budgetctl.services.base import (
@@ -99,7 +99,7 @@ def _insert_brand(
         conn,
         ctx,
         "brand.created",
-        f"created: daily {format_budget(daily)}, monthly {format_budget(monthly)}, {tz}, {currency}",
+        f"created: daily {format_budget_stated(daily)}, monthly {format_budget_stated(monthly)}, {tz}, {currency}",
         brand=brand,
     )
     return brand

@@ -32,7 +32,7 @@ from budgetctl.domain.decide import (
     state_for,
 )
 from budgetctl.domain.instants import to_us
-from budgetctl.domain.money import format_money
+from budgetctl.domain.money import format_stated
 from budgetctl.domain.periods import Period, periods_at, zone
 from budgetctl.domain.schedule import Window, is_open_local, parse_window
 from budgetctl.services.base import INSERT_EVENT_ROWS, Context, name_key
@@ -182,14 +182,14 @@ def explain(
         elif reason == DAILY_BUDGET:
             assert brand.daily_budget is not None
             out.append(
-                f"daily budget: {format_money(brand.day_spend)} of "
-                f"{format_money(brand.daily_budget)} spent on {brand.day.label} ({brand.timezone})"
+                f"daily budget: {format_stated(brand.day_spend)} of "
+                f"{format_stated(brand.daily_budget)} spent on {brand.day.label} ({brand.timezone})"
             )
         elif reason == MONTHLY_BUDGET:
             assert brand.monthly_budget is not None
             out.append(
-                f"monthly budget: {format_money(brand.month_spend)} of "
-                f"{format_money(brand.monthly_budget)} spent in {brand.month.label} "
+                f"monthly budget: {format_stated(brand.month_spend)} of "
+                f"{format_stated(brand.monthly_budget)} spent in {brand.month.label} "
                 f"({brand.timezone})"
             )
         elif reason == OUTSIDE_SCHEDULE:

@@ -51,7 +51,7 @@ from budgetctl.domain.errors import (
     NotFound,
 )
 from budgetctl.domain.instants import check_year, from_us, to_us
-from budgetctl.domain.money import format_money
+from budgetctl.domain.money import format_money, format_stated
 from budgetctl.domain.periods import local_day, local_midnight, moved_midnight, wall_time, zone
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import (
@@ -1037,7 +1037,7 @@ def _what_differs(
     when it occurred. Each side is (amount, campaign, when)."""
     (amount, campaign, when), (new_amount, new_campaign, new_when) = first, again
     if amount != new_amount:
-        return f"{before} {format_money(amount)}, {now} {format_money(new_amount)}"
+        return f"{before} {format_stated(amount)}, {now} {format_stated(new_amount)}"
     if campaign != new_campaign:
         return f"for {campaign}, here for {new_campaign}"
     return f"for {when}, here for {new_when}"

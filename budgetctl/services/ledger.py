@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from budgetctl.domain.errors import Conflict, InvalidValue
 from budgetctl.domain.instants import check_year, from_us, to_us
-from budgetctl.domain.money import format_money, parse_micros
+from budgetctl.domain.money import format_stated, parse_micros
 from budgetctl.domain.periods import local_midnight, moved_midnight, wall_time, zone
 from budgetctl.services.base import (
     Context,
@@ -122,7 +122,7 @@ def record_spend(
             if found is not None:
                 if found[1] != campaign.id or found[2] != micros:
                     raise Conflict(
-                        f"key {key!r} was already used for {format_money(found[2])} on "
+                        f"key {key!r} was already used for {format_stated(found[2])} on "
                         f"{found[5]} / {found[4]} (entry #{found[0]}): a retry must repeat the "
                         "same campaign and amount; use a new key for a new entry"
                     )
@@ -178,7 +178,7 @@ def record_spend(
                 conn,
                 ctx,
                 "spend.correction",
-                f"correction {format_money(micros)} {brand.currency} (entry #{entry_id})"
+                f"correction {format_stated(micros)} {brand.currency} (entry #{entry_id})"
                 + (f": {note}" if note else ""),
                 brand=brand,
                 campaign=campaign,

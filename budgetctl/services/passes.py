@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from budgetctl.domain.instants import to_us
-from budgetctl.domain.money import format_budget, format_money
+from budgetctl.domain.money import format_budget_stated, format_stated
 from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
 from budgetctl.services.base import INSERT_EVENT, RUN_SLACK, Context
 from budgetctl.services.evaluate import Change, evaluate
@@ -192,8 +192,8 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
                     "campaign_id": None,
                     "brand": bname,
                     "campaign": None,
-                    "message": f"closed {kind} {period.label}: spent {format_money(spend)} of "
-                    f"{format_budget(budget)}",
+                    "message": f"closed {kind} {period.label}: spent {format_stated(spend)} of "
+                    f"{format_budget_stated(budget)}",
                     "detail": json.dumps(
                         {"period": kind, "label": period.label, "spend": spend, "budget": budget},
                         sort_keys=True,
