@@ -1077,8 +1077,12 @@ def test_console_script_bad_command_line_exits_2(db_path: Path) -> None:
     [(["nosuch"], "No such command 'nosuch'. (see 'budgetctl --help')"),
      (["brand", "list", "--limit", "3"], "No such option: --limit (see 'budgetctl brand list --help')"),
      (["brand", "add", "Acme", "--monthly", "1"],
-      "Missing option '--daily'. (see 'budgetctl brand add --help')")],
-    ids=["command", "option", "missing"],
+      "Missing option '--daily'. (see 'budgetctl brand add --help')"),
+     (["spend", "record", "Acme", "Search", "-5.5"],
+      "-5.5 reads as an option: a negative amount goes after --, as in 'budgetctl spend record ... -- -5.5'"),
+     (["spend", "record", "Acme", "Search", "-.5", "--note", "refund"],
+      "-.5 reads as an option: a negative amount goes after --, as in 'budgetctl spend record ... -- -.5'")],
+    ids=["command", "option", "missing", "negative", "negative-fraction"],
 )
 def test_bad_command_line_exits_2(acme: Cli, db_path: Path, args: list[str], message: str) -> None:
     refused(acme, db_path, *args, message=message, code=2)

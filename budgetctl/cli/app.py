@@ -8,6 +8,7 @@ needs them, so ``budgetctl --help`` and ``--version`` never load them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from budgetctl.services.base import Context
 
 DEBUG_ENV = "BUDGETCTL_DEBUG"
+# A word the command line takes for an option, though it is a negative amount ("-5.5").
+_NEGATIVE = re.compile(r"-(?:[0-9][0-9.,]*|\.[0-9]+)")
 
 
 def _debug() -> bool:
@@ -212,7 +215,15 @@ class BoundaryGroup(TyperGroup):
                     if cli_ctx is not None
                     else self._command_path(sys.argv[1:] if args is None else list(args))
                 )
-                message = f"{message} (see '{where} --help')"
+                negative = next((w for w in words if _NEGATIVE.fullmatch(w)), None)
+                if type(exc).__name__ == "NoSuchOption" and negative is not None:
+                    # "spend record Acme Search -5.5": a correction without the "--" before it.
+                    message = (
+                        f"{negative} reads as an option: a negative amount goes after --, as in"
+                        f" '{where} ... -- {negative}'"
+                    )
+                else:
+                    message = f"{message} (see '{where} --help')"
             render.error(message)
             sys.exit(code)
         except typer.Abort:
