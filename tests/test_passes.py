@@ -196,6 +196,12 @@ def test_pass_refuses_a_bad_now(ready: Cli, db_path: Path, name: str) -> None:
     assert (run.exit_code, run.stderr) == (1, (
         "error: --now '2026-11-25' has no UTC offset: add one, e.g. 2026-11-25T00:00+00:00 "
         "or 2026-11-25T00:00Z\n"))
+    # "--now $WHEN" with WHEN unset is not the system's clock.
+    for empty in ("", "  "):
+        run = ready(name, "--now", empty)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+            "error: --now is empty (a variable that was not set?): give an ISO 8601 time with its "
+            "offset, such as 2026-11-24T09:00:00-05:00, or leave --now out\n"))
     assert dump(db_path) == before
     for hint in ("2026-11-25T00:00+00:00", "2026-11-25T00:00Z"):
         assert ready(name, "--now", hint, "--dry-run").exit_code == 0

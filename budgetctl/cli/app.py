@@ -356,7 +356,13 @@ def context(ctx: typer.Context, *, now: str | None = None) -> Context:
     # The system's clock, read beside it, bounds when a pass may record that it ran.
     clock: datetime | None
     system = system_now()
-    if now:
+    if now is not None:
+        if not now.strip():
+            # "--now $WHEN" with WHEN unset: not the clock, which a replay did not mean.
+            raise InvalidValue(
+                "--now is empty (a variable that was not set?): give an ISO 8601 time with its"
+                " offset, such as 2026-11-24T09:00:00-05:00, or leave --now out"
+            )
         instant = parse_instant(now)
         try:
             clock = read_clock()
