@@ -210,9 +210,11 @@ def _verify(
             f"the target {target_label} is left as is, with an empty budgetctl schema"
         )
     report.buckets = len(mine)
-    currency = dict(target.exec_driver_sql("SELECT id, currency FROM brand").all())
+    currency = {
+        int(r[0]): str(r[1]) for r in target.exec_driver_sql("SELECT id, currency FROM brand")
+    }
     for brand_id, _d, _n, net in mine:
-        code = str(currency[brand_id])
+        code = currency[brand_id]
         report.nets[code] = report.nets.get(code, 0) + net
 
 
