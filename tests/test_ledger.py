@@ -280,6 +280,25 @@ def test_record_refusals_change_nothing(ready: Cli, db_path: Path, args: list[st
     assert dump(db_path) == before
 
 
+def test_a_date_is_its_day_s_first_instant_and_a_day_a_zone_skipped_is_refused(
+    ready: Cli, db_path: Path
+) -> None:
+    for brand, tz in (("Samoa", "Pacific/Apia"), ("Chile", "America/Santiago")):
+        ready.ok("brand", "add", brand, "--daily", "none", "--monthly", "none", "--tz", tz, now=NOW)
+        ready.ok("campaign", "add", brand, "Search", now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", "Samoa", "Search", "5", "--at", "2011-12-30", now=NOW)
+    assert (run.exit_code, run.stderr) == (1, (
+        "error: --at '2011-12-30': that day does not exist in Pacific/Apia (the zone skipped it)\n"))
+    assert dump(db_path) == before
+    # Chile's 2026-09-06 begins at 01:00 (its midnight is skipped); both ways of writing it.
+    for day in ("2026-09-06", "20260906"):
+        run = ready.ok("spend", "record", "Chile", "Search", "5", "--at", day, now=NOW)
+        assert run.stdout.startswith("recorded 5.00 USD on Chile / Search at 2026-09-06T01:00-03:00 ")
+    run = ready.ok("spend", "record", "Samoa", "Search", "5", "--at", "2011-12-31", now=NOW)
+    assert run.stdout.startswith("recorded 5.00 USD on Samoa / Search at 2011-12-31T00:00+14:00 ")
+
+
 def test_the_largest_amounts_sum_without_overflow(ready: Cli, db_path: Path) -> None:
     acme(ready)
     for _ in range(9):

@@ -43,13 +43,19 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
         raise InvalidValue(
             f"{what} is empty: give a date (2026-11-25) or a time (2026-11-25T14:30)"
         )
-    if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+    if (len(raw) == 10 and raw[4] == "-" and raw[7] == "-") or (len(raw) == 8 and raw.isdigit()):
         try:
             day = date.fromisoformat(raw)
         except ValueError:
             raise InvalidValue(f"{what} {text!r} is not a valid date") from None
         check_year(day, text, what)
-        return local_midnight(day, tz)
+        start = local_midnight(day, tz)
+        if start.astimezone(tz).date() != day:
+            # Samoa left out 2011-12-30: its "midnight" is the next day's.
+            raise InvalidValue(
+                f"{what} {text!r}: that day does not exist in {tz.key} (the zone skipped it)"
+            )
+        return start
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
