@@ -1142,6 +1142,21 @@ def test_busy_database_fails_cleanly(spent: Cli, db_path: Path) -> None:
         (12_500_000,), (5_000_000,)]
 
 
+def test_a_currency_change_says_the_budgets_are_not_converted(acme: Cli, db_path: Path) -> None:
+    assert acme.ok("brand", "set", "Acme", "--currency", "jpy", now=NOW).lines == [
+        "currency USD -> JPY (budgets not converted: daily 100.00, monthly 2,500.00 JPY)"]
+    assert acme.ok("brand", "set", "Acme", "--currency", "eur", "--daily", "90", now=NOW).lines == [
+        "daily budget 100.00 -> 90.00",
+        "currency JPY -> EUR (budgets not converted: daily 90.00, monthly 2,500.00 EUR)"]
+    # Both budgets given with the new currency: nothing left unconverted to mention.
+    run = acme.ok("brand", "set", "Acme", "--currency", "usd", "--daily", "80", "--monthly", "none", now=NOW)
+    assert run.lines == ["daily budget 90.00 -> 80.00", "monthly budget 2,500.00 -> none", "currency EUR -> USD"]
+    assert query(db_path, "SELECT message FROM event WHERE kind = 'brand.currency' ORDER BY id") == [
+        ("currency USD -> JPY (budgets not converted: daily 100.00, monthly 2,500.00 JPY)",),
+        ("currency JPY -> EUR (budgets not converted: daily 90.00, monthly 2,500.00 EUR)",),
+        ("currency EUR -> USD",)]
+
+
 def test_brand_set_names_a_sub_cent_change_exactly(acme: Cli, db_path: Path) -> None:
     run = acme.ok("brand", "set", "Acme", "--monthly", "2500.000001", "--daily", "90", now=NOW)
     assert run.lines == ["daily budget 100.00 -> 90.00", "monthly budget 2500.00 -> 2500.000001"]

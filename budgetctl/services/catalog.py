@@ -200,6 +200,14 @@ def _apply_brand_changes(
             {"v": changes.currency, "id": brand.id},
         )
         msg = f"currency {brand.currency} -> {changes.currency}"
+        daily = changes.daily if changes.set_daily else brand.daily_budget
+        monthly = changes.monthly if changes.set_monthly else brand.monthly_budget
+        if not (changes.set_daily and changes.set_monthly) and (daily, monthly) != (None, None):
+            # The figures are not converted: say what they now mean.
+            msg += (
+                f" (budgets not converted: daily {format_budget_stated(daily)}, monthly"
+                f" {format_budget_stated(monthly)} {changes.currency})"
+            )
         record_event(conn, ctx, "brand.currency", msg, brand=brand)
         said.append(msg)
     if changes.rename is not None and changes.rename != brand.name:
