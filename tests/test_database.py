@@ -172,3 +172,25 @@ def test_no_piece_of_a_password_with_an_at_sign_reaches_cron_mail(
         "'@' as %40 (and '%' as %25)\n"))
     run = cli("--db", raw, "brand", "list")
     assert run.stderr.startswith(f"error: --db '{shown}'")
+
+
+def test_a_row_reader_left_open_past_its_connection_closes_quietly(tmp_path: Path) -> None:
+    # Ctrl-C unwinds a pass with a row reader half read: the connection closes first, and the
+    # reader's clean-up then ran on it ("Exception ignored in: <generator object fetch_rows>",
+    # a traceback on stderr).
+    from budgetctl.store.db import fetch_rows
+
+    path = tmp_path / "budget.db"
+    Cli(path).ok("init")
+    engine = sa.create_engine(f"sqlite:///{path}")
+    conn = engine.connect()
+    rows = fetch_rows(conn, "SELECT name FROM pass_run UNION ALL SELECT 'x'")
+    assert next(rows) == ("init",)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.close()
+    rows.close()  # raised sqlite3.ProgrammingError: Cannot operate on a closed database
+    with pytest.raises(StopIteration):
+        next(rows)
+    conn.invalidate()
+    engine.dispose()

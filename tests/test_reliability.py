@@ -936,6 +936,50 @@ def test_ctrl_c_after_the_change_was_saved_says_so(agency: Path, monkeypatch: py
     assert search_amounts(agency) == [60_000_000, 2_500_000]
 
 
+def test_ctrl_c_as_the_commit_returns_says_the_change_was_saved(
+    agency: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real SIGINT, sent to this process the moment SQLite's COMMIT has returned: the change
+    # is in, and the command must say so (it said "nothing was written").
+    import sqlalchemy.engine.default as default
+
+    real = default.DefaultDialect.do_commit
+
+    def commit_then_ctrl_c(self: Any, dbapi_connection: Any) -> None:
+        real(self, dbapi_connection)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(default.DefaultDialect, "do_commit", commit_then_ctrl_c)
+    run = in_process(agency, "spend", "record", "Acme", "Search", "2.50")
+    assert (run.exit_code, run.stdout, run.stderr) == (
+        130, "", "error: interrupted after the change was saved ('budgetctl history' shows it)\n")
+    assert search_amounts(agency) == [60_000_000, 2_500_000]
+
+
+CTRL_C_IN_CLOSE = """
+import sqlalchemy.engine.default as default
+from budgetctl.store.db import commits
+real = default.DefaultDialect.do_close
+def close_then_ctrl_c(self, dbapi_connection):
+    real(self, dbapi_connection)
+    if commits():  # the write's connection (its checkpoint), not a read's
+        raise KeyboardInterrupt
+default.DefaultDialect.do_close = close_then_ctrl_c
+from budgetctl.cli.app import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_saved_change_s_connection_closes_is_one_line(agency: Path) -> None:
+    # A process of its own: SQLAlchemy's pool logged this interrupt with a traceback, on the
+    # stderr of a process without logging set up (what cron runs).
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_IN_CLOSE, "spend", "record", "Acme", "Search",
+                           "2.50"], env=proc_env(agency), capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        130, "", "error: interrupted after the change was saved ('budgetctl history' shows it)\n")
+    assert search_amounts(agency) == [60_000_000, 2_500_000]
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size

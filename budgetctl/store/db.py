@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -300,6 +302,7 @@ class Database:
                 connect_args={"timeout": timeout, "check_same_thread": False},
             )
             _configure_sqlite(engine, timeout)
+            _quiet_pool()
             return engine
         require_psycopg()
         engine = sa.create_engine(
@@ -346,13 +349,21 @@ class Database:
                 assert raw is not None
                 raw.execute("PRAGMA foreign_keys = OFF")
             conn = conn.execution_options(budgetctl_write=True)
-            with conn.begin() as trans:
+            trans = conn.begin()
+            try:
                 if not self.sqlite:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
                 yield conn
-                if dry_run:
-                    trans.rollback()
-            if not dry_run:
+            except BaseException:
+                trans.rollback()
+                raise
+            if dry_run:
+                trans.rollback()
+                return
+            # Ctrl-C waits while the commit runs, so that the command knows whether it went in
+            # (an interrupt landing as COMMIT returned was told "nothing was written").
+            with _interrupts_held():
+                trans.commit()
                 note_commit()  # now: closing the connection may checkpoint for a while
 
     @contextmanager
@@ -417,6 +428,26 @@ _DETAILS = "; 'budgetctl doctor' shows the details"
 
 _commits = 0
 """Write transactions committed since :func:`forget_commits` (this process runs one command)."""
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT (Ctrl-C) back until the block has run, then raise it as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:  # (a background job's): nothing to hold back
+        yield
+        return
+    signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+    if held:
+        raise KeyboardInterrupt
 
 
 def commits() -> int:
@@ -608,10 +639,17 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def _quiet_pool() -> None:
+    # SQLAlchemy's pool logs, with a traceback, an error (or a Ctrl-C) that lands while it
+    # closes a connection, and raises it on: the error boundary says it in one line.
+    logging.getLogger("sqlalchemy.pool").addHandler(logging.NullHandler())
+
+
 def _configure_postgres(engine: Engine, timeout: float) -> None:
     # psycopg logs a warning of its own when a COPY cannot be ended on a lost connection;
     # the error boundary already says what happened, in one line.
     logging.getLogger("psycopg").addHandler(logging.NullHandler())
+    _quiet_pool()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -646,9 +684,12 @@ def fetch_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterat
     cursor: Any = raw.cursor()  # sqlite3 and psycopg cursors both iterate over their rows
     try:
         cursor.execute(driver_sql(conn, sql), tuple(params))
-        yield from cursor
+        for row in cursor:  # noqa: UP028 - "yield from" hands the generator's close to the cursor
+            yield row
     finally:
-        cursor.close()
+        # Closed during an interrupt's unwinding, its connection may be closed already.
+        with suppress(Exception):
+            cursor.close()
 
 
 IN_SLICE = 10_000
