@@ -916,6 +916,27 @@ def test_xdg_default_location(tmp_path: Path) -> None:
     assert query(expected, "SELECT name FROM brand") == [("Acme",)]
 
 
+def test_a_relative_xdg_data_home_is_ignored_and_an_empty_home_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", "relative")  # the XDG rule: only an absolute path counts
+    result = CliRunner().invoke(app, ["init"], catch_exceptions=False)
+    expected = tmp_path / "home" / ".local" / "share" / "budgetctl" / "budget.db"
+    assert (result.exit_code, result.stdout) == (0, f"created database {expected} (schema revision {HEAD_REVISION})\n")
+    assert not (tmp_path / "relative").exists()
+    monkeypatch.delenv("XDG_DATA_HOME")
+    for home, said in (("", "empty"), ("home", "relative ('home')")):
+        monkeypatch.setenv("HOME", home)  # cron with HOME= : not the root folder
+        for args in (["init"], ["status"]):
+            result = CliRunner().invoke(app, args, catch_exceptions=False)
+            assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+                f"error: $HOME is {said}, so there is no default database: pass --db PATH or set "
+                "$BUDGETCTL_DB\n"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
 def test_db_option_beats_the_environment(cli: Cli, db_path: Path, tmp_path: Path) -> None:
     sqlite_only(db_path)
     other = tmp_path / "other.db"

@@ -43,8 +43,20 @@ PG_LOCK_KEY = 0x6275646765746374  # "budgetct": the advisory lock every writer t
 
 
 def default_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "budgetctl" / "budget.db"
+    """``$XDG_DATA_HOME/budgetctl/budget.db``, else under ``~/.local/share``.
+
+    A relative ``$XDG_DATA_HOME`` is ignored (the XDG rule), and a ``$HOME`` that is set but
+    empty or relative is refused: it would put the database in ``/`` or wherever cron starts."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "budgetctl" / "budget.db"
+    home = os.environ.get("HOME")
+    if home is not None and not os.path.isabs(home):
+        raise InvalidValue(
+            f"$HOME is {'empty' if not home else f'relative ({home!r})'}, so there is no default"
+            " database: pass --db PATH or set $BUDGETCTL_DB"
+        )
+    return Path.home() / ".local" / "share" / "budgetctl" / "budget.db"
 
 
 BRIEF_LOCK_SECONDS = 5.0
