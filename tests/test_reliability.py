@@ -822,6 +822,26 @@ def test_output_that_cannot_be_written_fails_a_command_that_only_reads(agency: P
     assert dump(agency) == before
 
 
+@pytest.mark.parametrize("form", ["table", "json"])
+def test_a_reader_that_stops_reading_fails_a_command_that_only_reads(
+    agency: Path, tmp_path: Path, form: str
+) -> None:
+    # "budgetctl spend list | head -1": the output is megabytes, written at once; the reader
+    # takes a few bytes and goes away. A read-only command whose output was not all read
+    # exits 1 (the one large write was dropped without an error, and it exited 0).
+    big = tmp_path / "big.csv"
+    big.write_text("date,brand,campaign,amount,id\n" + "".join(
+        f"2026-11-2{i % 4},Acme,Search,0.01,b{i}\n" for i in range(5_000)), encoding="utf-8")
+    assert run_bin(agency, "spend", "import", str(big), "--quiet").exit_code == 0
+    args = [BIN, "spend", "list", "--limit", "5000"] + (["--json"] if form == "json" else [])
+    proc = subprocess.Popen(args, env=proc_env(agency), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (1, b"")  # a reader that went away needs no message
+
+
 def test_a_table_keeps_every_figure_whole_on_any_width(agency: Path) -> None:
     long = "Acme Holdings International Worldwide Limited Partnership of Brands"
     assert run_bin(agency, "brand", "add", long, "--daily", "1234567.89", "--monthly", "none",

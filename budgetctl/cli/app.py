@@ -55,6 +55,9 @@ class _OutputFailed(Exception):
         self.err = err
 
 
+_OUTPUT_PIECE = 1 << 16
+
+
 class _Output:
     """Standard output whose write failures are told apart from every other ``OSError``."""
 
@@ -63,7 +66,13 @@ class _Output:
 
     def write(self, text: str) -> int:
         try:
-            return int(self._stream.write(text))
+            if len(text) <= _OUTPUT_PIECE:
+                return int(self._stream.write(text))
+            # In pieces: one large write that a closing pipe cuts short is dropped without an
+            # error by Python's buffered writer, and a reader that went away looked served.
+            for start in range(0, len(text), _OUTPUT_PIECE):
+                self._stream.write(text[start : start + _OUTPUT_PIECE])
+            return len(text)
         except OSError as err:
             raise _OutputFailed(err) from err
 
