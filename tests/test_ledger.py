@@ -317,6 +317,26 @@ def test_the_largest_amounts_sum_without_overflow(ready: Cli, db_path: Path) -> 
     assert dump(db_path) == before
 
 
+@pytest.mark.parametrize("at", ["2026-10-15", "2026-11-03"], ids=["past-month", "past-day"])
+def test_a_past_period_past_64_bits_is_refused_too(ready: Cli, db_path: Path, at: str) -> None:
+    # Evaluating at now adds up only today and this month; spend dated in another day or
+    # month took that period past 64 bits unrefused, and every reset after failed, for all
+    # brands ("amounts too large").
+    acme(ready)
+    ready.ok("brand", "add", "Other", "--daily", "10", "--monthly", "100", now=NOW)
+    ready.ok("campaign", "add", "Other", "o", now=NOW)
+    for _ in range(9):
+        ready.ok("spend", "record", "Acme", "Search", "999999999999.999999", "--at", at, now=NOW)
+    before = dump(db_path)
+    run = ready("spend", "record", "Acme", "Search", "999999999999.999999", "--at", at, now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        "error: amounts too large: a total would pass the largest budgetctl keeps "
+        "(9,223,372,036,854.775807); nothing was written\n"
+    ))
+    assert dump(db_path) == before
+    ready.ok("reset", "--now", NOW)
+
+
 def test_ten_tenths_make_exactly_one(ready: Cli, db_path: Path) -> None:
     acme(ready)
     for _ in range(10):

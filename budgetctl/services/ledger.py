@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from budgetctl.domain.errors import Conflict, InvalidValue
 from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_stated, parse_micros
-from budgetctl.domain.periods import local_midnight, moved_midnight, wall_time, zone
+from budgetctl.domain.periods import local_midnight, moved_midnight, periods_at, wall_time, zone
 from budgetctl.services.base import (
     Context,
     campaigns_named,
@@ -199,6 +199,16 @@ def record_spend(
             micros,
             occurred,
         )
+        # The entry's own day and month may be past ones, which evaluating at now does not
+        # add up: a total past 64 bits there would stop every later reset (all brands').
+        for period in periods_at(occurred, zone(brand.timezone)):
+            conn.execute(
+                sa.text(
+                    "SELECT CAST(SUM(amount) AS BIGINT) FROM spend_entry WHERE brand_id = :b "
+                    "AND occurred_at >= :lo AND occurred_at < :hi"
+                ),
+                {"b": brand.id, "lo": to_us(period.start), "hi": to_us(period.end)},
+            )
         result.changes = evaluate(conn, ctx, brand_ids=[brand.id]).changes
         return result
 
