@@ -220,6 +220,18 @@ def test_parse_windows_refuses_an_empty_text(text: str) -> None:
     assert str(err.value) == "window is empty: use DAYS HH:MM-HH:MM, e.g. 'Mon-Fri 09:00-17:00'"
 
 
+def test_parse_windows_takes_spaces_around_day_lists_and_ranges() -> None:
+    assert parse_windows(["Mon ,Wed 08:00-09:00", "Mon - Fri 10:00-11:00", "Mon , weekends 12:00-13:00"]) == (
+        Window(frozenset({MON, WED}), 480, 540),
+        Window(frozenset({MON, TUE, WED, THU, FRI}), 600, 660),
+        Window(frozenset({MON, SAT, SUN}), 720, 780),
+    )
+    with pytest.raises(InvalidValue) as err:
+        parse_windows(["Mon ,Xyz 08:00-09:00"])
+    assert str(err.value) == (
+        "window 'Mon ,Xyz 08:00-09:00': unknown day 'Xyz' (use Mon..Sun, daily, weekdays or weekends)")
+
+
 def test_parse_windows_reports_the_bad_piece() -> None:
     with pytest.raises(InvalidValue) as err:
         parse_windows(["Mon 08:00-09:00; Funday 10:00-11:00"])

@@ -162,6 +162,7 @@ def _days_text(days: frozenset[int]) -> str:
 
 
 def _day(name: str, text: str) -> int:
+    name = name.strip()  # "Mon ,Wed", "Mon - Fri"
     day = _DAY_BY_NAME.get(name.lower())
     if day is None:
         if not name:
@@ -173,6 +174,7 @@ def _day(name: str, text: str) -> int:
 def _parse_days(spec: str, text: str) -> frozenset[int]:
     days: set[int] = set()
     for item in _COMMA.split(spec):
+        item = item.strip()
         keyword = _KEYWORDS.get(item.lower())
         if keyword is not None:
             days |= keyword
