@@ -253,6 +253,11 @@ NUMBER_HINT = (
             "--at '2026-11-25T12:05:01+00:00' is 5 min 1 s in the future: spend can be recorded at "
             "most 5 minutes ahead",
         ),
+        (  # rounded up: a microsecond past the limit is not "5 min in the future"
+            ["Acme", "Search", "1", "--at", "2026-11-25T12:05:00.000001+00:00"],
+            "--at '2026-11-25T12:05:00.000001+00:00' is 5 min 1 s in the future: spend can be "
+            "recorded at most 5 minutes ahead",
+        ),
         (["Acme", "Search", "1", "--at", "2026-02-30"], "--at '2026-02-30' is not a valid date"),
         (
             ["Acme", "Search", "1", "--at", "garbage"],
@@ -268,7 +273,7 @@ NUMBER_HINT = (
     ids=[
         "abc", "nan", "inf", "exponent", "arabic-indic", "full-width", "7-decimals", "empty", "too-large", "unknown-brand",
         "unknown-campaign",
-        "10-min-ahead", "just-over-5-min", "feb-30", "garbage", "dst-gap",
+        "10-min-ahead", "just-over-5-min", "a-microsecond-over", "feb-30", "garbage", "dst-gap",
     ],
 )
 def test_record_refusals_change_nothing(ready: Cli, db_path: Path, args: list[str], error: str) -> None:

@@ -214,7 +214,8 @@ def record_spend(
 
 
 def _ahead(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
+    # Rounded up: 5 min and a microsecond ahead is not "5 min in the future".
+    seconds = -int(-delta // timedelta(seconds=1))
     if seconds < 7200:
         minutes, rest = divmod(seconds, 60)
         return f"{minutes} min" + (f" {rest} s" if rest else "")
