@@ -717,6 +717,28 @@ def test_db_copy_refuses_a_target_whose_schema_stamp_is_empty(tmp_path: Path) ->
     assert (dump(source), dump(str(target))) == (before, held)
 
 
+def test_db_copy_into_an_older_empty_schema_says_to_upgrade_it(tmp_path: Path) -> None:
+    from budgetctl.store.schema import HEAD_REVISION
+
+    source, cli = populated_sqlite(tmp_path)
+    target = tmp_path / "old.db"
+    cli_for(str(target)).ok("init")
+    conn = sqlite3.connect(target)
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.commit()
+    conn.close()
+    held = dump(str(target))
+    run = cli("db", "copy", "--to", str(target), now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+        f"error: target {target} has budgetctl schema revision 0001, not {HEAD_REVISION}: db copy needs "
+        "an empty database at this budgetctl's revision (an empty target: run 'budgetctl --db TARGET "
+        "init' to upgrade it); the target is left as is\n"))
+    assert dump(str(target)) == held
+    cli_for(str(target)).ok("init")
+    cli("db", "copy", "--to", str(target), now=NOW)
+    assert table_rows(str(target)) == table_rows(source)
+
+
 def test_db_copy_names_its_own_option_for_a_bad_target(tmp_path: Path) -> None:
     source, cli = populated_sqlite(tmp_path)
     before = dump(source)

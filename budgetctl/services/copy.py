@@ -130,7 +130,9 @@ def _check_target_empty(target: Database) -> None:
         if revision != HEAD_REVISION:
             raise DatabaseError(
                 f"target {target.label} has budgetctl schema revision {revision}, not "
-                f"{HEAD_REVISION}: db copy needs an empty database; the target is left as is"
+                f"{HEAD_REVISION}: db copy needs an empty database at this budgetctl's revision"
+                " (an empty target: run 'budgetctl --db TARGET init' to upgrade it); the target"
+                " is left as is"
             )
         counts = {t: n for t, n in _row_counts(conn, held=True).items() if n}
         if counts:
