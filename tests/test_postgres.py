@@ -701,14 +701,19 @@ def test_db_copy_refuses_the_source_itself(tmp_path: Path) -> None:
     assert run.exit_code == 1 and "names the source database itself" in run.stderr
 
 
-def test_db_copy_refuses_a_target_whose_schema_stamp_is_empty(tmp_path: Path) -> None:
-    source, cli = populated_sqlite(tmp_path)
-    target = tmp_path / "target.db"
-    cli_for(str(target)).ok("init")
-    conn = sqlite3.connect(target)
-    conn.execute("UPDATE alembic_version SET version_num = ''")
+def stamped_target(path: Path, revision: str) -> Path:
+    """An empty initialised SQLite target whose schema stamp says ``revision``."""
+    cli_for(str(path)).ok("init")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     conn.commit()
     conn.close()
+    return path
+
+
+def test_db_copy_refuses_a_target_whose_schema_stamp_is_empty(tmp_path: Path) -> None:
+    source, cli = populated_sqlite(tmp_path)
+    target = stamped_target(tmp_path / "target.db", "")
     before, held = dump(source), dump(str(target))
     run = cli("db", "copy", "--to", str(target), now=NOW)
     assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
@@ -721,12 +726,7 @@ def test_db_copy_into_an_older_empty_schema_says_to_upgrade_it(tmp_path: Path) -
     from budgetctl.store.schema import HEAD_REVISION
 
     source, cli = populated_sqlite(tmp_path)
-    target = tmp_path / "old.db"
-    cli_for(str(target)).ok("init")
-    conn = sqlite3.connect(target)
-    conn.execute("UPDATE alembic_version SET version_num = '0001'")
-    conn.commit()
-    conn.close()
+    target = stamped_target(tmp_path / "old.db", "0001")
     held = dump(str(target))
     run = cli("db", "copy", "--to", str(target), now=NOW)
     assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
