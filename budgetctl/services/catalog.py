@@ -142,14 +142,10 @@ class BrandChanges:
 def _budget_change(old: int | None, new: int | None) -> str:
     """``100.00 -> 80.00``; exact figures where two decimals would round (``none -> 14.999999``)
     or show no change."""
-    before, after = format_budget(old), format_budget(new)
-    if before == after:
+    if format_budget(old) == format_budget(new):
         before, after = (format_exact(v) if v is not None else "none" for v in (old, new))
     else:
-        before, after = (
-            format_exact(v) if v is not None and v % 10_000 else text
-            for v, text in ((old, before), (new, after))
-        )
+        before, after = format_budget_stated(old), format_budget_stated(new)
     return f"{before} -> {after}"
 
 
