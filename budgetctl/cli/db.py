@@ -39,7 +39,7 @@ def copy(
     \b
     Example: budgetctl --db budget.db db copy --to postgresql+psycopg://budget@db.internal/budget
     """
-    from budgetctl.domain.money import format_money
+    from budgetctl.domain.money import format_nets
     from budgetctl.services.copy import copy_database
 
     report = copy_database(context(ctx).db, to)
@@ -62,8 +62,7 @@ def copy(
         render.out(f"  {table}: {n} rows")
     if report.sequences:
         render.out("  id sequences continue after the copied ids")
-    nets = ", ".join(f"{format_money(v)} {c}" for c, v in sorted(report.nets.items()))
-    nets = f" (net {nets})" if nets else ""
+    nets = f" (net {format_nets(report.nets)})" if report.nets else ""
     render.out(
         f"verified: row counts of {len(report.rows)} tables ({report.total_rows} rows) and "
         f"{report.buckets} per-brand, per-day spend totals{nets} are equal on both sides"

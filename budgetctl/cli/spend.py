@@ -218,7 +218,7 @@ def import_(
     """
     import sys
 
-    from budgetctl.domain.money import format_money
+    from budgetctl.domain.money import format_money, format_nets
     from budgetctl.importers.reader import FORMATS
     from budgetctl.services.base import counted
     from budgetctl.services.imports import import_spend
@@ -255,7 +255,7 @@ def import_(
         nets[currency] = nets.get(currency, 0) + net
     # One sum across currencies would mean nothing: several are shown each on its own.
     net_text = (
-        ", ".join(f"{format_money(v)} {c}" for c, v in sorted(nets.items()))
+        format_nets(nets)
         if len(nets) > 1
         else format_money(report.net_amount)
     )

@@ -100,6 +100,12 @@ def format_budget_stated(micros: int | None) -> str:
     return "none" if micros is None else format_stated(micros)
 
 
+def format_nets(nets: dict[str, int]) -> str:
+    """Net figures per currency, never added together: ``100.00 USD, 1,000.00 JPY``
+    (sorted by currency code)."""
+    return ", ".join(f"{format_money(v)} {c}" for c, v in sorted(nets.items()))
+
+
 def format_json(micros: int | None) -> str | None:
     """JSON carries decimal strings with at least 2 decimals and never loses a micro."""
     return None if micros is None else format_exact(micros)
