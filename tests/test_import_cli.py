@@ -1442,6 +1442,30 @@ def test_a_file_of_one_s_own_in_a_network_s_spelling_with_ids_is_generic_when_as
         f"error: import refused, nothing written: 1 problem\n  {bare}:1: this is a Google Ads export")
 
 
+def test_a_network_export_whose_header_differs_only_in_case_is_refused_not_read_as_generic(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # A fetch script upper-cased one header cell: generic rows without ids would add up where
+    # the report's days replace, so a second copy of the same report would double the spend.
+    f = write(tmp_path / "upper.csv", GOOGLE.read_bytes().replace(b",Currency code,Cost,", b",Currency code,COST,"))
+    message = (
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}:3: this header is a Google Ads export's but for letter case (expected Day, Campaign, Cost "
+        "(optional: Campaign ID, Currency code)): read as generic rows, its days would add up where a later "
+        "report replaces them: restore the header's letter case (a file of your own: give each row an id in "
+        "an id column)\n"
+    )
+    refused(loaded, db_path, f, stderr=message)
+    refused(loaded, db_path, "--format", "generic", f, stderr=message)
+    # A header all in one's own case is a file of one's own (generic), as before.
+    lower = write(tmp_path / "lower.csv", "day,campaign,cost\n2026-11-06,Acme - Search,5.00\n")
+    assert imp_json(loaded, lower)["entries_written"] == 1
+    # With ids it is a file of one's own: once per id.
+    own = write(tmp_path / "own.csv", "day,campaign,cost,id\n2026-11-06,Acme - Search,5.00,inv-1\n")
+    assert imp_json(loaded, own) == result(2, [own], 1, 1, 0, "5.00")
+    assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
+
+
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)))
     refused(loaded, db_path, f, stderr=(

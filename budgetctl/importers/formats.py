@@ -317,6 +317,33 @@ def _claims(profile: Profile, cells: list[str]) -> tuple[dict[str, list[int]], s
     return seen, header_currency
 
 
+def matches_but_for_case(profile: Profile, cells: list[str]) -> bool:
+    """Whether ``cells`` would be ``profile``'s header if letter case did not count.
+
+    A network profile matches its names exactly; a header it misses only by case
+    (``COST`` for ``Cost``, the other cells as the network spells them) is still that
+    network's export, which read as generic rows would add up where its days should
+    replace.
+    """
+    exact = {c.strip() for c in cells}
+    if not any(exact.intersection(col.names) for col in profile.columns):
+        # A header all in one's own case (``day,campaign,cost``) is a file of one's own.
+        return False
+    names = [c.strip().casefold() for c in cells]
+    seen: dict[str, list[int]] = {}
+    for col in profile.columns:
+        wanted = {n.casefold() for n in col.names}
+        pattern = (
+            re.compile(col.pattern.pattern, re.IGNORECASE) if col.pattern is not None else None
+        )
+        for i, name in enumerate(names):
+            if name in wanted or (pattern is not None and pattern.fullmatch(name)):
+                seen.setdefault(col.role, []).append(i)
+    return _day_role(profile, seen) is not None and all(
+        col.role in seen for col in profile.columns if col.required
+    )
+
+
 def _day_role(profile: Profile, seen: dict[str, list[int]]) -> str | None:
     for source in profile.day_sources:
         if all(role in seen for role in source):

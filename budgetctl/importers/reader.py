@@ -43,6 +43,7 @@ from budgetctl.importers.formats import (
     Profile,
     lacks_only_a_day,
     match_header,
+    matches_but_for_case,
 )
 
 SpendRow = tuple[
@@ -339,6 +340,8 @@ class SpendReader:
             if found is not None:
                 if fmt == "generic" and "row_id" not in found[0].index:
                     self._refuse_network_as_generic(line, lineno)
+                if found[0].profile.network == "generic" and "row_id" not in found[0].index:
+                    self._refuse_network_but_for_case(line, lineno, found[1])
                 if fmt == "auto" and found[0].profile.network != "generic":
                     # A network's spelling with an id column: a file of one's own, whose rows
                     # count once per id (no export has a bare id column).
@@ -405,6 +408,25 @@ class SpendReader:
                     " or auto (a file of your own: give each row an id in an id column)"
                 ]
             )
+
+    def _refuse_network_but_for_case(self, line: str, lineno: int, delimiter: str) -> None:
+        """A network export whose header differs from the network's only in letter case
+        (a fetch script that lower-cased it) would be read as generic rows that add up."""
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+        except (csv.Error, StopIteration):
+            return
+        for profile in PROFILES.values():
+            if profile.network != "generic" and matches_but_for_case(profile, cells):
+                raise ImportRejected(
+                    [
+                        f"{self.name}:{lineno}: this header is a {profile.label} export's but"
+                        f" for letter case (expected {profile.expects}): read as generic rows,"
+                        " its days would add up where a later report replaces them: restore"
+                        " the header's letter case (a file of your own: give each row an id"
+                        " in an id column)"
+                    ]
+                )
 
     def _check_preamble(self, preamble: list[tuple[int, str]]) -> None:
         """Refuse a report whose title lines say its rows are not days of spend."""
