@@ -626,6 +626,26 @@ def test_campaign_import_keeps_what_its_sheet_has_no_column_for(
     assert query(db_path, "SELECT external_id FROM campaign WHERE id = 2") == [(None,)]
 
 
+
+def test_campaign_import_without_a_timezone_column_keeps_a_schedule_s_own_zone(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "none", "--monthly", "none", now=NOW)
+    ready.ok("campaign", "add", "Acme", "S", now=NOW)
+    ready.ok("schedule", "set", "Acme", "S", "Mon-Fri 09:00-17:00", "--tz", "Asia/Tokyo", now=NOW)
+    before = dump(db_path)
+    sheet = tmp_path / "same.csv"
+    sheet.write_text("brand,name,schedule\nAcme,S,Mon-Fri 09:00-17:00\n")
+    run = ready.ok("campaign", "import", str(sheet), now=NOW)
+    assert run.stdout == "campaigns: 0 created, 0 updated, 1 unchanged\n"
+    assert dump(db_path) == before
+    # An empty timezone cell is the sheet's word: the brand's zone.
+    sheet.write_text("brand,name,schedule,timezone\nAcme,S,Mon-Fri 09:00-17:00,\n")
+    assert ready.ok("campaign", "import", str(sheet), now=NOW).lines[0] == (
+        "campaigns: 0 created, 1 updated, 0 unchanged"
+    )
+    assert query(db_path, "SELECT schedule_tz FROM campaign WHERE name = 'S'") == [(None,)]
+
 CAMPAIGN_ROWS = [
     (1, "Acme - Search", "acme - search", "21456789012", "active", "", 0, None, None, NOW_US, None),
     (1, "Acme - Display", "acme - display", "21456789013", "paused", "outside_schedule", 0, None,

@@ -772,7 +772,13 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
         # An absent column keeps what an existing campaign has (KEEP); a column that is there
         # is the sheet's word, an empty cell included (no external id, no schedule).
         plan: list[
-            tuple[BrandRow, str, str | _Keep | None, tuple[Window, ...] | _Keep | None, str | None]
+            tuple[
+                BrandRow,
+                str,
+                str | _Keep | None,
+                tuple[Window, ...] | _Keep | None,
+                str | _Keep | None,
+            ]
         ] = []
         lines: list[int] = []
         seen: set[tuple[int, str]] = set()
@@ -792,7 +798,9 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 windows: tuple[Window, ...] | _Keep | None = KEEP
                 if "schedule" in row:
                     windows = parse_windows([row["schedule"]]) if row["schedule"] else None
-                tz = check_zone(row["timezone"]) if row.get("timezone") else None
+                tz: str | _Keep | None = KEEP
+                if "timezone" in row:
+                    tz = check_zone(row["timezone"]) if row["timezone"] else None
                 plan.append((brand, name, ext, windows, tz))
                 lines.append(line)
             except BudgetError as exc:
@@ -865,14 +873,14 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 if windows and windows is not KEEP:
                     # A new campaign has no windows to replace: its rows go in with the rest.
                     new_windows += [(campaign.id, i, str(w)) for i, w in enumerate(windows)]
-                    if tz:
+                    if isinstance(tz, str) and tz:
                         new_zones.append((tz, campaign.id))
                     text = "; ".join(str(w) for w in windows)
                     events.append(
                         event_params(
                             ctx,
                             "schedule.set",
-                            f"schedule set: {text} ({tz or brand.timezone})",
+                            f"schedule set: {text} ({tz if isinstance(tz, str) and tz else brand.timezone})",
                             brand=brand,
                             campaign=campaign,
                         )
@@ -903,6 +911,9 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                     )
                     changed = True
                 if windows is not KEEP:
+                    if isinstance(tz, _Keep):
+                        # No timezone column: the schedule keeps the zone it has.
+                        tz = campaign.schedule_tz
                     current = campaign_windows(conn, campaign.id)
                     wanted = [str(w) for w in windows or ()]
                     if current != wanted or (windows and tz != campaign.schedule_tz):
