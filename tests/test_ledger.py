@@ -500,6 +500,9 @@ def test_spend_list_filters(ledger: Cli) -> None:
     # Dates are brand days with --brand: the 24th in New York ends at 05:00Z on the 25th.
     assert [e[0] for e in listed(ledger, "--brand", "Acme", "--since", "2026-11-24")] == [2, 4]
     assert [e[0] for e in listed(ledger, "--brand", "Acme", "--until", "2026-11-24")] == [1, 2]
+    # The 8-digit form of a date is the same whole day.
+    assert [e[0] for e in listed(ledger, "--brand", "Acme", "--until", "20261124")] == [1, 2]
+    assert [e[0] for e in listed(ledger, "--brand", "Acme", "--since", "20261124", "--until", "20261124")] == [2]
     assert [e[0] for e in listed(ledger, "--brand", "Acme", "--since", "2026-11-24", "--until", "2026-11-24")] == [2]
     # Without --brand, dates are UTC days.
     assert [e[0] for e in listed(ledger, "--since", "2026-11-25")] == [2, 4]

@@ -33,6 +33,14 @@ MAX_KEY = 200
 MAX_NOTE = 1000
 
 
+def is_date_only(text: str) -> bool:
+    """Whether ``text`` names a day (``2026-11-25`` or ``20261125``), not a time."""
+    raw = text.strip()
+    return (len(raw) == 10 and raw[4] == "-" and raw[7] == "-") or (
+        len(raw) == 8 and raw.isdigit()
+    )
+
+
 def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
     """A date (its start in ``tz``), a local datetime (in ``tz``) or one with an offset, as UTC.
 
@@ -43,7 +51,7 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
         raise InvalidValue(
             f"{what} is empty: give a date (2026-11-25) or a time (2026-11-25T14:30)"
         )
-    if (len(raw) == 10 and raw[4] == "-" and raw[7] == "-") or (len(raw) == 8 and raw.isdigit()):
+    if is_date_only(raw):
         try:
             day = date.fromisoformat(raw)
         except ValueError:
@@ -288,7 +296,7 @@ def list_spend(
             params["since"] = to_us(resolve_when(since, tz, what="--since"))
         if until is not None:
             end = resolve_when(until, tz, what="--until")
-            if len(until.strip()) == 10:
+            if is_date_only(until):
                 end = local_midnight(end.astimezone(tz).date() + timedelta(days=1), tz)
             where.append("s.occurred_at < :until")
             params["until"] = to_us(end)
