@@ -1466,6 +1466,20 @@ def test_a_network_export_whose_header_differs_only_in_case_is_refused_not_read_
     assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
 
 
+def test_a_batch_whose_net_passes_64_bits_is_refused_as_amounts_too_large(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Each campaign's net fits in 64 bits of micros; the ten together, the batch's net, do not.
+    rows = "".join(f'Big {i},{9000 + i},2026-11-20,USD,"999,999,999,999.99"\n' for i in range(10))
+    f = write(tmp_path / "big.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n" + rows)
+    message = (
+        "error: amounts too large: a total would pass the largest budgetctl keeps "
+        "(9,223,372,036,854.775807); nothing was written\n"
+    )
+    refused(loaded, db_path, "--create-missing", "--brand", "Initech", f, stderr=message)
+    refused(loaded, db_path, "--dry-run", "--create-missing", "--brand", "Initech", f, stderr=message)
+
+
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)))
     refused(loaded, db_path, f, stderr=(

@@ -66,7 +66,15 @@ from budgetctl.services.base import (
 )
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
-from budgetctl.store.db import bulk_writer, execute_many, fetch_in, fetch_rows, in_code_order
+from budgetctl.store.db import (
+    MAX_TOTAL,
+    TOO_LARGE,
+    bulk_writer,
+    execute_many,
+    fetch_in,
+    fetch_rows,
+    in_code_order,
+)
 
 STAGE_CHUNK = 20_000
 IMPORT_CACHE_KIB = 8_192
@@ -1224,6 +1232,9 @@ def _write(
     ).all()
     report.per_campaign = [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in totals]
     report.net_amount = sum(r[4] for r in report.per_campaign)
+    if abs(report.net_amount) > MAX_TOTAL:
+        # Each campaign's net fits, the batch's (kept in the batch row) does not.
+        raise DatabaseError(TOO_LARGE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -621,11 +621,17 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
         return DatabaseError(f"cannot connect to {label}: {first}")
     if "integer overflow" in low or "bigint out of range" in low:
         # SQLite's SUM, or a PostgreSQL bigint: totals are 64-bit integers of micros.
-        return DatabaseError(
-            "amounts too large: a total would pass the largest budgetctl keeps "
-            "(9,223,372,036,854.775807); nothing was written"
-        )
+        return DatabaseError(TOO_LARGE)
     return DatabaseError(f"database {label}: {first}")
+
+
+#: The refusal of a total past the 64-bit integers of micros that totals are kept in.
+TOO_LARGE = (
+    "amounts too large: a total would pass the largest budgetctl keeps "
+    "(9,223,372,036,854.775807); nothing was written"
+)
+#: The largest total the database keeps, in micros (a 64-bit integer).
+MAX_TOTAL = 2**63 - 1
 
 
 def _configure_sqlite(engine: Engine, timeout: float) -> None:
