@@ -17,6 +17,7 @@ spaces, ``_`` and ``-`` treated alike, and knows the common synonyms.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Roles a header column can play. ``day`` holds the date (or, for the generic
@@ -297,17 +298,29 @@ def lacks_only_a_day(profile: Profile, cells: list[str]) -> bool:
     )
 
 
-def _claims(profile: Profile, cells: list[str]) -> tuple[dict[str, list[int]], str | None]:
-    """The column indexes each role's names hit, and a currency named in the header."""
-    names = [loose(c) for c in cells] if profile.loose_names else [c.strip() for c in cells]
+def _claims(
+    profile: Profile, cells: list[str], *, fold: bool = False
+) -> tuple[dict[str, list[int]], str | None]:
+    """The column indexes each role's names hit, and a currency named in the header.
+
+    ``fold`` compares a network's names without letter case (see :func:`matches_but_for_case`).
+    """
+    key: Callable[[str], str]
+    if profile.loose_names:
+        names, key = [loose(c) for c in cells], loose
+    elif fold:
+        names, key = [c.strip().casefold() for c in cells], str.casefold
+    else:
+        names, key = [c.strip() for c in cells], str.strip
     seen: dict[str, list[int]] = {}
     header_currency: str | None = None
     for col in profile.columns:
-        wanted = {loose(n) for n in col.names} if profile.loose_names else set(col.names)
+        wanted = {key(n) for n in col.names}
         for i, name in enumerate(names):
             hit = name in wanted
             if not hit and col.pattern is not None:
-                m = col.pattern.fullmatch(name)
+                flags = re.IGNORECASE if fold else 0
+                m = re.fullmatch(col.pattern.pattern, name, flags)
                 if m is not None:
                     hit = True
                     if header_currency is None and "currency" in col.pattern.groupindex:
@@ -329,16 +342,7 @@ def matches_but_for_case(profile: Profile, cells: list[str]) -> bool:
     if not any(exact.intersection(col.names) for col in profile.columns):
         # A header all in one's own case (``day,campaign,cost``) is a file of one's own.
         return False
-    names = [c.strip().casefold() for c in cells]
-    seen: dict[str, list[int]] = {}
-    for col in profile.columns:
-        wanted = {n.casefold() for n in col.names}
-        pattern = (
-            re.compile(col.pattern.pattern, re.IGNORECASE) if col.pattern is not None else None
-        )
-        for i, name in enumerate(names):
-            if name in wanted or (pattern is not None and pattern.fullmatch(name)):
-                seen.setdefault(col.role, []).append(i)
+    seen, _currency = _claims(profile, cells, fold=True)
     return _day_role(profile, seen) is not None and all(
         col.role in seen for col in profile.columns if col.required
     )
