@@ -39,10 +39,17 @@ def parse_instant(text: str, *, what: str = "--now") -> datetime:
 
 def now() -> datetime:
     """The current instant (aware UTC), or ``$BUDGETCTL_NOW`` when set."""
-    override = os.environ.get(ENV_NOW, "").strip()
-    if override:
-        return parse_instant(override, what="BUDGETCTL_NOW")
-    return system_now()
+    override = os.environ.get(ENV_NOW)
+    if override is None:
+        return system_now()
+    if not override.strip():
+        # BUDGETCTL_NOW=$WHEN with WHEN unset: not the system's clock, which a replay did
+        # not mean (and a pass would then write at the wrong time).
+        raise InvalidValue(
+            "BUDGETCTL_NOW is empty (a variable that was not set?): give an ISO 8601 time"
+            " with its offset, such as 2026-11-24T09:00:00-05:00, or unset it"
+        )
+    return parse_instant(override, what="BUDGETCTL_NOW")
 
 
 def system_now() -> datetime:

@@ -232,6 +232,24 @@ def test_pass_refuses_a_now_out_of_range(ready: Cli, db_path: Path, name: str, n
     assert dump(db_path) == before
 
 
+EMPTY_NOW = ("error: BUDGETCTL_NOW is empty (a variable that was not set?): give an ISO 8601"
+             " time with its offset, such as 2026-11-24T09:00:00-05:00, or unset it\n")
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+@pytest.mark.parametrize("args", [("enforce",), ("daypart",), ("reset",),
+                                  ("spend", "record", "B", "C", "10")])
+def test_an_empty_budgetctl_now_is_refused_not_read_as_the_clock(
+        ready: Cli, db_path: Path, args: tuple[str, ...], value: str) -> None:
+    # BUDGETCTL_NOW=$WHEN in a crontab with WHEN unset: the system's clock in its place would
+    # write a replay's passes and spend at today's time.
+    scheduled(ready, "Mon 01:00-02:00")
+    before = dump(db_path)
+    run = ready(*args, env={"BUDGETCTL_NOW": value})
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", EMPTY_NOW)
+    assert dump(db_path) == before
+
+
 @pytest.mark.parametrize("name", ["enforce", "daypart"])
 def test_the_ends_of_the_range_evaluate_in_every_zone(ready: Cli, name: str) -> None:
     # The far sides of the bounds, in the zones furthest from UTC either way.
