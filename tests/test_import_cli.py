@@ -1070,6 +1070,28 @@ def test_generic_rows_by_date_imported_again_after_a_zone_change_are_the_same_ro
     assert imp_json(loaded, f) == result(2, [f], 1, 0, 1, "0.00")
 
 
+def test_a_generic_id_imported_again_as_another_day_is_refused_even_within_a_day(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # d-1 at a time of day, d-2 by its date in New York; then Acme moves to London.
+    f = write(tmp_path / "first.csv", "date,brand,campaign,amount,id\n"
+                                      "2026-11-24T14:15:00Z,Acme,Acme - Search,10.00,d-1\n"
+                                      "2026-11-24,Acme,Acme - Search,20.00,d-2\n")
+    imp_json(loaded, f)
+    loaded.ok("brand", "set", "Acme", "--tz", "Europe/London", now=NOW)
+    # The 25th in London is within a day of both, and neither's day.
+    g = write(tmp_path / "again.csv", "date,brand,campaign,amount,id\n"
+                                      "2026-11-25,Acme,Acme - Search,10.00,d-1\n"
+                                      "2026-11-25,Acme,Acme - Search,20.00,d-2\n")
+    refused(loaded, db_path, g, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {g}:2: id 'd-1' was imported in batch #1 for 2026-11-24 14:15:00+00:00, here for "
+        "2026-11-25: ids are recorded once; correct it with a new row (a new id)\n"
+        f"  {g}:3: id 'd-2' was imported in batch #1 for 2026-11-24 05:00:00+00:00, here for "
+        "2026-11-25: ids are recorded once; correct it with a new row (a new id)\n"
+    ))
+
+
 def test_a_row_with_an_id_does_not_pick_a_brand_by_a_name_several_brands_have(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

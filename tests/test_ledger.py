@@ -177,6 +177,27 @@ def test_a_retry_by_date_after_the_brand_s_zone_changed_is_the_same_entry(ready:
     assert [e[1] for e in entries(db_path)] == [5_000_000, 5_000_000]
 
 
+def test_a_retry_by_date_of_another_day_is_refused_even_within_a_day_of_the_entry(
+        ready: Cli, db_path: Path) -> None:
+    acme(ready)
+    # A time of day (it is some zone's midnight of the 25th, never this brand's).
+    ready.ok("spend", "record", "Acme", "Search", "5", "--key", "t", "--at", "2026-11-24T15:00Z", now=NOW)
+    # A date in UTC, then the brand moves to Paris: the 25th there is 23 hours later.
+    ready.ok("spend", "record", "Acme", "Search", "5", "--key", "d", "--at", "2026-11-24", now=NOW)
+    ready.ok("brand", "set", "Acme", "--tz", "Europe/Paris", now=NOW)
+    before = dump(db_path)
+    for key, first, n in (("t", "2026-11-24T16:00+01:00", 1), ("d", "2026-11-24T01:00+01:00", 2)):
+        run = ready("spend", "record", "Acme", "Search", "5", "--key", key, "--at", "2026-11-25", now=NOW)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+            f"error: key '{key}' was already used for an entry at {first} on Acme / Search "
+            f"(entry #{n}): a retry must repeat the same --at; use a new key for a new entry\n"))
+    assert dump(db_path) == before
+    # The day the date-keyed entry was recorded for is still the same entry.
+    again = ready.ok("spend", "record", "Acme", "Search", "5", "--key", "d", "--at", "2026-11-24", now=NOW)
+    assert again.lines == ["already recorded as entry #2 (key d): 5.00 USD on Acme / Search; nothing written"]
+    assert [e[1] for e in entries(db_path)] == [5_000_000, 5_000_000]
+
+
 def test_at_a_date_is_midnight_in_the_brand_zone(ready: Cli, db_path: Path) -> None:
     acme(ready, "Asia/Tokyo")
     run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-24", now=NOW)

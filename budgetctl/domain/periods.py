@@ -8,6 +8,7 @@ daylight-saving day is exactly as long as it is on the wall.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -103,13 +104,20 @@ def days_in_month(day: date) -> int:
     return ((first + timedelta(days=32)).replace(day=1) - first).days
 
 
-def moved_midnight(before: datetime, now: datetime, tz: ZoneInfo) -> bool:
-    """Whether ``now``, a midnight in ``tz``, may be the same day as ``before``, an instant
+def moved_midnight(
+    before: datetime, now: datetime, tz: ZoneInfo, earlier: Iterable[ZoneInfo]
+) -> bool:
+    """Whether ``now``, a midnight in ``tz``, is the same day as ``before``, an instant
     recorded earlier that is no midnight of ``tz``: a day given by its date lands at its
-    midnight, so one recorded before the brand's zone changed sits at another zone's, at most
-    26 hours away (UTC-12 to UTC+14). Two midnights of ``tz`` that differ are two days."""
-    return (
-        now.astimezone(tz).time() == time(0)
-        and before.astimezone(tz).time() != time(0)
-        and abs(now - before) <= timedelta(hours=26)
-    )
+    midnight, so one recorded before the brand's zone changed sits at that day's midnight
+    in one of the brand's ``earlier`` zones. Two midnights of ``tz`` that differ are two
+    days, and so is any other instant (a time of day that some zone's midnight happens to
+    be)."""
+    local = now.astimezone(tz)
+    if local.time() != time(0) or before.astimezone(tz).time() == time(0):
+        return False
+    for other in earlier:
+        there = before.astimezone(other)
+        if there.time() == time(0) and there.date() == local.date():
+            return True
+    return False

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from budgetctl.domain.errors import InvalidValue, NotFound
 from budgetctl.domain.instants import to_us
+from budgetctl.domain.periods import zone
 from budgetctl.store.db import Database
 
 
@@ -266,3 +268,19 @@ def record_event(
         INSERT_EVENT,
         event_params(ctx, kind, message, brand=brand, campaign=campaign, detail=detail),
     )
+
+
+def earlier_zones(conn: Connection, brand_id: int) -> list[ZoneInfo]:
+    """The time zones brand ``brand_id`` had before its current one, from its history's
+    ``time zone A -> B`` events: a day recorded by its date sits at its midnight there."""
+    found: list[ZoneInfo] = []
+    for (message,) in conn.execute(
+        sa.text("SELECT message FROM event WHERE brand_id = :b AND kind = 'brand.timezone'"),
+        {"b": brand_id},
+    ):
+        name = str(message).removeprefix("time zone ").partition(" -> ")[0]
+        try:
+            found.append(zone(name))
+        except InvalidValue:
+            continue  # not a zone this Python knows (any more): no midnight there to match
+    return found

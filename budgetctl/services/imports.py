@@ -58,6 +58,7 @@ from budgetctl.services.base import (
     INSERT_EVENT,
     Context,
     counted,
+    earlier_zones,
     event_params,
     list_limit,
     name_key,
@@ -988,6 +989,7 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
         is not None
     )
     if in_ledger:
+        zones: dict[int, list[ZoneInfo]] = {}
         for (
             line,
             file_no,
@@ -1000,10 +1002,11 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
             at,
             old_at,
             tz,
+            brand_id,
         ) in conn.exec_driver_sql(
             "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id, "
             "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name, st.occurred_at, "
-            "s.occurred_at, sb.timezone "
+            "s.occurred_at, sb.timezone, sb.id "
             f"FROM import_stage st JOIN spend_entry s ON {_LIVE_KEY} "
             "JOIN campaign sc ON sc.id = st.campaign_id JOIN campaign oc ON oc.id = s.campaign_id "
             "JOIN brand sb ON sb.id = sc.brand_id JOIN brand ob ON ob.id = oc.brand_id "
@@ -1011,8 +1014,10 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
             "OR s.campaign_id <> st.campaign_id OR s.occurred_at <> st.occurred_at) "
             "ORDER BY st.file_no, st.line LIMIT 1000"
         ):
+            if brand_id not in zones:
+                zones[brand_id] = earlier_zones(conn, brand_id)
             if (amount, here) == (old, there) and moved_midnight(
-                from_us(int(old_at)), from_us(int(at)), zone(tz)
+                from_us(int(old_at)), from_us(int(at)), zone(tz), zones[brand_id]
             ):
                 continue  # the same day, recorded before the brand's zone changed
             found += 1

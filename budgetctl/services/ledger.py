@@ -21,6 +21,7 @@ from budgetctl.domain.periods import local_midnight, moved_midnight, periods_at,
 from budgetctl.services.base import (
     Context,
     campaigns_named,
+    earlier_zones,
     get_brand,
     get_campaign,
     list_limit,
@@ -143,7 +144,9 @@ def record_spend(
                 if (
                     at is not None
                     and int(found[3]) != to_us(occurred)
-                    and not moved_midnight(from_us(found[3]), occurred, tz)
+                    and not moved_midnight(
+                        from_us(found[3]), occurred, tz, earlier_zones(conn, brand.id)
+                    )
                 ):
                     # A retry without --at cannot repeat "now"; one with --at repeats its time.
                     first = from_us(found[3]).astimezone(tz).isoformat(timespec="minutes")
