@@ -1502,6 +1502,32 @@ def test_a_batch_whose_net_passes_64_bits_is_refused_as_amounts_too_large(
     refused(loaded, db_path, "--dry-run", "--create-missing", "--brand", "Initech", f, stderr=message)
 
 
+def test_an_import_taking_a_day_reset_has_yet_to_close_past_64_bits_is_refused(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # 2026-11-30 is yesterday, not yet closed, and in last month: neither the day nor the
+    # month is one the evaluation sums, but tonight's reset will.
+    made, now = "2026-11-20T12:00:00Z", "2026-12-01T12:00:00Z"
+    ready.ok("brand", "add", "Big", "--daily", "none", "--monthly", "none", now=made)
+    for i in range(5):
+        ready.ok("campaign", "add", "Big", f"C{i}", now=made)
+        ready.ok("spend", "record", "Big", f"C{i}", "999999999999", "--at", "2026-11-30", now=now)
+    rows = "".join(f"2026-11-30,C{i},999999999999,x-{i}\n" for i in range(5))
+    f = write(tmp_path / "more.csv", "date,campaign,amount,id\n" + rows)
+    before = dump(db_path)
+    for extra in ((), ("--dry-run",)):
+        run = ready("spend", "import", "--brand", "Big", *extra, str(f), now=now)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+            "error: amounts too large: a total would pass the largest budgetctl keeps "
+            "(9,223,372,036,854.775807); nothing was written\n"))
+        assert dump(db_path) == before
+    # So reset still closes the day and the month.
+    assert ready("reset", now=now).exit_code == 0
+    assert query(db_path, "SELECT kind, first_day, spend FROM period_close ORDER BY kind, first_day") == [
+        *[("day", f"2026-11-{d:02}", 0) for d in range(20, 30)],
+        ("day", "2026-11-30", 5 * 999_999_999_999_000_000), ("month", "2026-11-01", 5 * 999_999_999_999_000_000)]
+
+
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)))
     refused(loaded, db_path, f, stderr=(

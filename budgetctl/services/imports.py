@@ -52,7 +52,15 @@ from budgetctl.domain.errors import (
 )
 from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_money, format_stated
-from budgetctl.domain.periods import local_day, local_midnight, moved_midnight, wall_time, zone
+from budgetctl.domain.periods import (
+    day_period,
+    local_day,
+    local_midnight,
+    month_period,
+    moved_midnight,
+    wall_time,
+    zone,
+)
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import (
     INSERT_EVENT,
@@ -68,6 +76,7 @@ from budgetctl.services.base import (
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
 from budgetctl.store.db import (
+    IN_SLICE,
     MAX_TOTAL,
     TOO_LARGE,
     bulk_writer,
@@ -205,6 +214,7 @@ class ImportReport:
     dry_run: bool = False
     per_campaign: list[tuple[str, str, str, int, int, int]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    earliest: dict[int, int] = field(default_factory=dict)  # brand id: first entry's instant
 
     def as_json(self) -> dict[str, Any]:
         from budgetctl.domain.money import format_exact
@@ -581,11 +591,57 @@ def import_spend(
             conn.execute(INSERT_EVENT, events)
         # The staging table goes with the connection (SQLite: a temporary table; PostgreSQL:
         # ON COMMIT DROP), which is not pooled; dropping it row by row here would cost more.
+        _check_open_periods(conn, catalog, report.earliest)
         if cache_size is not None:
             # The evaluation reads little: give the memory back before it runs.
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
         report.changes = evaluate(conn, ctx, brand_ids=touched).changes
     return report
+
+
+def _check_open_periods(conn: Connection, catalog: _Catalog, earliest: dict[int, int]) -> None:
+    """Refuse (``amounts too large``) an import that takes a past day or month that reset
+    has yet to close past a 64-bit total: every later reset would fail on it. The current
+    day and month are the evaluation's to sum; closed periods are never summed again."""
+    past = {
+        bid: at
+        for bid, at in earliest.items()
+        if at < to_us(local_midnight(catalog.by_id[bid].today, catalog.by_id[bid].tz))
+    }
+    if not past:
+        return
+    wanted: dict[tuple[ZoneInfo, str, date], list[int]] = {}
+    for bid, closed in fetch_in(
+        conn, "SELECT id, closed_through FROM brand WHERE id", sorted(past)
+    ):
+        b = catalog.by_id[int(bid)]
+        day = max(
+            date.fromisoformat(closed) + timedelta(days=1),
+            local_day(from_us(past[int(bid)]), b.tz),
+        )
+        while day < b.today:
+            wanted.setdefault((b.tz, "day", day), []).append(b.id)
+            month = day.replace(day=1)
+            if month != b.today.replace(day=1):
+                wanted.setdefault((b.tz, "month", month), [])
+                if b.id not in wanted[(b.tz, "month", month)]:
+                    wanted[(b.tz, "month", month)].append(b.id)
+            day += timedelta(days=1)
+    for (tz, kind, first), ids in wanted.items():
+        period = day_period(first, tz) if kind == "day" else month_period(first, tz)
+        for start in range(0, len(ids), IN_SLICE):
+            # Summed as reset sums them; cast, as a PostgreSQL numeric sum would fit.
+            conn.execute(
+                sa.text(
+                    "SELECT CAST(SUM(amount) AS BIGINT) FROM spend_entry WHERE brand_id IN :ids "
+                    "AND occurred_at >= :s AND occurred_at < :e GROUP BY brand_id"
+                ).bindparams(sa.bindparam("ids", expanding=True)),
+                {
+                    "ids": ids[start : start + IN_SLICE],
+                    "s": to_us(period.start),
+                    "e": to_us(period.end),
+                },
+            ).all()
 
 
 _DIGEST_SPACE = 1 << 256
@@ -1227,15 +1283,18 @@ def _write(
     totals = conn.execute(
         sa.text(
             # Sum first, name after: the join then runs per campaign, not per entry.
-            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id FROM (SELECT brand_id, "
-            "campaign_id, COUNT(*) AS n, SUM(amount) AS total FROM spend_entry WHERE batch_id = :batch "
-            "GROUP BY brand_id, campaign_id) t JOIN campaign c ON c.id = t.campaign_id "
+            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id, t.first FROM (SELECT "
+            "brand_id, campaign_id, COUNT(*) AS n, SUM(amount) AS total, MIN(occurred_at) AS first "
+            "FROM spend_entry WHERE batch_id = :batch GROUP BY brand_id, campaign_id) t JOIN campaign c ON c.id = t.campaign_id "
             f"JOIN brand b ON b.id = t.brand_id ORDER BY b.name{in_code_order(conn)}, "
             f"c.name{in_code_order(conn)}"
         ),
         {"batch": batch_id},
     ).all()
     report.per_campaign = [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in totals]
+    for r in totals:
+        bid, first = int(r[5]), int(r[6])
+        report.earliest[bid] = min(first, report.earliest.get(bid, first))
     report.net_amount = sum(r[4] for r in report.per_campaign)
     if abs(report.net_amount) > MAX_TOTAL:
         # Each campaign's net fits, the batch's (kept in the batch row) does not.
