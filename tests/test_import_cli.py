@@ -1533,7 +1533,7 @@ def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -
     refused(loaded, db_path, f, stderr=(
         "error: import refused, nothing written: 1 problem\n"
         f"  {f}:3: contains NUL bytes: this is not a text CSV export (a binary file, or UTF-16 without a "
-        "byte-order mark: then try --encoding utf-16-le)\n"
+        "byte-order mark: then try --encoding utf-16-le or utf-16-be)\n"
     ))
     xlsx = write(tmp_path / "report.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)))
     refused(loaded, db_path, xlsx, stderr=(
@@ -1541,6 +1541,28 @@ def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -
         f"  {xlsx}: this is a ZIP archive (an Excel .xlsx workbook?), not CSV: download the report as CSV "
         "(or save it as CSV from the spreadsheet)\n"
     ))
+
+
+@pytest.mark.parametrize("order", ["le", "be"])
+def test_utf16_without_a_byte_order_mark_is_told_its_byte_order(
+    loaded: Cli, db_path: Path, tmp_path: Path, order: str
+) -> None:
+    text = "date,brand,campaign,amount\n2026-11-24,Acme,Acme - Search,1.00\n"
+    f = write(tmp_path / "u16.csv", text.encode(f"utf-16-{order}"))
+    problem = "error: import refused, nothing written: 1 problem\n"
+    refused(loaded, db_path, f, stderr=problem + (
+        f"  {f}:1: contains NUL bytes: this is not a text CSV export (a binary file, or UTF-16 without a "
+        f"byte-order mark: then try --encoding utf-16-{order})\n"))
+    # Python's utf-16 reads only after a byte-order mark: the order is what is missing.
+    refused(loaded, db_path, "--encoding", "utf-16", f, stderr=problem + (
+        f"  {f}:1: cannot decode as utf-16: the file has no byte-order mark, so give its byte order: "
+        f"try --encoding utf-16-{order}\n"))
+    # Cut short inside the last character: not a file for another encoding.
+    cut = write(tmp_path / "cut.csv", text.encode(f"utf-16-{order}")[:-1])
+    refused(loaded, db_path, "--encoding", f"utf-16-{order}", cut, stderr=problem + (
+        f"  {cut}:2: cannot decode as utf-16-{order}: the file ends inside a character (a download cut "
+        "short? download it again)\n"))
+    assert imp_json(loaded, "--encoding", f"utf-16-{order}", f) == result(1, [f], 1, 1, 0, "1.00")
 
 
 def test_latin1_needs_encoding(loaded: Cli, db_path: Path, tmp_path: Path) -> None:

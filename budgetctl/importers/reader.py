@@ -125,6 +125,7 @@ class _Feed(io.RawIOBase):
         super().__init__()
         self._source = source
         self._head = head
+        self._first = head[:4096]  # to tell a byte order by
         self._encoding = encoding
         self._name = name
         self._passthrough = codecs.lookup(encoding).name == "utf-8"
@@ -193,7 +194,7 @@ class _Feed(io.RawIOBase):
                 [
                     f"{self._name}:{line}: contains NUL bytes: this is not a text CSV export"
                     " (a binary file, or UTF-16 without a byte-order mark: then try"
-                    " --encoding utf-16-le)"
+                    f" --encoding {_byte_order(data, 'utf-16')})"
                 ]
             )
 
@@ -201,13 +202,41 @@ class _Feed(io.RawIOBase):
         line = self._newlines + 1
         data = getattr(err, "object", None)
         start = getattr(err, "start", 0)
+        label = codecs.lookup(self._encoding).name
+        if label in ("utf-16", "utf-32") and "BOM" in str(err):
+            # Python reads these names only after a byte-order mark; the order must be said.
+            return (
+                f"{self._name}:1: cannot decode as {label}: the file has no byte-order mark,"
+                f" so give its byte order: try --encoding {_byte_order(self._first, label)}"
+            )
         if isinstance(data, bytes | bytearray):
             line += data[:start].decode(self._encoding, "replace").count("\n")
-        label = codecs.lookup(self._encoding).name
+        if getattr(err, "reason", "") == "truncated data":
+            return (
+                f"{self._name}:{line}: cannot decode as {label}: the file ends inside a"
+                " character (a download cut short? download it again)"
+            )
         return (
             f"{self._name}:{line}: cannot decode as {label}: try --encoding latin-1"
             " (or the file's real encoding)"
         )
+
+
+def _byte_order(data: bytes | bytearray, family: str) -> str:
+    """``utf-16-le`` or ``utf-16-be`` when ``data`` (text without a byte-order mark) shows
+    its order the way mostly-ASCII text does, with its zero bytes on one side; both
+    otherwise."""
+    sample = bytes(data[:4096])
+    width = 4 if family == "utf-32" else 2
+    pairs = len(sample) // width
+    if pairs >= 2:
+        low = sum(1 for i in range(0, pairs * width, width) if sample[i] == 0)
+        high = sum(1 for i in range(width - 1, pairs * width, width) if sample[i] == 0)
+        if high * 2 >= pairs and low * 10 < pairs:
+            return f"{family}-le"
+        if low * 2 >= pairs and high * 10 < pairs:
+            return f"{family}-be"
+    return f"{family}-le or {family}-be"
 
 
 class SpendReader:
