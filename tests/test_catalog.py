@@ -1122,8 +1122,12 @@ def test_console_script_bad_command_line_exits_2(db_path: Path) -> None:
      (["spend", "record", "Acme", "Search", "-5.5"],
       "-5.5 reads as an option: a negative amount goes after --, as in 'budgetctl spend record ... -- -5.5'"),
      (["spend", "record", "Acme", "Search", "-.5", "--note", "refund"],
-      "-.5 reads as an option: a negative amount goes after --, as in 'budgetctl spend record ... -- -.5'")],
-    ids=["command", "option", "missing", "negative", "negative-fraction"],
+      "-.5 reads as an option: a negative amount goes after --, as in 'budgetctl spend record ... -- -.5'"),
+     # An option's value does not go after "--": joined to the option it does.
+     (["brand", "set", "Acme", "--daily", "--", "-5"],
+      "-5 reads as an option: give a negative value joined to its option, as in "
+      "'budgetctl brand set ... --daily=-5'")],
+    ids=["command", "option", "missing", "negative", "negative-fraction", "negative-option"],
 )
 def test_bad_command_line_exits_2(acme: Cli, db_path: Path, args: list[str], message: str) -> None:
     refused(acme, db_path, *args, message=message, code=2)

@@ -224,13 +224,22 @@ class BoundaryGroup(TyperGroup):
                     if cli_ctx is not None
                     else self._command_path(sys.argv[1:] if args is None else list(args))
                 )
-                negative = next((w for w in words if _NEGATIVE.fullmatch(w)), None)
-                if type(exc).__name__ == "NoSuchOption" and negative is not None:
-                    # "spend record Acme Search -5.5": a correction without the "--" before it.
-                    message = (
-                        f"{negative} reads as an option: a negative amount goes after --, as in"
-                        f" '{where} ... -- {negative}'"
-                    )
+                at = next((i for i, w in enumerate(words) if _NEGATIVE.fullmatch(w)), None)
+                if type(exc).__name__ == "NoSuchOption" and at is not None:
+                    negative = words[at]
+                    before = [w for w in words[:at] if w != "--"][-1:]
+                    if before and before[0].startswith("--") and "=" not in before[0]:
+                        # "--daily -5" (or "--daily -- -5"): an option's value is joined to it.
+                        message = (
+                            f"{negative} reads as an option: give a negative value joined to its"
+                            f" option, as in '{where} ... {before[0]}={negative}'"
+                        )
+                    else:
+                        # "spend record Acme Search -5.5": a correction without the "--" before it.
+                        message = (
+                            f"{negative} reads as an option: a negative amount goes after --, as"
+                            f" in '{where} ... -- {negative}'"
+                        )
                 else:
                     message = f"{message} (see '{where} --help')"
             render.error(message)
