@@ -610,7 +610,7 @@ def _check_open_periods(conn: Connection, catalog: _Catalog, earliest: dict[int,
     }
     if not past:
         return
-    wanted: dict[tuple[ZoneInfo, str, date], list[int]] = {}
+    wanted: dict[tuple[ZoneInfo, str, date], set[int]] = {}
     for bid, closed in fetch_in(
         conn, "SELECT id, closed_through FROM brand WHERE id", sorted(past)
     ):
@@ -620,15 +620,14 @@ def _check_open_periods(conn: Connection, catalog: _Catalog, earliest: dict[int,
             local_day(from_us(past[int(bid)]), b.tz),
         )
         while day < b.today:
-            wanted.setdefault((b.tz, "day", day), []).append(b.id)
+            wanted.setdefault((b.tz, "day", day), set()).add(b.id)
             month = day.replace(day=1)
             if month != b.today.replace(day=1):
-                wanted.setdefault((b.tz, "month", month), [])
-                if b.id not in wanted[(b.tz, "month", month)]:
-                    wanted[(b.tz, "month", month)].append(b.id)
+                wanted.setdefault((b.tz, "month", month), set()).add(b.id)
             day += timedelta(days=1)
-    for (tz, kind, first), ids in wanted.items():
+    for (tz, kind, first), group in wanted.items():
         period = day_period(first, tz) if kind == "day" else month_period(first, tz)
+        ids = sorted(group)
         for start in range(0, len(ids), IN_SLICE):
             # Summed as reset sums them; cast, as a PostgreSQL numeric sum would fit.
             conn.execute(
@@ -1283,9 +1282,10 @@ def _write(
     totals = conn.execute(
         sa.text(
             # Sum first, name after: the join then runs per campaign, not per entry.
-            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id, t.first FROM (SELECT "
-            "brand_id, campaign_id, COUNT(*) AS n, SUM(amount) AS total, MIN(occurred_at) AS first "
-            "FROM spend_entry WHERE batch_id = :batch GROUP BY brand_id, campaign_id) t JOIN campaign c ON c.id = t.campaign_id "
+            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id, t.first_at FROM (SELECT "
+            "brand_id, campaign_id, COUNT(*) AS n, SUM(amount) AS total, MIN(occurred_at) AS "
+            "first_at FROM spend_entry WHERE batch_id = :batch GROUP BY brand_id, campaign_id) t "
+            "JOIN campaign c ON c.id = t.campaign_id "
             f"JOIN brand b ON b.id = t.brand_id ORDER BY b.name{in_code_order(conn)}, "
             f"c.name{in_code_order(conn)}"
         ),
