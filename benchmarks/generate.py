@@ -16,6 +16,9 @@ Writes, under ``DIR/<scale>/`` (default ``benchmarks/data/<scale>/``, git-ignore
   per campaign and day, ``Total:`` rows), campaigns linked by external id.
 * ``campaigns.csv`` an onboarding sheet for ``campaign import``: as many new campaigns
   again, over the same brands, with network ids, 30 % with a schedule.
+* ``new-campaigns.csv`` a Google Ads report for one brand naming campaigns budgetctl
+  does not know yet (a fifth as many as the database holds, one day each), for
+  ``spend import --create-missing``.
 * ``meta.json``   the parameters, counts and timings; a matching ``meta.json``
   means the data is current and is reused.
 
@@ -43,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data"
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 MIGRATIONS = Path(__file__).resolve().parents[1] / "budgetctl" / "store" / "migrations" / "versions"
 
 
@@ -372,6 +375,22 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
             schedule = "Mon-Fri 09:00-17:00" if rng.random() < 0.3 else ""
             lines.append(f"{brand.name},Onboarded {i},onb-{i},{schedule}\n")
         fh.write("".join(lines))
+    # Campaigns a network started that budgetctl has not seen: --create-missing adds them.
+    newcomer = brands[0]
+    new_campaigns = scale.campaigns // 5
+    yesterday = days[-1]
+    with open(where / "new-campaigns.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write("Campaign report\n")
+        fh.write(f"{yesterday:%B} {yesterday.day}, {yesterday.year}\n")
+        fh.write("Campaign status,Campaign,Campaign ID,Day,Currency code,Cost,Impr.,Clicks\n")
+        fh.write(
+            "".join(
+                f"Enabled,Launch {i:06d},{31_000_000_000 + i},{yesterday.isoformat()},"
+                f"{newcomer.currency},{rng.randrange(1, 9_999)}.{rng.randrange(100):02d},"
+                f"{rng.randrange(0, 900)},{rng.randrange(0, 90)}\n"
+                for i in range(new_campaigns)
+            )
+        )
     timings["files"] = time.perf_counter() - t0
 
     sample = camps[-1]
@@ -391,6 +410,7 @@ def build(scale: Scale, where: Path, budgetctl: list[str]) -> dict[str, object]:
             "states_after_first_enforce": states,
         },
         "sample": {"brand": sample.brand.name, "campaign": sample.name},
+        "newcomer": {"brand": newcomer.name, "campaigns": new_campaigns},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "db_bytes": db.stat().st_size,
     }
@@ -415,7 +435,13 @@ def ensure(
             meta = {}
         files_ok = all(
             (where / f).exists()
-            for f in ("budget.db", "generic.csv", "google-ads.csv", "campaigns.csv")
+            for f in (
+                "budget.db",
+                "generic.csv",
+                "google-ads.csv",
+                "campaigns.csv",
+                "new-campaigns.csv",
+            )
         )
         if (
             meta.get("version") == GENERATOR_VERSION

@@ -320,6 +320,27 @@ class Bench:
                 note="holds the write lock throughout: a cron pass waits up to 30 s for it",
             ),
             Case(
+                "import-create-missing",
+                f"spend import --create-missing: a Google Ads report of "
+                f"{meta['newcomer']['campaigns']:,} campaigns new to one brand",
+                s,
+                budget(
+                    s,
+                    True,
+                    "spend",
+                    "import",
+                    str(self.file(s, "new-campaigns.csv")),
+                    "--create-missing",
+                    "--brand",
+                    meta["newcomer"]["brand"],
+                ),
+                sqlite_import("new-campaigns.csv", "--skip 2"),
+                "sqlite3 .import --csv into a bare table",
+                "<= 30 s (the busy timeout: passes keep their turn)",
+                lambda c, r: c.median <= 30,
+                note="creates each campaign (linked to its network id) and its day's entry",
+            ),
+            Case(
                 "enforce",
                 "enforce (steady state: nothing to change)",
                 s,
