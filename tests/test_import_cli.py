@@ -859,6 +859,22 @@ def test_ambiguous_campaign_without_brand_is_refused(loaded: Cli, db_path: Path,
     ))
 
 
+def test_create_missing_records_every_campaign_it_creates_past_one_statement_of_events(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # The created campaigns' events are written a few thousand at a time: none is lost at
+    # the seams, and each campaign is linked to its network id.
+    n = 2_001
+    f = write(tmp_path / "launch.csv", "Day,Campaign,Campaign ID,Cost,Currency code\n" + "".join(
+        f"2026-11-24,Launch {i},{5000 + i},1.00,USD\n" for i in range(n)))
+    assert imp_json(loaded, "--create-missing", "--brand", "Initech", f) == result(1, [f], n, n, 0, "2001.00")
+    assert query(db_path, "SELECT COUNT(*), COUNT(DISTINCT campaign_id), MIN(message), MAX(message) FROM event "
+                          "WHERE kind = 'campaign.created' AND command = 'spend import'") == [
+        (n, n, "created (external id 5000)", "created (external id 7000)")]
+    assert query(db_path, "SELECT COUNT(*) FROM campaign WHERE name LIKE 'Launch %' AND external_id = "
+                          "CAST(5000 + CAST(SUBSTR(name, 8) AS INTEGER) AS TEXT)") == [(n,)]
+
+
 def test_create_missing_with_brand_creates_the_campaign(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "new.csv", "date,campaign,amount,external_id\n2026-11-24,Acme - Video,2.00,777\n"
                                     "2026-11-24,acme - video,3.00,777\n")

@@ -300,14 +300,24 @@ def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
 
 
 def _insert_campaign(
-    conn: Connection, ctx: Context, brand: BrandRow, name: str, external_id: str | None
+    conn: Connection,
+    ctx: Context,
+    brand: BrandRow,
+    name: str,
+    external_id: str | None,
+    *,
+    sheet: list[dict[str, Any]] | None = None,
+    id_checked: bool = False,
 ) -> CampaignRow:
+    """Add a campaign and its history event (or gather the event into ``sheet``).
+    ``id_checked``: the caller has just looked the external id up in this transaction
+    and found no live campaign of the brand carrying it."""
     if conn.execute(
         sa.text("SELECT 1 FROM campaign WHERE brand_id = :b AND name_key = :k"),
         {"b": brand.id, "k": name_key(name)},
     ).first():
         raise Conflict(f"brand {brand.name!r} already has a campaign named {name!r}")
-    if external_id is not None:
+    if external_id is not None and not id_checked:
         _check_external_id(conn, brand, external_id)
     cid = conn.execute(
         _INSERT_CAMPAIGN,
@@ -321,14 +331,8 @@ def _insert_campaign(
         },
     ).scalar_one()
     campaign = CampaignRow(int(cid), brand.id, name, external_id, ACTIVE, "", False, None, None)
-    record_event(
-        conn,
-        ctx,
-        "campaign.created",
-        "created" + (f" (external id {external_id})" if external_id else ""),
-        brand=brand,
-        campaign=campaign,
-    )
+    message = "created" + (f" (external id {external_id})" if external_id else "")
+    _event(conn, ctx, sheet, "campaign.created", message, brand, campaign)
     return campaign
 
 

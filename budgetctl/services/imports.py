@@ -64,6 +64,7 @@ from budgetctl.domain.periods import (
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import (
     INSERT_EVENT,
+    BrandRow,
     Context,
     counted,
     earlier_zones,
@@ -142,6 +143,9 @@ _BY_NAME = (
 )
 
 
+EVENT_CHUNK = 2_000  # campaign.created events written per statement
+
+
 class _Catalog:
     """Brands, loaded once, and campaigns, looked up as the file names them.
 
@@ -166,6 +170,9 @@ class _Catalog:
         self._by_name: dict[str, list[tuple[int, int]]] = {}
         self.names: dict[int, str] = {}
         self.links: dict[int, str | None] = {}  # each fetched campaign's external id
+        # --create-missing: the brands it adds campaigns to, and those campaigns' events.
+        self.brand_rows: dict[int, BrandRow] = {}
+        self.new_events: list[dict[str, Any]] = []
 
     def _fetch(self, sql: str, value: str) -> list[tuple[int, int]]:
         hits = []
@@ -513,6 +520,8 @@ def import_spend(
             problems.sort(key=lambda problem: _problem_order(problem, order))
             raise ImportRejected(problems, "import refused, nothing written", total=problem_total)
 
+        if catalog.new_events:
+            conn.execute(INSERT_EVENT, catalog.new_events)
         # The batch gets its number only once every row is known to be good, past the last
         # (writers take turns), not from a sequence: a refused, killed or dry-run import
         # leaves no gap in the numbering on either engine (PostgreSQL sequences do not roll
@@ -802,10 +811,23 @@ def _match(
                 clean_external_id,
             )
 
-            row = get_brand(conn, brand.name)
+            row = catalog.brand_rows.get(brand.id)
+            if row is None:
+                row = catalog.brand_rows[brand.id] = get_brand(conn, brand.name)
+            # The external id was looked up above (catalog.external): no live campaign of
+            # this brand carries it. The events go out a few thousand at a time.
             campaign = _insert_campaign(
-                conn, ctx, row, check_name(cname, "campaign"), clean_external_id(ext)
+                conn,
+                ctx,
+                row,
+                check_name(cname, "campaign"),
+                clean_external_id(ext),
+                sheet=catalog.new_events,
+                id_checked=True,
             )
+            if len(catalog.new_events) >= EVENT_CHUNK:
+                conn.execute(INSERT_EVENT, catalog.new_events)
+                catalog.new_events.clear()
             cid = created[(brand.id, key)] = campaign.id
             catalog.forget(key, ext)
             catalog.names[cid] = campaign.name
