@@ -198,6 +198,25 @@ def test_a_retry_by_date_of_another_day_is_refused_even_within_a_day_of_the_entr
     assert [e[1] for e in entries(db_path)] == [5_000_000, 5_000_000]
 
 
+def test_a_retry_by_date_after_a_zone_change_matches_a_day_that_began_at_one_o_clock(
+        ready: Cli, db_path: Path) -> None:
+    # Havana skips midnight into 2026-03-08: that day began at 01:00, where its date landed.
+    now = "2026-03-10T12:00:00+00:00"
+    acme(ready, "America/Havana", now=now)
+    first = ready.ok("spend", "record", "Acme", "Search", "5", "--key", "h", "--at", "2026-03-08", now=now)
+    assert first.lines == ["recorded 5.00 USD on Acme / Search at 2026-03-08T01:00-04:00 (entry #1)"]
+    ready.ok("brand", "set", "Acme", "--tz", "UTC", now=now)
+    again = ready.ok("spend", "record", "Acme", "Search", "5", "--key", "h", "--at", "2026-03-08", now=now)
+    assert again.lines == ["already recorded as entry #1 (key h): 5.00 USD on Acme / Search; nothing written"]
+    before = dump(db_path)
+    other = ready("spend", "record", "Acme", "Search", "5", "--key", "h", "--at", "2026-03-09", now=now)
+    assert (other.exit_code, other.stderr) == (1, (
+        "error: key 'h' was already used for an entry at 2026-03-08T05:00+00:00 on Acme / Search "
+        "(entry #1): a retry must repeat the same --at; use a new key for a new entry\n"))
+    assert dump(db_path) == before
+    assert [e[1] for e in entries(db_path)] == [5_000_000]
+
+
 def test_at_a_date_is_midnight_in_the_brand_zone(ready: Cli, db_path: Path) -> None:
     acme(ready, "Asia/Tokyo")
     run = ready.ok("spend", "record", "Acme", "Search", "5", "--at", "2026-11-24", now=NOW)

@@ -113,11 +113,11 @@ def moved_midnight(
     in one of the brand's ``earlier`` zones. Two midnights of ``tz`` that differ are two
     days, and so is any other instant (a time of day that some zone's midnight happens to
     be)."""
-    local = now.astimezone(tz)
-    if local.time() != time(0) or before.astimezone(tz).time() == time(0):
+    # A day's start, not 00:00 on the wall: where a daylight-saving change skips midnight the
+    # day begins at 01:00, and a date lands there.
+    day = now.astimezone(tz).date()
+    if now != local_midnight(day, tz):
         return False
-    for other in earlier:
-        there = before.astimezone(other)
-        if there.time() == time(0) and there.date() == local.date():
-            return True
-    return False
+    if before == local_midnight(before.astimezone(tz).date(), tz):
+        return False
+    return any(before == local_midnight(day, other) for other in earlier)
