@@ -221,7 +221,8 @@ class ImportReport:
     dry_run: bool = False
     per_campaign: list[tuple[str, str, str, int, int, int]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
-    earliest: dict[int, int] = field(default_factory=dict)  # brand id: first entry's instant
+    # brand id: the first and the last instant of the batch's entries
+    span: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         from budgetctl.domain.money import format_exact
@@ -600,7 +601,7 @@ def import_spend(
             conn.execute(INSERT_EVENT, events)
         # The staging table goes with the connection (SQLite: a temporary table; PostgreSQL:
         # ON COMMIT DROP), which is not pooled; dropping it row by row here would cost more.
-        _check_open_periods(conn, catalog, report.earliest)
+        _check_open_periods(conn, catalog, report.span)
         if cache_size is not None:
             # The evaluation reads little: give the memory back before it runs.
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
@@ -608,14 +609,18 @@ def import_spend(
     return report
 
 
-def _check_open_periods(conn: Connection, catalog: _Catalog, earliest: dict[int, int]) -> None:
+def _check_open_periods(
+    conn: Connection, catalog: _Catalog, span: dict[int, tuple[int, int]]
+) -> None:
     """Refuse (``amounts too large``) an import that takes a past day or month that reset
     has yet to close past a 64-bit total: every later reset would fail on it. The current
-    day and month are the evaluation's to sum; closed periods are never summed again."""
+    day and month are the evaluation's to sum; closed periods are never summed again. Each
+    brand's days from the batch's first entry to its last are summed (a report's days
+    follow each other), as far as yesterday."""
     past = {
-        bid: at
-        for bid, at in earliest.items()
-        if at < to_us(local_midnight(catalog.by_id[bid].today, catalog.by_id[bid].tz))
+        bid: (first, last)
+        for bid, (first, last) in span.items()
+        if first < to_us(local_midnight(catalog.by_id[bid].today, catalog.by_id[bid].tz))
     }
     if not past:
         return
@@ -624,18 +629,19 @@ def _check_open_periods(conn: Connection, catalog: _Catalog, earliest: dict[int,
         conn, "SELECT id, closed_through FROM brand WHERE id", sorted(past)
     ):
         b = catalog.by_id[int(bid)]
+        first, last = past[int(bid)]
         day = max(
-            date.fromisoformat(closed) + timedelta(days=1),
-            local_day(from_us(past[int(bid)]), b.tz),
+            date.fromisoformat(closed) + timedelta(days=1), local_day(from_us(first), b.tz)
         )
-        while day < b.today:
+        end = min(b.today, local_day(from_us(last), b.tz) + timedelta(days=1))
+        while day < end:
             wanted.setdefault((b.tz, "day", day), set()).add(b.id)
             month = day.replace(day=1)
             if month != b.today.replace(day=1):
                 wanted.setdefault((b.tz, "month", month), set()).add(b.id)
             day += timedelta(days=1)
-    for (tz, kind, first), group in wanted.items():
-        period = day_period(first, tz) if kind == "day" else month_period(first, tz)
+    for (tz, kind, begins), group in wanted.items():
+        period = day_period(begins, tz) if kind == "day" else month_period(begins, tz)
         ids = sorted(group)
         for start in range(0, len(ids), IN_SLICE):
             # Summed as reset sums them; cast, as a PostgreSQL numeric sum would fit.
@@ -1304,9 +1310,10 @@ def _write(
     totals = conn.execute(
         sa.text(
             # Sum first, name after: the join then runs per campaign, not per entry.
-            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id, t.first_at FROM (SELECT "
-            "brand_id, campaign_id, COUNT(*) AS n, SUM(amount) AS total, MIN(occurred_at) AS "
-            "first_at FROM spend_entry WHERE batch_id = :batch GROUP BY brand_id, campaign_id) t "
+            "SELECT b.name, c.name, b.currency, t.n, t.total, b.id, t.first_at, t.last_at FROM "
+            "(SELECT brand_id, campaign_id, COUNT(*) AS n, SUM(amount) AS total, "
+            "MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at FROM spend_entry "
+            "WHERE batch_id = :batch GROUP BY brand_id, campaign_id) t "
             "JOIN campaign c ON c.id = t.campaign_id "
             f"JOIN brand b ON b.id = t.brand_id ORDER BY b.name{in_code_order(conn)}, "
             f"c.name{in_code_order(conn)}"
@@ -1315,8 +1322,9 @@ def _write(
     ).all()
     report.per_campaign = [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in totals]
     for r in totals:
-        bid, first = int(r[5]), int(r[6])
-        report.earliest[bid] = min(first, report.earliest.get(bid, first))
+        bid, first, last = int(r[5]), int(r[6]), int(r[7])
+        was = report.span.get(bid, (first, last))
+        report.span[bid] = (min(first, was[0]), max(last, was[1]))
     report.net_amount = sum(r[4] for r in report.per_campaign)
     if abs(report.net_amount) > MAX_TOTAL:
         # Each campaign's net fits, the batch's (kept in the batch row) does not.
