@@ -1126,8 +1126,14 @@ def test_console_script_bad_command_line_exits_2(db_path: Path) -> None:
      # An option's value does not go after "--": joined to the option it does.
      (["brand", "set", "Acme", "--daily", "--", "-5"],
       "-5 reads as an option: give a negative value joined to its option, as in "
-      "'budgetctl brand set ... --daily=-5'")],
-    ids=["command", "option", "missing", "negative", "negative-fraction", "negative-option"],
+      "'budgetctl brand set ... --daily=-5'"),
+     # Another word is the unknown option: that is the error, whatever follows it.
+     (["brand", "set", "Acme", "--daily", "5", "--json", "-5"],
+      "No such option: --json (see 'budgetctl brand set --help')"),
+     # No amount to put after "--" here: the number is just no option of the command.
+     (["spend", "list", "--json", "-5"], "No such option: -5 (see 'budgetctl spend list --help')")],
+    ids=["command", "option", "missing", "negative", "negative-fraction", "negative-option",
+         "unknown-before-negative", "negative-without-amount"],
 )
 def test_bad_command_line_exits_2(acme: Cli, db_path: Path, args: list[str], message: str) -> None:
     refused(acme, db_path, *args, message=message, code=2)

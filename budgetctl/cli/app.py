@@ -154,6 +154,24 @@ def _interrupted() -> None:
     sys.exit(_INTERRUPTED)
 
 
+def _takes_argument(cli_ctx: Any, name: str) -> bool:
+    """Whether the command in ``cli_ctx`` has the positional argument ``name``."""
+    command = getattr(cli_ctx, "command", None)
+    return any(
+        getattr(param, "param_type_name", "") == "argument" and param.name == name
+        for param in getattr(command, "params", ())
+    )
+
+
+def _takes_value(cli_ctx: Any, word: str) -> bool:
+    """Whether ``word`` is an option of the command in ``cli_ctx`` that takes a value."""
+    command = getattr(cli_ctx, "command", None)
+    for param in getattr(command, "params", ()):
+        if word in getattr(param, "opts", ()) and not getattr(param, "is_flag", True):
+            return True
+    return False
+
+
 class BoundaryGroup(TyperGroup):
     """Runs the command line and turns every failure into one ``error:`` line and an exit code.
 
@@ -224,22 +242,34 @@ class BoundaryGroup(TyperGroup):
                     if cli_ctx is not None
                     else self._command_path(sys.argv[1:] if args is None else list(args))
                 )
-                at = next((i for i, w in enumerate(words) if _NEGATIVE.fullmatch(w)), None)
+                # The unknown option is the negative number itself ("-5.5", or "-." of "-.5",
+                # as a cluster of short options reads), not another word of the line.
+                unknown = str(getattr(exc, "option_name", "") or "")
+                at = next(
+                    (
+                        i
+                        for i, w in enumerate(words)
+                        if unknown and w.startswith(unknown) and _NEGATIVE.fullmatch(w)
+                    ),
+                    None,
+                )
                 if type(exc).__name__ == "NoSuchOption" and at is not None:
                     negative = words[at]
                     before = [w for w in words[:at] if w != "--"][-1:]
-                    if before and before[0].startswith("--") and "=" not in before[0]:
+                    if before and _takes_value(cli_ctx, before[0]):
                         # "--daily -5" (or "--daily -- -5"): an option's value is joined to it.
                         message = (
                             f"{negative} reads as an option: give a negative value joined to its"
                             f" option, as in '{where} ... {before[0]}={negative}'"
                         )
-                    else:
+                    elif _takes_argument(cli_ctx, "amount"):
                         # "spend record Acme Search -5.5": a correction without the "--" before it.
                         message = (
                             f"{negative} reads as an option: a negative amount goes after --, as"
                             f" in '{where} ... -- {negative}'"
                         )
+                    else:
+                        message = f"{message} (see '{where} --help')"
                 else:
                     message = f"{message} (see '{where} --help')"
             render.error(message)
