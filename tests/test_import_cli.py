@@ -1581,6 +1581,22 @@ def test_utf16_without_a_byte_order_mark_is_told_its_byte_order(
     assert imp_json(loaded, "--encoding", f"utf-16-{order}", f) == result(1, [f], 1, 1, 0, "1.00")
 
 
+def test_a_utf8_file_cut_inside_a_character_and_bomless_utf32_get_their_own_hints(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    problem = "error: import refused, nothing written: 1 problem\n"
+    text = "date,brand,campaign,amount,note\n2026-11-24,Acme,Acme - Search,1.00,café\n"
+    cut = write(tmp_path / "cut.csv", text.encode()[:-2])  # the last line ends inside "é"
+    refused(loaded, db_path, cut, stderr=problem + (
+        f"  {cut}:2: cannot decode as utf-8: the file ends inside a character (a download cut short? "
+        "download it again)\n"))
+    big = write(tmp_path / "u32.csv", text.encode("utf-32-be"))
+    refused(loaded, db_path, "--encoding", "utf-32", big, stderr=problem + (
+        f"  {big}:1: cannot decode as utf-32: the file has no byte-order mark, so give its byte order: "
+        "try --encoding utf-32-be\n"))
+    assert imp_json(loaded, "--encoding", "utf-32-be", big) == result(1, [big], 1, 1, 0, "1.00")
+
+
 def test_latin1_needs_encoding(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "latin1.csv", b"date,brand,campaign,amount,note\n"
                                        b"2026-11-24,Acme,Acme - Search,1.00,ok\n"

@@ -203,7 +203,7 @@ class _Feed(io.RawIOBase):
         data = getattr(err, "object", None)
         start = getattr(err, "start", 0)
         label = codecs.lookup(self._encoding).name
-        if label in ("utf-16", "utf-32") and "BOM" in str(err):
+        if label in ("utf-16", "utf-32") and not self._first.startswith(_MARKS):
             # Python reads these names only after a byte-order mark; the order must be said.
             return (
                 f"{self._name}:1: cannot decode as {label}: the file has no byte-order mark,"
@@ -211,7 +211,7 @@ class _Feed(io.RawIOBase):
             )
         if isinstance(data, bytes | bytearray):
             line += data[:start].decode(self._encoding, "replace").count("\n")
-        if getattr(err, "reason", "") == "truncated data":
+        if getattr(err, "reason", "") in ("truncated data", "unexpected end of data"):
             return (
                 f"{self._name}:{line}: cannot decode as {label}: the file ends inside a"
                 " character (a download cut short? download it again)"
@@ -220,6 +220,14 @@ class _Feed(io.RawIOBase):
             f"{self._name}:{line}: cannot decode as {label}: try --encoding latin-1"
             " (or the file's real encoding)"
         )
+
+
+_MARKS: Final = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
 
 
 def _byte_order(data: bytes | bytearray, family: str) -> str:
