@@ -62,13 +62,18 @@ def reasons_at(held: bool, brand: BrandSpend, in_schedule: bool) -> tuple[str, .
     ``in_schedule`` is True for a campaign without a schedule.
     """
     budget = brand.budget_reasons()
-    if not held and not budget and in_schedule:
-        return ()
+    if not held and in_schedule:
+        return budget  # one of a few shared tuples: a pass may pause 50,000 campaigns
     out: list[str] = [HELD] if held else []
     out.extend(budget)
     if not in_schedule:
         out.append(OUTSIDE_SCHEDULE)
-    return tuple(out)
+    reasons = tuple(out)
+    return _SHARED.setdefault(reasons, reasons)
+
+
+# Every combination of reasons there is (at most eight), each kept once.
+_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def state_for(reasons: tuple[str, ...]) -> str:
