@@ -199,6 +199,12 @@ class _Catalog:
         """``Acme / Search; Globex / Search`` for (campaign, brand) look-up hits."""
         return "; ".join(f"{self.by_id[b].name} / {self.names[c]}" for c, b in sorted(hits))
 
+    def forget_campaigns(self) -> None:
+        """Drop every campaign look-up (the names of created campaigns stay)."""
+        self._by_external.clear()
+        self._by_name.clear()
+        self.links.clear()
+
     def forget(self, key: str, ext: str | None) -> None:
         """A campaign was created by this import: look these up afresh next time."""
         self._by_name.pop(key, None)
@@ -605,6 +611,12 @@ def import_spend(
         if cache_size is not None:
             # The evaluation reads little: give the memory back before it runs.
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+        # And the matching's look-ups, whose memory the evaluation can then reuse: it sets
+        # the import's peak when it pauses tens of thousands of campaigns.
+        del pairs, events
+        matched.clear()
+        midnights.clear()
+        catalog.forget_campaigns()
         report.changes = evaluate(conn, ctx, brand_ids=touched).changes
     return report
 
