@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 
 from budgetctl.domain.errors import InvalidValue, NotFound
 from budgetctl.domain.instants import to_us
-from budgetctl.domain.periods import zone
-from budgetctl.store.db import Database
+from budgetctl.domain.periods import Period, zone
+from budgetctl.store.db import IN_SLICE, Database
 
 
 def current_actor() -> str:
@@ -284,3 +284,25 @@ def earlier_zones(conn: Connection, brand_id: int) -> list[ZoneInfo]:
         except InvalidValue:
             continue  # not a zone this Python knows (any more): no midnight there to match
     return found
+
+
+def period_totals(conn: Connection, brand_ids: list[int], period: Period) -> dict[int, int]:
+    """Each brand's spend within ``period`` (brands without any are left out), as 64-bit
+    sums on both engines: one past the limit is refused (``amounts too large``), as
+    PostgreSQL's numeric sum would not be."""
+    totals: dict[int, int] = {}
+    for start in range(0, len(brand_ids), IN_SLICE):
+        for bid, total in conn.execute(
+            sa.text(
+                "SELECT brand_id, CAST(SUM(amount) AS BIGINT) FROM spend_entry "
+                "WHERE brand_id IN :ids AND occurred_at >= :s AND occurred_at < :e "
+                "GROUP BY brand_id"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            {
+                "ids": brand_ids[start : start + IN_SLICE],
+                "s": to_us(period.start),
+                "e": to_us(period.end),
+            },
+        ):
+            totals[int(bid)] = int(total or 0)
+    return totals

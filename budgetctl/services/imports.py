@@ -71,13 +71,13 @@ from budgetctl.services.base import (
     event_params,
     list_limit,
     name_key,
+    period_totals,
     record_event,
     standard_input,
 )
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.services.ledger import MAX_KEY
 from budgetctl.store.db import (
-    IN_SLICE,
     MAX_TOTAL,
     TOO_LARGE,
     bulk_writer,
@@ -130,6 +130,7 @@ class _Brand:
     tz: ZoneInfo
     currency: str
     today: date
+    closed_through: date  # reset has closed its days through this one
 
 
 # Run once per campaign a file names (ten thousand times for a large export): through the
@@ -159,20 +160,21 @@ class _Catalog:
         self.conn = conn
         self.brands: dict[str, _Brand] = {}
         self.by_id: dict[int, _Brand] = {}
-        for bid, name, tz, cur in conn.execute(
-            sa.text("SELECT id, name, timezone, currency FROM brand WHERE removed_at IS NULL")
+        for bid, name, tz, cur, closed in conn.execute(
+            sa.text(
+                "SELECT id, name, timezone, currency, closed_through FROM brand "
+                "WHERE removed_at IS NULL"
+            )
         ):
             z = zone(tz)
-            brand = _Brand(bid, name, z, cur, local_day(now, z))
+            brand = _Brand(bid, name, z, cur, local_day(now, z), date.fromisoformat(closed))
             self.brands[name_key(name)] = brand
             self.by_id[bid] = brand
         self._by_external: dict[str, list[tuple[int, int]]] = {}
         self._by_name: dict[str, list[tuple[int, int]]] = {}
         self.names: dict[int, str] = {}
         self.links: dict[int, str | None] = {}  # each fetched campaign's external id
-        # --create-missing: the brands it adds campaigns to, and those campaigns' events.
-        self.brand_rows: dict[int, BrandRow] = {}
-        self.new_events: list[dict[str, Any]] = []
+        self.new_events: list[dict[str, Any]] = []  # --create-missing's, not yet written
 
     def _fetch(self, sql: str, value: str) -> list[tuple[int, int]]:
         hits = []
@@ -637,14 +639,9 @@ def _check_open_periods(
     if not past:
         return
     wanted: dict[tuple[ZoneInfo, str, date], set[int]] = {}
-    for bid, closed in fetch_in(
-        conn, "SELECT id, closed_through FROM brand WHERE id", sorted(past)
-    ):
-        b = catalog.by_id[int(bid)]
-        first, last = past[int(bid)]
-        day = max(
-            date.fromisoformat(closed) + timedelta(days=1), local_day(from_us(first), b.tz)
-        )
+    for bid, (first, last) in past.items():
+        b = catalog.by_id[bid]
+        day = max(b.closed_through + timedelta(days=1), local_day(from_us(first), b.tz))
         end = min(b.today, local_day(from_us(last), b.tz) + timedelta(days=1))
         while day < end:
             wanted.setdefault((b.tz, "day", day), set()).add(b.id)
@@ -654,20 +651,7 @@ def _check_open_periods(
             day += timedelta(days=1)
     for (tz, kind, begins), group in wanted.items():
         period = day_period(begins, tz) if kind == "day" else month_period(begins, tz)
-        ids = sorted(group)
-        for start in range(0, len(ids), IN_SLICE):
-            # Summed as reset sums them; cast, as a PostgreSQL numeric sum would fit.
-            conn.execute(
-                sa.text(
-                    "SELECT CAST(SUM(amount) AS BIGINT) FROM spend_entry WHERE brand_id IN :ids "
-                    "AND occurred_at >= :s AND occurred_at < :e GROUP BY brand_id"
-                ).bindparams(sa.bindparam("ids", expanding=True)),
-                {
-                    "ids": ids[start : start + IN_SLICE],
-                    "s": to_us(period.start),
-                    "e": to_us(period.end),
-                },
-            ).all()
+        period_totals(conn, sorted(group), period)  # as reset will sum it
 
 
 _DIGEST_SPACE = 1 << 256
@@ -688,9 +672,7 @@ def _problem_order(problem: str, files: dict[str, int]) -> tuple[int, int]:
     return files.get(head, len(files)), 0
 
 
-def _as_brand_row(b: _Brand) -> Any:
-    from budgetctl.services.base import BrandRow
-
+def _as_brand_row(b: _Brand) -> BrandRow:
     return BrandRow(b.id, b.name, None, None, b.tz.key, b.currency, "")
 
 
@@ -822,22 +804,18 @@ def _match(
     if create_missing and brand is not None:
         cid = created.get((brand.id, key))
         if cid is None:
-            from budgetctl.services.base import get_brand
             from budgetctl.services.catalog import (
                 _insert_campaign,
                 check_name,
                 clean_external_id,
             )
 
-            row = catalog.brand_rows.get(brand.id)
-            if row is None:
-                row = catalog.brand_rows[brand.id] = get_brand(conn, brand.name)
             # The external id was looked up above (catalog.external): no live campaign of
             # this brand carries it. The events go out a few thousand at a time.
             campaign = _insert_campaign(
                 conn,
                 ctx,
-                row,
+                _as_brand_row(brand),
                 check_name(cname, "campaign"),
                 clean_external_id(ext),
                 sheet=catalog.new_events,
@@ -1503,8 +1481,6 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
             {"u": undo_id},
         ).all()
         brands = [int(r[0]) for r in per_brand]
-        from budgetctl.services.base import BrandRow
-
         for bid, name, tz, cur, count, brand_net in per_brand:
             record_event(
                 conn,

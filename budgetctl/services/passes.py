@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_budget_stated, format_stated
 from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
-from budgetctl.services.base import INSERT_EVENT, RUN_SLACK, Context
+from budgetctl.services.base import INSERT_EVENT, RUN_SLACK, Context, period_totals
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import fetch_in
 
@@ -158,15 +158,7 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
             day_period(first, zone(tz)) if kind == "day" else month_period(first, zone(tz))
         )
         ids = [b[0] for b in group]
-        totals: dict[int, int] = dict(
-            conn.execute(
-                sa.text(
-                    "SELECT brand_id, SUM(amount) FROM spend_entry WHERE brand_id IN :ids "
-                    "AND occurred_at >= :s AND occurred_at < :e GROUP BY brand_id"
-                ).bindparams(sa.bindparam("ids", expanding=True)),
-                {"ids": ids, "s": to_us(period.start), "e": to_us(period.end)},
-            ).all()
-        )
+        totals = period_totals(conn, ids, period)
         end_us = to_us(period.end)
         for bid, bname, _tz, daily, monthly, _ct in group:
             spend = int(totals.get(bid) or 0)
