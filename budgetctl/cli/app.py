@@ -154,6 +154,37 @@ def _interrupted() -> None:
     sys.exit(_INTERRUPTED)
 
 
+def _negative_hint(exc: Any, words: list[str], cli_ctx: Any, where: str) -> str | None:
+    """What to type instead when the unknown option is a negative number ("-5.5", or "-."
+    of "-.5", as a cluster of short options reads), not another word of the line."""
+    unknown = str(getattr(exc, "option_name", "") or "")
+    at = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if unknown and w.startswith(unknown) and _NEGATIVE.fullmatch(w)
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    negative = words[at]
+    before = [w for w in words[:at] if w != "--"][-1:]
+    if before and _takes_value(cli_ctx, before[0]):
+        # "--daily -- -5": an option's value is joined to it.
+        return (
+            f"{negative} reads as an option: give a negative value joined to its option,"
+            f" as in '{where} ... {before[0]}={negative}'"
+        )
+    if _takes_argument(cli_ctx, "amount"):
+        # "spend record Acme Search -5.5": a correction without the "--" before it.
+        return (
+            f"{negative} reads as an option: a negative amount goes after --, as in"
+            f" '{where} ... -- {negative}'"
+        )
+    return None
+
+
 def _takes_argument(cli_ctx: Any, name: str) -> bool:
     """Whether the command in ``cli_ctx`` has the positional argument ``name``."""
     command = getattr(cli_ctx, "command", None)
@@ -242,36 +273,12 @@ class BoundaryGroup(TyperGroup):
                     if cli_ctx is not None
                     else self._command_path(sys.argv[1:] if args is None else list(args))
                 )
-                # The unknown option is the negative number itself ("-5.5", or "-." of "-.5",
-                # as a cluster of short options reads), not another word of the line.
-                unknown = str(getattr(exc, "option_name", "") or "")
-                at = next(
-                    (
-                        i
-                        for i, w in enumerate(words)
-                        if unknown and w.startswith(unknown) and _NEGATIVE.fullmatch(w)
-                    ),
-                    None,
+                hint = (
+                    _negative_hint(exc, words, cli_ctx, where)
+                    if type(exc).__name__ == "NoSuchOption"
+                    else None
                 )
-                if type(exc).__name__ == "NoSuchOption" and at is not None:
-                    negative = words[at]
-                    before = [w for w in words[:at] if w != "--"][-1:]
-                    if before and _takes_value(cli_ctx, before[0]):
-                        # "--daily -5" (or "--daily -- -5"): an option's value is joined to it.
-                        message = (
-                            f"{negative} reads as an option: give a negative value joined to its"
-                            f" option, as in '{where} ... {before[0]}={negative}'"
-                        )
-                    elif _takes_argument(cli_ctx, "amount"):
-                        # "spend record Acme Search -5.5": a correction without the "--" before it.
-                        message = (
-                            f"{negative} reads as an option: a negative amount goes after --, as"
-                            f" in '{where} ... -- {negative}'"
-                        )
-                    else:
-                        message = f"{message} (see '{where} --help')"
-                else:
-                    message = f"{message} (see '{where} --help')"
+                message = hint or f"{message} (see '{where} --help')"
             render.error(message)
             sys.exit(code)
         except typer.Abort:
