@@ -270,15 +270,25 @@ def record_event(
     )
 
 
+_ZONE_CHANGE = ("time zone ", " -> ")  # a zone change's message: its prefix, then A -> B
+
+
+def zone_change_message(old: str, new: str) -> str:
+    """The history message of a brand's time-zone change, which :func:`earlier_zones` reads."""
+    prefix, arrow = _ZONE_CHANGE
+    return f"{prefix}{old}{arrow}{new}"
+
+
 def earlier_zones(conn: Connection, brand_id: int) -> list[ZoneInfo]:
     """The time zones brand ``brand_id`` had before its current one, from its history's
-    ``time zone A -> B`` events: a day recorded by its date sits at its midnight there."""
+    zone changes: a day recorded by its date sits at its midnight there."""
     found: list[ZoneInfo] = []
     for (message,) in conn.execute(
         sa.text("SELECT message FROM event WHERE brand_id = :b AND kind = 'brand.timezone'"),
         {"b": brand_id},
     ):
-        name = str(message).removeprefix("time zone ").partition(" -> ")[0]
+        prefix, arrow = _ZONE_CHANGE
+        name = str(message).removeprefix(prefix).partition(arrow)[0]
         try:
             found.append(zone(name))
         except InvalidValue:

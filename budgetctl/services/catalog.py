@@ -40,6 +40,7 @@ from budgetctl.services.base import (
     name_key,
     record_event,
     standard_input,
+    zone_change_message,
 )
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import execute_many, fetch_in, in_code_order
@@ -180,7 +181,7 @@ def _apply_brand_changes(
             sa.text("UPDATE brand SET timezone = :v WHERE id = :id"),
             {"v": changes.tz, "id": brand.id},
         )
-        msg = f"time zone {brand.timezone} -> {changes.tz}"
+        msg = zone_change_message(brand.timezone, changes.tz)
         record_event(conn, ctx, "brand.timezone", msg, brand=brand)
         said.append(msg)
     if changes.currency is not None and changes.currency != brand.currency:
