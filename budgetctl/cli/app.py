@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from budgetctl import __version__
-from budgetctl.cli import render
+from budgetctl.cli import plain, render
 from budgetctl.domain.errors import BudgetError
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ _PYDANTIC_WORDS = (
 
 def _plain(message: str) -> str:
     """A command-line error in the words of this tool rather than of its parser."""
-    for words, plain in _PYDANTIC_WORDS:
-        message = message.replace(words, plain)
+    for words, ours in _PYDANTIC_WORDS:
+        message = message.replace(words, ours)
     return message
 
 
@@ -220,6 +220,7 @@ class BoundaryGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         _usable_streams()
+        plain.install(self)
         store = sys.modules.get("budgetctl.store.db")
         if store is not None:
             store.forget_commits()  # an earlier command in this process (tests)
