@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 import budgetctl
-from conftest import Cli
 
 PACKAGE = Path(budgetctl.__file__).resolve().parent
 DOMAIN = PACKAGE / "domain"
