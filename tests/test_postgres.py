@@ -967,3 +967,104 @@ def test_a_dry_run_uses_no_batch_number(engine_url: str) -> None:
     assert cli.ok("spend", "import", report, now=NOW).lines[0].startswith("batch #1: ")
     assert cli.ok("spend", "undo", "1", now=NOW).lines[0] == (
         "undid batch #1 as batch #2: 3 compensating entries, net -1,533.50")
+
+
+# -- a server with no free connection ------------------------------------------------------
+
+
+@pytest.fixture
+def one_connection(pg_server: PgServer) -> Iterator[str]:
+    """A database owned by a role that may hold one connection at a time (the limit a full
+    server, max_connections, also sets; a superuser would not be held to a role's limit)."""
+    role = f"bc_role_{uuid.uuid4().hex[:12]}"
+    pg_server.admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1')
+    try:
+        name = f"bc_test_{uuid.uuid4().hex[:12]}"
+        pg_server.admin.execute(f'CREATE DATABASE "{name}" OWNER "{role}" TEMPLATE template0')
+        pg_server.created.append(name)
+        url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name, username=role)
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:
+            pg_server.drop(url.render_as_string(hide_password=False))
+    finally:
+        pg_server.admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _connect_as(url: str) -> Any:
+    import psycopg
+
+    u = make_url(url)
+    return psycopg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database
+    )
+
+
+def test_every_command_needs_one_connection_at_a_time(one_connection: str, tmp_path: Path) -> None:
+    """A role (or server) that allows one connection still runs all of cron's work."""
+    cli = cli_for(one_connection)
+    onboard(cli)
+    cli.ok("spend", "import", str(FIXTURES / "generic-spend.csv"), now=NOW)
+    cli.ok("spend", "record", "Acme", "Acme - Search", "1.25", now=NOW)
+    for command in ("enforce", "daypart", "reset", "doctor"):
+        cli.ok(command, now=NOW)
+    cli.ok("spend", "undo", "1", now=NOW)
+    copy = tmp_path / "copy.db"
+    cli.ok("db", "copy", "--to", str(copy))
+    assert ledger_by_day(str(copy)) == ledger_by_day(one_connection)
+    assert sum(ledger_by_day(one_connection).values()) == 1_250_000
+
+
+def test_no_free_connection_is_waited_for_then_refused_in_one_line(one_connection: str) -> None:
+    cli = cli_for(one_connection)
+    onboard(cli)
+    before = table_rows(one_connection)
+    holder = _connect_as(one_connection)
+    try:
+        started = time.monotonic()
+        run = cli("spend", "record", "Acme", "Acme - Search", "5.00", now=NOW,
+                  env={"BUDGETCTL_BUSY_TIMEOUT": "1"})
+        waited = time.monotonic() - started
+    finally:
+        holder.close()
+    role = make_url(one_connection).username
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        f"error: cannot connect to {make_url(one_connection).render_as_string()}: the server had"
+        f' no free connection for 1 s (too many connections for role "{role}"); try again, raise'
+        " $BUDGETCTL_BUSY_TIMEOUT, or let the server take more (max_connections, or the role's or"
+        " database's CONNECTION LIMIT)\n"
+    )
+    assert waited >= 1.0  # it asked again for the whole busy timeout, not once
+    assert table_rows(one_connection) == before
+    cli.ok("spend", "record", "Acme", "Acme - Search", "5.00", now=NOW)  # the slot is free again
+
+
+def test_a_connection_freed_while_waiting_is_taken(one_connection: str) -> None:
+    from budgetctl.store.db import connect_when_free
+
+    holder = _connect_as(one_connection)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        holder.close()  # another command ends while this one waits
+
+    conn = connect_when_free(lambda: _connect_as(one_connection), 30, pause)
+    try:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        conn.close()
+    assert pauses == [0.05]
+
+
+def test_other_connection_failures_are_not_waited_out(pg_server: PgServer) -> None:
+    import psycopg
+
+    from budgetctl.store.db import connect_when_free
+
+    pauses: list[float] = []
+    missing = make_url(PG_URL).set(database=f"bc_missing_{uuid.uuid4().hex[:8]}")
+    with pytest.raises(psycopg.OperationalError, match="does not exist"):
+        connect_when_free(lambda: _connect_as(missing.render_as_string(False)), 30, pauses.append)
+    assert pauses == []

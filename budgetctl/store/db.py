@@ -8,7 +8,9 @@
   the lock up front instead of failing half-way with ``SQLITE_BUSY``; readers use
   a deferred ``BEGIN`` and, thanks to WAL, never wait for writers.
 * PostgreSQL write transactions take a transaction-scoped advisory lock, the
-  cross-host counterpart of SQLite's single write lock.
+  cross-host counterpart of SQLite's single write lock. A server with no free
+  connection (``max_connections``, a role's or database's ``CONNECTION LIMIT``) is
+  asked again for up to the busy timeout, as a lock is waited for.
 * Every SQLAlchemy or driver error is translated here into a
   :class:`~budgetctl.domain.errors.DatabaseError` with a message for a person.
 """
@@ -20,10 +22,11 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -40,6 +43,14 @@ ENV_BUSY = "BUDGETCTL_BUSY_TIMEOUT"
 _NEEDS_WRITE = "this command needs to write"
 DEFAULT_BUSY_SECONDS = 30.0
 PG_LOCK_KEY = 0x6275646765746374  # "budgetct": the advisory lock every writer takes
+#: How PostgreSQL refuses a connection for want of a free one: every slot of
+#: max_connections taken, or a role's or a database's CONNECTION LIMIT reached.
+_NO_FREE_CONNECTION = (
+    "too many clients already",
+    "too many connections for",
+    "remaining connection slots are reserved",
+)
+_T = TypeVar("_T")
 
 
 def default_path() -> Path:
@@ -533,6 +544,30 @@ def is_driver_error(exc: BaseException) -> bool:
     return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
+def no_free_connection(exc: BaseException) -> bool:
+    """Whether the server refused a connection only because all it allows are in use."""
+    low = str(exc).lower()
+    return any(words in low for words in _NO_FREE_CONNECTION)
+
+
+def connect_when_free(
+    connect: Callable[[], _T], timeout: float, pause: Callable[[float], None] = time.sleep
+) -> _T:
+    """``connect()``, asked again while the server has no free connection, for up to
+    ``timeout`` seconds (the busy timeout: connections free up as other commands end)."""
+    deadline = time.monotonic() + timeout
+    wait = 0.05
+    while True:
+        try:
+            return connect()
+        except Exception as exc:
+            left = deadline - time.monotonic()
+            if left <= 0 or not no_free_connection(exc):
+                raise
+            pause(min(wait, left))
+            wait = min(wait * 2, 0.5)
+
+
 def translate_error(exc: BaseException, label: str) -> DatabaseError:
     """A driver error in words for the person at the terminal (passwords masked)."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
@@ -613,6 +648,15 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
         or "network is unreachable" in low
     ):
         return DatabaseError(f"cannot connect to {label}: the server is not reachable ({first})")
+    if no_free_connection(orig if orig is not None else exc):
+        refusal = text.rsplit("FATAL:", 1)[-1].strip().splitlines()[0]
+        waited = busy_timeout()
+        during = f" for {waited:g} s" if waited else ""
+        return DatabaseError(
+            f"cannot connect to {label}: the server had no free connection{during} "
+            f"({mask(refusal)}); try again, raise ${ENV_BUSY}, or let the server take more "
+            "(max_connections, or the role's or database's CONNECTION LIMIT)"
+        )
     if (
         "connection failed" in low
         or "connection is bad" in low
@@ -668,6 +712,10 @@ def _configure_postgres(engine: Engine, timeout: float) -> None:
     # the error boundary already says what happened, in one line.
     logging.getLogger("psycopg").addHandler(logging.NullHandler())
     _quiet_pool()
+
+    @event.listens_for(engine, "do_connect")
+    def _when_free(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return connect_when_free(lambda: dialect.connect(*cargs, **cparams), timeout)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
