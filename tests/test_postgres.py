@@ -1041,7 +1041,7 @@ def test_no_free_connection_is_waited_for_then_refused_in_one_line(one_connectio
 
 
 def test_a_connection_freed_while_waiting_is_taken(one_connection: str) -> None:
-    from budgetctl.store.db import connect_when_free
+    from budgetctl.store.db import ConnectionWait
 
     holder = _connect_as(one_connection)
     pauses: list[float] = []
@@ -1050,7 +1050,7 @@ def test_a_connection_freed_while_waiting_is_taken(one_connection: str) -> None:
         pauses.append(seconds)
         holder.close()  # another command ends while this one waits
 
-    conn = connect_when_free(lambda: _connect_as(one_connection), 30, pause)
+    conn = ConnectionWait(30, pause).connect(lambda: _connect_as(one_connection))
     try:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:
@@ -1058,13 +1058,93 @@ def test_a_connection_freed_while_waiting_is_taken(one_connection: str) -> None:
     assert pauses == [0.05]
 
 
+def test_the_wait_for_a_free_connection_is_one_budget_for_the_whole_command(
+    one_connection: str,
+) -> None:
+    """A command opens its connections one after another: together they wait the timeout."""
+    import psycopg
+
+    from budgetctl.store.db import ConnectionWait
+
+    pauses: list[float] = []
+    slots = ConnectionWait(1.0, pauses.append)  # a pause that does not sleep: nothing frees
+    holder = _connect_as(one_connection)
+    try:
+        for _ in range(2):
+            with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
+                slots.connect(lambda: _connect_as(one_connection))
+    finally:
+        holder.close()
+    # 0.05, 0.1, 0.2, 0.4, then what is left of the second (less the refusals' own time);
+    # the second connection is refused at once.
+    assert pauses[:4] == [0.05, 0.1, 0.2, 0.4]
+    assert len(pauses) == 5 and 0 < pauses[4] < 0.25
+    assert slots.left <= 0
+
+
+def _refusal(conninfo: str) -> Exception:
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError) as caught:
+        psycopg.connect(conninfo)
+    return caught.value
+
+
+def test_only_refusals_for_want_of_a_connection_are_waited_out(one_connection: str) -> None:
+    from budgetctl.store.db import ConnectionWait, no_free_connection
+
+    url = make_url(one_connection)
+    role, host = url.username, url.host
+    holder = _connect_as(one_connection)
+    try:
+        full = _refusal(f"host={host} port={url.port or 5432} user={role} dbname={url.database}")
+        # Two hosts, the second of which does not answer: not a full server.
+        mixed = _refusal(
+            f"host={host},127.0.0.2 port={url.port or 5432},5432 user={role} dbname={url.database}"
+        )
+    finally:
+        holder.close()
+    # A database whose name holds the words of a refusal does not exist: not waited out.
+    odd = _refusal(
+        f"host={host} port={url.port or 5432} user={role} "
+        "dbname='bc_too many connections for role \"x\"'"
+    )
+    assert [no_free_connection(e) for e in (full, mixed, odd)] == [True, False, False]
+    pauses: list[float] = []
+    for refusal in (mixed, odd):
+
+        def refuse(refusal: Exception = refusal) -> None:
+            raise refusal
+
+        with pytest.raises(type(refusal)):
+            ConnectionWait(30, pauses.append).connect(refuse)
+    assert pauses == []
+    # Through the command: refused at once, in the words of the host that did not answer.
+    two_hosts = (
+        f"postgresql+psycopg://{role}@/{url.database}"
+        f"?host={host}:{url.port or 5432}&host=127.0.0.2:5432"
+    )
+    holder = _connect_as(one_connection)
+    try:
+        started = time.monotonic()
+        run = cli_for(two_hosts)("brand", "list", env={"BUDGETCTL_BUSY_TIMEOUT": "30"})
+        took = time.monotonic() - started
+    finally:
+        holder.close()
+    assert run.exit_code == 1 and "the server is not reachable" in run.stderr, run.stderr
+    assert took < 10  # not the 30 s of a full server
+    cli_for(two_hosts).ok("init")  # the first host answers once the slot is free
+
+
 def test_other_connection_failures_are_not_waited_out(pg_server: PgServer) -> None:
     import psycopg
 
-    from budgetctl.store.db import connect_when_free
+    from budgetctl.store.db import ConnectionWait
 
     pauses: list[float] = []
     missing = make_url(PG_URL).set(database=f"bc_missing_{uuid.uuid4().hex[:8]}")
     with pytest.raises(psycopg.OperationalError, match="does not exist"):
-        connect_when_free(lambda: _connect_as(missing.render_as_string(False)), 30, pauses.append)
+        ConnectionWait(30, pauses.append).connect(
+            lambda: _connect_as(missing.render_as_string(False))
+        )
     assert pauses == []

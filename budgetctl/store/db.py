@@ -10,7 +10,7 @@
 * PostgreSQL write transactions take a transaction-scoped advisory lock, the
   cross-host counterpart of SQLite's single write lock. A server with no free
   connection (``max_connections``, a role's or database's ``CONNECTION LIMIT``) is
-  asked again for up to the busy timeout, as a lock is waited for.
+  asked again for up to the busy timeout in all, as a lock is waited for.
 * Every SQLAlchemy or driver error is translated here into a
   :class:`~budgetctl.domain.errors.DatabaseError` with a message for a person.
 """
@@ -43,12 +43,12 @@ ENV_BUSY = "BUDGETCTL_BUSY_TIMEOUT"
 _NEEDS_WRITE = "this command needs to write"
 DEFAULT_BUSY_SECONDS = 30.0
 PG_LOCK_KEY = 0x6275646765746374  # "budgetct": the advisory lock every writer takes
-#: How PostgreSQL refuses a connection for want of a free one: every slot of
-#: max_connections taken, or a role's or a database's CONNECTION LIMIT reached.
-_NO_FREE_CONNECTION = (
-    "too many clients already",
-    "too many connections for",
-    "remaining connection slots are reserved",
+#: How PostgreSQL refuses a connection for want of a free one (the reason after "FATAL:"):
+#: every slot of max_connections taken, or a role's or a database's CONNECTION LIMIT reached.
+_NO_FREE_CONNECTION = re.compile(
+    r"FATAL:\s+(?:sorry, too many clients already"
+    r'|too many connections for (?:role|database) "[^"]*"'
+    r"|remaining connection slots are reserved for .*)"
 )
 _T = TypeVar("_T")
 
@@ -544,28 +544,50 @@ def is_driver_error(exc: BaseException) -> bool:
     return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
+def _refusals(exc: BaseException) -> list[str]:
+    """The reason of each refused connection attempt (psycopg lists every host it tried)."""
+    return [
+        line.rsplit("failed:", 1)[1].strip()
+        for line in str(exc).splitlines()
+        if "failed:" in line
+    ]
+
+
 def no_free_connection(exc: BaseException) -> bool:
-    """Whether the server refused a connection only because all it allows are in use."""
-    low = str(exc).lower()
-    return any(words in low for words in _NO_FREE_CONNECTION)
+    """Whether every attempt was refused only because all the connections allowed are in use
+    (not when another host did not answer: that is not waited out)."""
+    reasons = _refusals(exc)
+    return bool(reasons) and all(_NO_FREE_CONNECTION.fullmatch(r) for r in reasons)
 
 
-def connect_when_free(
-    connect: Callable[[], _T], timeout: float, pause: Callable[[float], None] = time.sleep
-) -> _T:
-    """``connect()``, asked again while the server has no free connection, for up to
-    ``timeout`` seconds (the busy timeout: connections free up as other commands end)."""
-    deadline = time.monotonic() + timeout
-    wait = 0.05
-    while True:
-        try:
-            return connect()
-        except Exception as exc:
-            left = deadline - time.monotonic()
-            if left <= 0 or not no_free_connection(exc):
-                raise
-            pause(min(wait, left))
-            wait = min(wait * 2, 0.5)
+class ConnectionWait:
+    """Asks the server again while it has no free connection (connections free up as other
+    commands end): for up to ``timeout`` seconds in all, over every connection of the command."""
+
+    def __init__(
+        self,
+        timeout: float,
+        pause: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.left = timeout
+        self._pause = pause
+        self._clock = clock
+
+    def connect(self, connect: Callable[[], _T]) -> _T:
+        wait = 0.05
+        while True:
+            started = self._clock()
+            try:
+                return connect()
+            except Exception as exc:
+                self.left -= self._clock() - started
+                if self.left <= 0 or not no_free_connection(exc):
+                    raise
+                step = min(wait, self.left)
+                self._pause(step)
+                self.left -= step
+                wait = min(wait * 2, 0.5)
 
 
 def translate_error(exc: BaseException, label: str) -> DatabaseError:
@@ -649,7 +671,7 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
     ):
         return DatabaseError(f"cannot connect to {label}: the server is not reachable ({first})")
     if no_free_connection(orig if orig is not None else exc):
-        refusal = text.rsplit("FATAL:", 1)[-1].strip().splitlines()[0]
+        refusal = _refusals(orig if orig is not None else exc)[0].removeprefix("FATAL:").strip()
         waited = busy_timeout()
         during = f" for {waited:g} s" if waited else ""
         return DatabaseError(
@@ -713,9 +735,11 @@ def _configure_postgres(engine: Engine, timeout: float) -> None:
     logging.getLogger("psycopg").addHandler(logging.NullHandler())
     _quiet_pool()
 
+    slots = ConnectionWait(timeout)
+
     @event.listens_for(engine, "do_connect")
     def _when_free(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-        return connect_when_free(lambda: dialect.connect(*cargs, **cparams), timeout)
+        return slots.connect(lambda: dialect.connect(*cargs, **cparams))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
