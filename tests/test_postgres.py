@@ -1148,3 +1148,29 @@ def test_other_connection_failures_are_not_waited_out(pg_server: PgServer) -> No
             lambda: _connect_as(missing.render_as_string(False))
         )
     assert pauses == []
+
+
+def test_a_table_lock_held_outside_budgetctl_is_not_called_the_write_lock(pg_url: str) -> None:
+    """A DBA's LOCK TABLE (or VACUUM FULL, CREATE INDEX) stops writers and readers alike;
+    the error says so instead of blaming another budgetctl writer."""
+    cli = cli_for(pg_url)
+    onboard(cli)
+    cli.ok("spend", "record", "Acme", "Acme - Search", "5.00", now=NOW)
+    before = table_rows(pg_url)
+    holder = _connect_as(pg_url)
+    expected = (
+        f"error: database {make_url(pg_url).render_as_string()}: another session held a lock on"
+        " a table this command needs for more than 1 s (a LOCK TABLE, VACUUM FULL, ALTER TABLE or"
+        " CREATE INDEX outside budgetctl?); nothing was written: try again when it ends, or raise"
+        " $BUDGETCTL_BUSY_TIMEOUT\n"
+    )
+    try:
+        holder.execute("LOCK TABLE spend_entry IN ACCESS EXCLUSIVE MODE")  # held until rollback
+        for args in (("spend", "record", "Acme", "Acme - Search", "1.00"), ("status",)):
+            run = cli(*args, now=NOW, env={"BUDGETCTL_BUSY_TIMEOUT": "1"})
+            assert (run.exit_code, run.stdout, run.stderr) == (1, "", expected), args
+    finally:
+        holder.rollback()
+        holder.close()
+    assert table_rows(pg_url) == before
+    cli.ok("spend", "record", "Acme", "Acme - Search", "1.00", now=NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from budgetctl.domain.errors import DatabaseError
-from budgetctl.store.db import Database, note_commit, read_revision
+from budgetctl.store.db import Database, note_commit, read_revision, take_write_lock
 from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
 
@@ -43,9 +43,7 @@ def init_database(db: Database, *, created_at: int | None = None) -> str:
         conn = conn.execution_options(budgetctl_write=True)
         with conn.begin():
             if not db.sqlite:
-                from budgetctl.store.db import PG_LOCK_KEY
-
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+                take_write_lock(conn)
             # Holding the write lock now: another init may have run while this one waited.
             before = read_revision(conn)
             if before == HEAD_REVISION:

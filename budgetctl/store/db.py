@@ -375,7 +375,7 @@ class Database:
             trans = conn.begin()
             try:
                 if not self.sqlite:
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+                    take_write_lock(conn)
                 yield conn
             except BaseException:
                 trans.rollback()
@@ -590,6 +590,24 @@ class ConnectionWait:
                 wait = min(wait * 2, 0.5)
 
 
+def _busy() -> DatabaseError:
+    return DatabaseError(
+        f"database is busy: another process held the write lock for more than "
+        f"{busy_timeout():g} s; try again, or raise ${ENV_BUSY}"
+    )
+
+
+def take_write_lock(conn: Connection) -> None:
+    """PostgreSQL: wait for the advisory lock every budgetctl writer takes, for up to the
+    busy timeout (``lock_timeout``), inside the connection's transaction."""
+    try:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
+    except DBAPIError as exc:
+        if "lock timeout" in str(exc.orig).lower():
+            raise _busy() from exc
+        raise
+
+
 def translate_error(exc: BaseException, label: str) -> DatabaseError:
     """A driver error in words for the person at the terminal (passwords masked)."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
@@ -608,10 +626,16 @@ def translate_error(exc: BaseException, label: str) -> DatabaseError:
             f"lost the connection to {label}; the transaction was rolled back, "
             f"nothing was written ({first})"
         )
-    if "database is locked" in low or "database is busy" in low or "lock timeout" in low:
+    if "database is locked" in low or "database is busy" in low:
+        return _busy()
+    if "lock timeout" in low:
+        # PostgreSQL: budgetctl's own write lock is told apart where it is taken
+        # (take_write_lock); any other lock is another session's, on a table.
         return DatabaseError(
-            f"database is busy: another process held the write lock for more than "
-            f"{busy_timeout():g} s; try again, or raise ${ENV_BUSY}"
+            f"database {label}: another session held a lock on a table this command needs for "
+            f"more than {busy_timeout():g} s (a LOCK TABLE, VACUUM FULL, ALTER TABLE or CREATE "
+            f"INDEX outside budgetctl?); nothing was written: try again when it ends, or raise "
+            f"${ENV_BUSY}"
         )
     if "file is not a database" in low or "file is encrypted" in low:
         return DatabaseError(f"{label} is not a budgetctl database (not an SQLite file)")
