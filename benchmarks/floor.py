@@ -12,6 +12,9 @@ same generated data (``benchmarks/generate.py``) and in the same run:
   untimed), moved into the ledger with the single ``INSERT ... SELECT ... ORDER BY``
   that ``spend import`` uses, through the ledger's indexes (foreign keys off, as in
   the import, which checks its campaigns once each instead), and committed;
+* the same staged rows into the ledger's columns with no index or key;
+* the issue's comparison loop: ``csv.reader``, ``Decimal`` and ``executemany`` into a bare
+  table of a new file, nothing matched or checked;
 * ``spend import``: the whole command.
 
 The first two plus the third are a floor for any importer that keeps this ledger;
@@ -47,6 +50,24 @@ LEDGER_INSERT = (
     "c.execute('PRAGMA cache_size = -8192')\n"
     "c.execute('BEGIN IMMEDIATE'); c.execute(sys.argv[2]); c.execute('COMMIT')\n"
 )
+BARE_INSERT = INSERT.replace("INSERT INTO spend_entry", "INSERT INTO bare_ledger")
+# The issue's own comparison: read, parse the amount with Decimal, executemany into a bare
+# table of a new file; no matching, no checks, no index.
+BARE_LOOP = (
+    "import csv, sqlite3, sys\n"
+    "from decimal import Decimal\n"
+    "c = sqlite3.connect(sys.argv[2], isolation_level=None)\n"
+    "c.execute('CREATE TABLE t (day TEXT, brand TEXT, campaign TEXT, amount INTEGER, id TEXT)')\n"
+    "c.execute('BEGIN')\n"
+    "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
+    "    r = csv.reader(f); h = next(r); batch = []\n"
+    "    for d, b, cp, a, cur, i in r:\n"
+    "        batch.append((d, b, cp, int(Decimal(a) * 1000000), i))\n"
+    "        if len(batch) == 50000:\n"
+    "            c.executemany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', batch); batch.clear()\n"
+    "    c.executemany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', batch)\n"
+    "c.execute('COMMIT')\n"
+)
 READ_ONLY = (
     "import csv, sys\n"
     "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
@@ -72,6 +93,8 @@ def stage(src: Path, csv_path: Path, dst: Path) -> int:
         "CREATE TABLE floor_stage (brand_id INTEGER, campaign_id INTEGER, amount INTEGER, "
         "occurred_at INTEGER, idem_key TEXT)"
     )
+    # The ledger's columns without its indexes or keys (what an unindexed ledger would cost).
+    con.execute("CREATE TABLE bare_ledger AS SELECT * FROM spend_entry WHERE 0")
     con.execute(
         "INSERT INTO import_batch (id, created_at, actor, format, files, rows, entries_written, "
         "unchanged, skipped, net_amount) VALUES (1, 0, 'floor', 'generic', '', 0, 0, 0, 0, 0)"
@@ -145,6 +168,20 @@ def main() -> None:
             timed(
                 [run.PY, "-c", LEDGER_INSERT, str(target), INSERT],
                 lambda: run.fresh_copy(staged_src, target),
+            ),
+        ),
+        (
+            "the same rows into the ledger's columns without an index or key",
+            timed(
+                [run.PY, "-c", LEDGER_INSERT, str(target), BARE_INSERT],
+                lambda: run.fresh_copy(staged_src, target),
+            ),
+        ),
+        (
+            "csv.reader + Decimal + executemany into a bare table of a new file, no checks",
+            timed(
+                [run.PY, "-c", BARE_LOOP, str(generic), str(ref_db)],
+                lambda: ref_db.unlink(missing_ok=True),
             ),
         ),
         (
