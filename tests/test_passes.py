@@ -731,6 +731,65 @@ def test_reset_catches_up_missed_days_across_a_month_end(ready: Cli, db_path: Pa
     assert ("Acme", "closed month 2026-11: spent 60.00 of 1,000.00") in events
 
 
+@pytest.mark.parametrize(
+    ("created", "old", "new", "moved", "ends", "day", "month"),
+    [
+        # Added without --tz at 02:00Z, put right that evening: 22:00 on Jun 30 in New York.
+        ("2026-07-01T02:00:00+00:00", "UTC", "America/New_York", "2026-07-01T02:00:00+00:00",
+         "2026-07-01T04:05:00+00:00", "2026-06-30", "2026-06"),
+        # Across the date line: Jul 1 in Kiritimati is still Jun 30 in Pago Pago.
+        ("2026-06-30T12:00:00+00:00", "Pacific/Kiritimati", "Pacific/Pago_Pago",
+         "2026-06-30T13:00:00+00:00", "2026-07-01T11:05:00+00:00", "2026-06-30", "2026-06"),
+    ],
+    ids=["utc-to-new-york", "kiritimati-to-pago-pago"],
+)
+def test_a_brand_moved_west_has_its_open_day_and_month_closed_in_its_new_zone(
+    ready: Cli, db_path: Path, created: str, old: str, new: str, moved: str, ends: str, day: str,
+    month: str,
+) -> None:
+    """The old zone had closed the brand's days through yesterday; in the new zone that
+    yesterday is today. reset closes it, and its month, when they end there."""
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "1000", "--tz", old, now=created)
+    ready.ok("campaign", "add", "Acme", "C", now=created)
+    ready.ok("brand", "set", "Acme", "--tz", new, now=moved)
+    ready.ok("spend", "record", "Acme", "C", "40", now=moved)
+    run = ready.ok("reset", "-v", now=ends)
+    assert run.lines == [
+        f"closed month {month} for Acme: spent 40.00 of 1,000.00",
+        f"closed day {day} for Acme: spent 40.00 of 100.00",
+        f"reset at {ends}: 1 campaigns evaluated, 0 changed",
+    ]
+    assert query(db_path, "SELECT kind, first_day, spend FROM period_close ORDER BY kind") == [
+        ("day", day, 40_000_000), ("month", f"{month}-01", 40_000_000),
+    ]
+    assert query(db_path, "SELECT closed_through FROM brand") == [(day,)]
+
+
+def test_a_day_closed_before_a_move_west_is_not_closed_or_said_again(
+    ready: Cli, db_path: Path
+) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "1000",
+             now="2026-06-30T12:00:00+00:00")
+    ready.ok("campaign", "add", "Acme", "C", now="2026-06-30T12:00:00+00:00")
+    ready.ok("spend", "record", "Acme", "C", "40", now="2026-06-30T12:00:00+00:00")
+    run = ready.ok("reset", "-v", now="2026-07-01T00:05:00+00:00")
+    assert run.lines[:2] == [
+        "closed month 2026-06 for Acme: spent 40.00 of 1,000.00",
+        "closed day 2026-06-30 for Acme: spent 40.00 of 100.00",
+    ]
+    ready.ok("brand", "set", "Acme", "--tz", "America/New_York", now="2026-07-01T02:00:00+00:00")
+    ready.ok("spend", "record", "Acme", "C", "5", now="2026-07-01T02:00:00+00:00")  # Jun 30 there
+    closes = query(db_path, "SELECT * FROM period_close ORDER BY id")
+    # New York's Jun 30, and June, end at 04:00Z: closed already, in UTC, they keep that record.
+    run = ready.ok("reset", "-v", now="2026-07-01T04:05:00+00:00")
+    assert run.lines == ["reset at 2026-07-01T04:05:00+00:00: 1 campaigns evaluated, 0 changed"]
+    assert query(db_path, "SELECT * FROM period_close ORDER BY id") == closes
+    assert query(db_path, "SELECT COUNT(*) FROM event WHERE kind = 'period.closed'") == [(2,)]
+    assert query(db_path, "SELECT closed_through FROM brand") == [("2026-06-30",)]
+    run = ready.ok("reset", "-v", now="2026-07-02T04:05:00+00:00")
+    assert run.lines[0] == "closed day 2026-07-01 for Acme: spent 0.00 of 100.00"
+
+
 def test_reset_looking_ahead_closes_only_what_the_clock_has_seen_end(ready: Cli, db_path: Path) -> None:
     """--now after the clock: evaluate there, but close no day that has not ended yet."""
     clock = "2026-11-25T12:00:00+00:00"

@@ -13,7 +13,7 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -177,9 +177,15 @@ def _apply_brand_changes(
         record_event(conn, ctx, "brand.budget", msg, brand=brand, detail=detail)
         said.append(msg)
     if changes.tz is not None and changes.tz != brand.timezone:
+        # Days the old zone has closed may not have ended in the new one (a move west): reset
+        # closes them once they end there (a day closed already keeps its first record).
+        through = min(
+            date.fromisoformat(brand.closed_through),
+            local_day(ctx.now, zone(changes.tz)) - timedelta(days=1),
+        )
         conn.execute(
-            sa.text("UPDATE brand SET timezone = :v WHERE id = :id"),
-            {"v": changes.tz, "id": brand.id},
+            sa.text("UPDATE brand SET timezone = :v, closed_through = :ct WHERE id = :id"),
+            {"v": changes.tz, "ct": through.isoformat(), "id": brand.id},
         )
         msg = zone_change_message(brand.timezone, changes.tz)
         record_event(conn, ctx, "brand.timezone", msg, brand=brand)

@@ -147,7 +147,17 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
         new_through[bid] = yesterday.isoformat()
     if not wanted:
         return []
-    budget_at = _budgets_before(conn, list(new_through), min(day for _tz, _k, day in wanted))
+    earliest = min(day for _tz, _k, day in wanted)
+    budget_at = _budgets_before(conn, list(new_through), earliest)
+    # A period closed before (a brand whose zone moved west) keeps its first record, and is
+    # not said to close again.
+    existing = {
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            sa.text("SELECT brand_id, kind, first_day FROM period_close WHERE first_day >= :f"),
+            {"f": earliest.isoformat()},
+        )
+    }
     closed: list[Closed] = []
     rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -161,6 +171,8 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
         totals = period_totals(conn, ids, period)
         end_us = to_us(period.end)
         for bid, bname, _tz, daily, monthly, _ct in group:
+            if (bid, kind, first.isoformat()) in existing:
+                continue
             spend = int(totals.get(bid) or 0)
             budget = budget_at(bid, kind, end_us, daily if kind == "day" else monthly)
             closed.append(Closed(bname, kind, period.label, spend, budget))
@@ -192,22 +204,13 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
                     ),
                 }
             )
-    # A period closed before (a brand whose zone moved) keeps its first record.
-    existing = {
-        (r[0], r[1], r[2])
-        for r in conn.execute(
-            sa.text("SELECT brand_id, kind, first_day FROM period_close WHERE first_day >= :f"),
-            {"f": min(r["f"] for r in rows)},
-        )
-    }
-    fresh = [r for r in rows if (r["b"], r["k"], r["f"]) not in existing]
-    if fresh:
+    if rows:
         conn.execute(
             sa.text(
                 "INSERT INTO period_close (brand_id, kind, first_day, spend, budget, closed_at) "
                 "VALUES (:b, :k, :f, :s, :bud, :at)"
             ),
-            fresh,
+            rows,
         )
     if events:
         conn.execute(INSERT_EVENT, events)
