@@ -379,6 +379,43 @@ def test_names_with_control_characters_or_invalid_utf8_are_refused(acme: Cli, db
         "(see 'budgetctl brand add --help')"))
 
 
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\u200e", "\u00ad", "\u202e", "\u2060"])
+def test_names_with_characters_that_show_as_nothing_are_refused(
+    acme: Cli, db_path: Path, tmp_path: Path, char: str
+) -> None:
+    """Two names that look the same must not be two brands or campaigns (a zero-width space,
+    a byte-order mark, a direction mark, a soft hyphen, a word joiner)."""
+    import unicodedata
+
+    name = f"Ac{char}me"
+    said = f"has a character that shows as nothing (U+{ord(char):04X} {unicodedata.name(char)})"
+    refused(acme, db_path, "brand", "add", name, "--daily", "1", "--monthly", "1",
+            message=f"brand name {name!r} {said}: type the name without it")
+    refused(acme, db_path, "campaign", "add", "Acme", name,
+            message=f"campaign name {name!r} {said}: type the name without it")
+    refused(acme, db_path, "brand", "set", "Acme", "--rename", name,
+            message=f"brand name {name!r} {said}: type the name without it")
+    sheet = tmp_path / "campaigns.csv"
+    sheet.write_text(f"brand,name\nAcme,Search\nAcme,{name}\n", encoding="utf-8")
+    before = dump(db_path)
+    run = acme("campaign", "import", str(sheet), now=NOW)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        "error: campaign import refused, nothing written: 1 problem\n"
+        f"  {sheet}:3: campaign name {name!r} {said}: type the name without it\n"
+    )
+    assert dump(db_path) == before
+
+
+def test_the_joiners_that_shape_scripts_and_emoji_are_kept_in_names(acme: Cli, db_path: Path) -> None:
+    for name in ("\U0001f468\u200d\U0001f469\u200d\U0001f467 Family", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"):
+        acme.ok("campaign", "add", "Acme", name, now=NOW)
+    assert query(db_path, "SELECT name FROM campaign ORDER BY id") == [
+        ("\U0001f468\u200d\U0001f469\u200d\U0001f467 Family",),
+        ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",),
+    ]
+
+
 def _as_revision_0001(db: Path | str, keys: dict[int, str]) -> None:
     """The database as schema revision 0001 left it: brand keys trimmed and case-folded only."""
     execute(db, "UPDATE alembic_version SET version_num = '0001'")

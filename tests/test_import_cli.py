@@ -899,6 +899,42 @@ def test_create_missing_with_brand_creates_the_campaign(loaded: Cli, db_path: Pa
             "reasons": []} in campaigns
 
 
+@pytest.mark.parametrize("char", ["\ufeff", "\u200b", "\u200e", "\u00ad"])
+def test_a_report_name_with_a_character_that_shows_as_nothing_is_the_same_campaign(
+    loaded: Cli, db_path: Path, tmp_path: Path, char: str
+) -> None:
+    """A stray zero-width space (or BOM, direction mark, soft hyphen) in a report's campaign
+    or brand name must not make a second campaign whose days count again."""
+    header = "Campaign,Day,Currency code,Cost\n"
+    odd = write(tmp_path / "odd.csv", f"{header}{char}Acme - Sea{char}rch,2026-11-24,USD,61.25\n")
+    clean = write(tmp_path / "clean.csv", f"{header}Acme - Search,2026-11-24,USD,61.25\n")
+    run = imp(loaded, "--create-missing", "--brand", "Acme", odd)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.lines[1:] == ["  Acme / Acme - Search: 1 entry, net 61.25 USD"]
+    run = imp(loaded, clean)
+    assert run.lines[0].startswith("batch #2: 1 row (google-ads), wrote 0 entries, 1 unchanged")
+    assert day_totals(db_path) == {("Acme - Search", "2026-11-24"): 61_250_000}
+    assert query(db_path, "SELECT COUNT(*) FROM campaign WHERE brand_id = "
+                          "(SELECT id FROM brand WHERE name = 'Acme')") == [(2,)]
+    # A new campaign's name is created without the character; the brand column is read so too.
+    new = write(tmp_path / "new.csv", f"date,brand,campaign,amount\n2026-11-24,Ac{char}me,"
+                                      f"Acme - Vi{char}deo,2.00\n")
+    run = imp(loaded, "--create-missing", new)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.lines[1:] == ["  created campaign Acme / Acme - Video",
+                             "  Acme / Acme - Video: 1 entry, net 2.00 USD"]
+
+
+def test_a_campaign_cell_of_only_characters_that_show_as_nothing_is_an_empty_name(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "blank.csv", "Campaign,Day,Currency code,Cost\n"
+                                      "Acme - Search,2026-11-24,USD,1.00\n\u200b,2026-11-24,USD,5.00\n")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}:3: campaign is empty\n"))
+
+
 def test_create_missing_without_brand_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "new.csv", "date,campaign,amount\n2026-11-24,Acme - Video,2.00\n"
                                     "2026-11-24,Acme - Search,1.00\n2026-11-24,Globex - Video,3.00\n")

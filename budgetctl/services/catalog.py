@@ -26,6 +26,7 @@ from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, Inval
 from budgetctl.domain.money import format_budget, format_budget_stated, format_exact, parse_budget
 from budgetctl.domain.periods import check_zone, local_day, zone
 from budgetctl.domain.schedule import Window, parse_windows
+from budgetctl.domain.text import first_invisible
 from budgetctl.services.base import (
     BRAND_COLUMNS,
     INSERT_EVENT,
@@ -58,6 +59,13 @@ def check_name(name: str, what: str) -> str:
     if any(unicodedata.category(c) == "Cc" for c in clean):
         raise InvalidValue(
             f"{what} name {clean!r} has a control character (a tab, a line break or the like)"
+        )
+    hidden = first_invisible(clean)
+    if hidden is not None:
+        # Two names that look the same must not be two brands or campaigns.
+        raise InvalidValue(
+            f"{what} name {clean!r} has a character that shows as nothing (U+{ord(hidden):04X}"
+            f" {unicodedata.name(hidden, 'FORMAT CHARACTER')}): type the name without it"
         )
     return clean
 
