@@ -935,6 +935,28 @@ def test_a_campaign_cell_of_only_characters_that_show_as_nothing_is_an_empty_nam
         f"  {f}:3: campaign is empty\n"))
 
 
+def test_a_day_the_brand_s_zone_skipped_is_refused_as_spend_record_refuses_it(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    """Samoa left out 2011-12-30: a row dated so would land on Dec 31 and count there."""
+    now = "2012-01-05T12:00:00Z"
+    ready.ok("brand", "add", "AP", "--daily", "50", "--monthly", "500", "--tz", "Pacific/Apia", now=now)
+    ready.ok("campaign", "add", "AP", "s", "--external-id", "111", now=now)
+    generic = write(tmp_path / "ap.csv", "date,campaign,amount\n2011-12-29,s,1\n2011-12-30,s,3\n")
+    google = write(tmp_path / "apg.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n"
+                                         "s,111,2011-12-31,USD,5\ns,111,2011-12-30,USD,7\n")
+    before = dump(db_path)
+    for f, line in ((generic, 3), (google, 3)):
+        run = ready("spend", "import", str(f), now=now)
+        assert (run.exit_code, run.stdout, run.stderr) == (1, "", (
+            "error: import refused, nothing written: 1 problem\n"
+            f"  {f}:{line}: day 2011-12-30 does not exist in Pacific/Apia (the zone skipped it)\n"))
+    assert dump(db_path) == before
+    refused_record = ready("spend", "record", "AP", "s", "3", "--at", "2011-12-30", now=now)
+    assert refused_record.stderr == (
+        "error: --at '2011-12-30': that day does not exist in Pacific/Apia (the zone skipped it)\n")
+
+
 def test_create_missing_without_brand_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "new.csv", "date,campaign,amount\n2026-11-24,Acme - Video,2.00\n"
                                     "2026-11-24,Acme - Search,1.00\n2026-11-24,Globex - Video,3.00\n")

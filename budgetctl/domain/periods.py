@@ -69,6 +69,12 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
+def day_exists(day: date, tz: ZoneInfo) -> bool:
+    """Whether ``day`` is on ``tz``'s calendar: Samoa left out 2011-12-30, whose "midnight"
+    is the next day's."""
+    return local_midnight(day, tz).astimezone(tz).date() == day
+
+
 def wall_time(value: datetime, tz: ZoneInfo) -> datetime | None:
     """A naive wall-clock time in ``tz`` as an aware UTC instant (the first of an hour a
     daylight-saving change repeats), or ``None`` when such a change skips it."""

@@ -53,6 +53,7 @@ from budgetctl.domain.errors import (
 from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_money, format_stated
 from budgetctl.domain.periods import (
+    day_exists,
     day_period,
     local_day,
     local_midnight,
@@ -708,6 +709,10 @@ def _resolve(
                 raise InvalidValue(
                     f"day {day.isoformat()} is in the future for {b.name} "
                     f"(today is {b.today.isoformat()} in {b.tz.key})"
+                )
+            if not day_exists(day, b.tz):
+                raise InvalidValue(
+                    f"day {day.isoformat()} does not exist in {b.tz.key} (the zone skipped it)"
                 )
             occurred_us = midnights[(day, b.tz)] = to_us(local_midnight(day, b.tz))
         return hit, occurred_us

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from budgetctl.domain.errors import Conflict, InvalidValue
 from budgetctl.domain.instants import check_year, from_us, to_us
 from budgetctl.domain.money import format_stated, parse_micros
-from budgetctl.domain.periods import local_midnight, moved_midnight, periods_at, wall_time, zone
+from budgetctl.domain.periods import (
+    day_exists,
+    local_midnight,
+    moved_midnight,
+    periods_at,
+    wall_time,
+    zone,
+)
 from budgetctl.services.base import (
     Context,
     campaigns_named,
@@ -58,13 +65,11 @@ def resolve_when(text: str, tz: ZoneInfo, *, what: str = "--at") -> datetime:
         except ValueError:
             raise InvalidValue(f"{what} {text!r} is not a valid date") from None
         check_year(day, text, what)
-        start = local_midnight(day, tz)
-        if start.astimezone(tz).date() != day:
-            # Samoa left out 2011-12-30: its "midnight" is the next day's.
+        if not day_exists(day, tz):
             raise InvalidValue(
                 f"{what} {text!r}: that day does not exist in {tz.key} (the zone skipped it)"
             )
-        return start
+        return local_midnight(day, tz)
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
