@@ -522,7 +522,7 @@ def test_verbose_pass_explains_each_change_on_its_own_line(ready: Cli) -> None:
     assert run.lines == [
         "B / C: active -> paused (outside_schedule)",
         "    outside schedule: Wed 11:00-13:00 (UTC)",
-        "daypart at 2026-11-25T13:00:00+00:00: 1 campaigns evaluated, 1 changed",
+        "daypart at 2026-11-25T13:00:00+00:00: 1 campaign evaluated, 1 changed",
     ]
 
 
@@ -757,7 +757,7 @@ def test_a_brand_moved_west_has_its_open_day_and_month_closed_in_its_new_zone(
     assert run.lines == [
         f"closed month {month} for Acme: spent 40.00 of 1,000.00",
         f"closed day {day} for Acme: spent 40.00 of 100.00",
-        f"reset at {ends}: 1 campaigns evaluated, 0 changed",
+        f"reset at {ends}: 1 campaign evaluated, 0 changed",
     ]
     assert query(db_path, "SELECT kind, first_day, spend FROM period_close ORDER BY kind") == [
         ("day", day, 40_000_000), ("month", f"{month}-01", 40_000_000),
@@ -782,7 +782,7 @@ def test_a_day_closed_before_a_move_west_is_not_closed_or_said_again(
     closes = query(db_path, "SELECT * FROM period_close ORDER BY id")
     # New York's Jun 30, and June, end at 04:00Z: closed already, in UTC, they keep that record.
     run = ready.ok("reset", "-v", now="2026-07-01T04:05:00+00:00")
-    assert run.lines == ["reset at 2026-07-01T04:05:00+00:00: 1 campaigns evaluated, 0 changed"]
+    assert run.lines == ["reset at 2026-07-01T04:05:00+00:00: 1 campaign evaluated, 0 changed"]
     assert query(db_path, "SELECT * FROM period_close ORDER BY id") == closes
     assert query(db_path, "SELECT COUNT(*) FROM event WHERE kind = 'period.closed'") == [(2,)]
     assert query(db_path, "SELECT closed_through FROM brand") == [("2026-06-30",)]
@@ -801,7 +801,7 @@ def test_reset_looking_ahead_closes_only_what_the_clock_has_seen_end(ready: Cli,
     assert [line for line in run.lines if line.startswith("closed")] == [
         f"closed day 2026-11-{day} for Acme: spent 0.00 of 100.00" for day in range(20, 25)
     ]
-    assert run.lines[-1] == "reset at 2027-03-01T00:05:00+00:00: 1 campaigns evaluated, 1 changed"
+    assert run.lines[-1] == "reset at 2027-03-01T00:05:00+00:00: 1 campaign evaluated, 1 changed"
     assert query(db_path, "SELECT closed_through FROM brand") == [("2026-11-24",)]
     # At the clock's own next day the 25th closes with its real spend; an unreadable
     # $BUDGETCTL_NOW leaves the system's clock to say how far that is.

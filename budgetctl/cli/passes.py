@@ -46,8 +46,11 @@ def _run(
             )
     render.changes(report.changes, verbose=verbose, prefix=prefix)
     if verbose:
+        from budgetctl.services.base import counted
+
+        evaluated = counted(report.evaluated, "campaign", "campaigns")
         render.out(
-            f"{name} at {c.now.isoformat()}: {report.evaluated} campaigns evaluated, "
+            f"{name} at {c.now.isoformat()}: {evaluated} evaluated, "
             f"{len(report.changes)} changed" + (", dry run: nothing written" if dry_run else "")
         )
 
