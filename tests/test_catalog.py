@@ -408,12 +408,15 @@ def test_names_with_characters_that_show_as_nothing_are_refused(
 
 
 def test_the_joiners_that_shape_scripts_and_emoji_are_kept_in_names(acme: Cli, db_path: Path) -> None:
-    for name in ("\U0001f468\u200d\U0001f469\u200d\U0001f467 Family", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"):
-        acme.ok("campaign", "add", "Acme", name, now=NOW)
-    assert query(db_path, "SELECT name FROM campaign ORDER BY id") == [
-        ("\U0001f468\u200d\U0001f469\u200d\U0001f467 Family",),
-        ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",),
+    names = [
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family",  # joined emoji
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian, with a non-joiner
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f England",  # a tag flag
+        "\u0600\u0661\u0662 Arabic number sign",  # a format character that shows
     ]
+    for name in names:
+        acme.ok("campaign", "add", "Acme", name, now=NOW)
+    assert query(db_path, "SELECT name FROM campaign ORDER BY id") == [(n,) for n in names]
 
 
 def _as_revision_0001(db: Path | str, keys: dict[int, str]) -> None:

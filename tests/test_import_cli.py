@@ -932,7 +932,25 @@ def test_a_campaign_cell_of_only_characters_that_show_as_nothing_is_an_empty_nam
                                       "Acme - Search,2026-11-24,USD,1.00\n\u200b,2026-11-24,USD,5.00\n")
     refused(loaded, db_path, f, stderr=(
         "error: import refused, nothing written: 1 problem\n"
-        f"  {f}:3: campaign is empty\n"))
+        f"  {f}:3: campaign name is empty\n"))
+
+
+def test_a_name_stored_with_such_a_character_by_an_older_budgetctl_still_matches_as_it_is(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    """Names took those characters before they were refused: a report naming one exactly is
+    that campaign, not a new one."""
+    from budgetctl.services.base import name_key
+
+    old = "Acme\u00adSearch"
+    execute(db_path, f"UPDATE campaign SET name = '{old}', name_key = '{name_key(old)}' "
+                     "WHERE name = 'Acme - Search'")
+    f = write(tmp_path / "old.csv", f"date,brand,campaign,amount\n2026-11-24,Acme,{old},2.00\n")
+    campaigns = query(db_path, "SELECT id, name FROM campaign ORDER BY id")
+    run = imp(loaded, "--create-missing", f)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.lines[1:] == [f"  Acme / {old}: 1 entry, net 2.00 USD"]
+    assert query(db_path, "SELECT id, name FROM campaign ORDER BY id") == campaigns
 
 
 def test_a_day_the_brand_s_zone_skipped_is_refused_as_spend_record_refuses_it(

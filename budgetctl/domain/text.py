@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # Control characters, and the line and paragraph separators that split lines too.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -20,25 +19,28 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-# The zero-width joiner and non-joiner shape some scripts' words and emoji: kept.
-_JOINERS = frozenset("\u200c\u200d")
-
-
-def invisible(char: str) -> bool:
-    """Whether ``char`` shows as nothing: one of Unicode's format characters (a zero-width
-    space, a byte-order mark, a direction mark, a soft hyphen), but for the joiners."""
-    return unicodedata.category(char) == "Cf" and char not in _JOINERS
+# Characters that show as nothing and turn up stray in names copied from elsewhere: the
+# soft hyphen, the Arabic letter and Mongolian vowel marks, the zero-width space, the
+# direction marks, embeddings, overrides and isolates, the word joiner and invisible
+# operators, the byte-order mark, the interlinear annotation marks. Not the joiners
+# (U+200C, U+200D), nor the tag characters of flag emoji, nor the format characters that
+# show as a sign (U+0600-0605): they shape what a name shows.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb]"
+)
 
 
 def first_invisible(text: str) -> str | None:
     """The first character of ``text`` that shows as nothing, if any."""
     if text.isascii():
         return None
-    return next((c for c in text if invisible(c)), None)
+    found = _INVISIBLE.search(text)
+    return found.group() if found else None
 
 
 def without_invisible(text: str) -> str:
-    """``text`` without the characters that show as nothing (see :func:`invisible`)."""
+    """``text`` without the characters that show as nothing (see :data:`_INVISIBLE`)."""
     if text.isascii():
         return text
-    return "".join(c for c in text if not invisible(c))
+    return _INVISIBLE.sub("", text)

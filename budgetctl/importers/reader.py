@@ -35,7 +35,7 @@ from typing import BinaryIO, Final
 
 from budgetctl.domain.errors import ImportRejected, InvalidValue
 from budgetctl.domain.money import format_money, parse_micros
-from budgetctl.domain.text import visible, without_invisible
+from budgetctl.domain.text import visible
 from budgetctl.importers.formats import (
     PROFILES,
     HeaderConflict,
@@ -573,11 +573,6 @@ class SpendReader:
                         whole = whole.replace(",", "")
                     digits = whole + fraction
                     campaign = rec[i_campaign].strip()
-                    if not campaign.isascii():
-                        campaign = without_invisible(campaign).strip()
-                    brand = rec[i_brand].strip() if has_brand else ""
-                    if not brand.isascii():
-                        brand = without_invisible(brand).strip()
                     currency = (
                         currency_get(rec[i_currency], missing) if has_currency else fixed_currency
                     )
@@ -598,7 +593,7 @@ class SpendReader:
                             start,
                             campaign,
                             (rec[i_ext].strip() or None) if has_ext else None,
-                            brand or None,
+                            (rec[i_brand].strip() or None) if has_brand else None,
                             when[0],
                             when[1],
                             micros,
@@ -711,11 +706,8 @@ class SpendReader:
                 f" {self.delimiter!r} inside a value not quoted?",
             )
             return None
-        name_cell = rec[layout.column("campaign")].strip()
-        # A name without the characters that show as nothing; a cell that holds only those
-        # is not blank (not a summary row) but a row without a campaign.
-        campaign = without_invisible(name_cell).strip()
-        if not name_cell and profile.blank_campaign_is_total:
+        campaign = rec[layout.column("campaign")].strip()
+        if not campaign and profile.blank_campaign_is_total:
             self._skip_total(rec)
             if profile.summary_is_total:
                 self._summaries += 1
@@ -777,7 +769,7 @@ class SpendReader:
             line,
             campaign,
             _optional(rec, layout.column("external_id")),
-            _optional(rec, layout.column("brand"), names=True),
+            _optional(rec, layout.column("brand")),
             when[0],
             when[1],
             micros,
@@ -850,13 +842,8 @@ class SpendReader:
         return value
 
 
-def _optional(rec: list[str], index: int, *, names: bool = False) -> str | None:
-    """A cell's text, or ``None`` when it is empty; a name without characters that show as
-    nothing (a report's stray zero-width space must not make another campaign)."""
-    if index < 0:
-        return None
-    text = without_invisible(rec[index]) if names else rec[index]
-    return text.strip() or None
+def _optional(rec: list[str], index: int) -> str | None:
+    return (rec[index].strip() or None) if index >= 0 else None
 
 
 def _parse_day(text: str, profile: Profile) -> tuple[date | None, datetime | None]:

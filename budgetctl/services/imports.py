@@ -62,6 +62,7 @@ from budgetctl.domain.periods import (
     wall_time,
     zone,
 )
+from budgetctl.domain.text import first_invisible, without_invisible
 from budgetctl.importers.reader import FORMATS, SpendReader, SpendRow, show_name
 from budgetctl.services.base import (
     INSERT_EVENT,
@@ -750,6 +751,9 @@ def _match(
     brand = forced
     if bname:
         found = catalog.brands.get(name_key(bname))
+        if found is None and first_invisible(bname) is not None:
+            # A stray zero-width space or the like: the brand whose name shows so.
+            found = catalog.brands.get(name_key(without_invisible(bname)))
         if found is None:
             raise InvalidValue(f"unknown brand {bname!r}")
         if forced is not None and found.id != forced.id:
@@ -767,9 +771,16 @@ def _match(
                 return hits[0][0], catalog.by_id[hits[0][1]]
             shared = hits  # several campaigns carry this id: the name must tell them apart
     key = name_key(cname)
+    hits = catalog.named(key)
+    if not hits and first_invisible(cname) is not None:
+        # A stray zero-width space or the like in the report (stored names hold none, but
+        # for older ones, matched as they are above): the campaign whose name shows so,
+        # and the name --create-missing gives a new one.
+        cname = without_invisible(cname).strip()
+        key = name_key(cname)
+        hits = catalog.named(key)
     if not key:
         raise InvalidValue("campaign name is empty")
-    hits = catalog.named(key)
     if brand is not None:
         hits = [h for h in hits if h[1] == brand.id]
     elif len({h[1] for h in hits}) > 1:
