@@ -790,6 +790,39 @@ def test_a_day_closed_before_a_move_west_is_not_closed_or_said_again(
     assert run.lines[0] == "closed day 2026-07-01 for Acme: spent 0.00 of 100.00"
 
 
+def test_a_zone_change_under_a_clock_behind_the_brand_s_creation_reopens_no_day_before_it(
+    ready: Cli, db_path: Path
+) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "1000",
+             now="2026-07-10T12:00:00+00:00")
+    ready.ok("brand", "set", "Acme", "--tz", "America/New_York", now="2026-07-01T02:00:00+00:00")
+    assert query(db_path, "SELECT closed_through FROM brand") == [("2026-07-09",)]
+    run = ready.ok("reset", "-v", now="2026-07-11T12:00:00+00:00")
+    assert run.lines == [
+        "closed day 2026-07-10 for Acme: spent 0.00 of 100.00",
+        "reset at 2026-07-11T12:00:00+00:00: 0 campaigns evaluated, 0 changed",
+    ]
+
+
+def test_reset_closes_no_day_the_zone_skipped_but_closes_its_month(ready: Cli, db_path: Path) -> None:
+    """Samoa left out 2011-12-30; December still ends, with its 31st."""
+    ready.ok("brand", "add", "AP", "--daily", "50", "--monthly", "500", "--tz", "Pacific/Apia",
+             now="2011-12-29T12:00:00+00:00")
+    run = ready.ok("reset", "-v", now="2012-01-02T12:00:00+00:00")
+    assert run.lines == [
+        "closed month 2011-12 for AP: spent 0.00 of 500.00",
+        "closed day 2011-12-29 for AP: spent 0.00 of 50.00",
+        "closed day 2011-12-31 for AP: spent 0.00 of 50.00",
+        "closed day 2012-01-01 for AP: spent 0.00 of 50.00",
+        "closed day 2012-01-02 for AP: spent 0.00 of 50.00",
+        "reset at 2012-01-02T12:00:00+00:00: 0 campaigns evaluated, 0 changed",
+    ]
+    assert query(db_path, "SELECT kind, first_day FROM period_close ORDER BY first_day, kind") == [
+        ("month", "2011-12-01"), ("day", "2011-12-29"), ("day", "2011-12-31"),
+        ("day", "2012-01-01"), ("day", "2012-01-02"),
+    ]
+
+
 def test_reset_looking_ahead_closes_only_what_the_clock_has_seen_end(ready: Cli, db_path: Path) -> None:
     """--now after the clock: evaluate there, but close no day that has not ended yet."""
     clock = "2026-11-25T12:00:00+00:00"

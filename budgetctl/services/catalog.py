@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from budgetctl.domain.currency import check_currency
 from budgetctl.domain.decide import ACTIVE
 from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, InvalidValue
+from budgetctl.domain.instants import from_us
 from budgetctl.domain.money import format_budget, format_budget_stated, format_exact, parse_budget
 from budgetctl.domain.periods import check_zone, local_day, zone
 from budgetctl.domain.schedule import Window, parse_windows
@@ -186,10 +187,17 @@ def _apply_brand_changes(
         said.append(msg)
     if changes.tz is not None and changes.tz != brand.timezone:
         # Days the old zone has closed may not have ended in the new one (a move west): reset
-        # closes them once they end there (a day closed already keeps its first record).
-        through = min(
-            date.fromisoformat(brand.closed_through),
-            local_day(ctx.now, zone(changes.tz)) - timedelta(days=1),
+        # closes them once they end there (a day closed already keeps its first record). Not
+        # back past the brand's first day, where a clock behind its creation would put it.
+        created_us = conn.execute(
+            sa.text("SELECT created_at FROM brand WHERE id = :id"), {"id": brand.id}
+        ).scalar_one()
+        new_zone = zone(changes.tz)
+        closed = date.fromisoformat(brand.closed_through)
+        day_before_first = local_day(from_us(int(created_us)), new_zone) - timedelta(days=1)
+        through = max(
+            min(closed, local_day(ctx.now, new_zone) - timedelta(days=1)),
+            min(closed, day_before_first),
         )
         conn.execute(
             sa.text("UPDATE brand SET timezone = :v, closed_through = :ct WHERE id = :id"),

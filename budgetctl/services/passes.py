@@ -22,7 +22,14 @@ from sqlalchemy.engine import Connection
 
 from budgetctl.domain.instants import to_us
 from budgetctl.domain.money import format_budget_stated, format_stated
-from budgetctl.domain.periods import Period, day_period, local_day, month_period, zone
+from budgetctl.domain.periods import (
+    Period,
+    day_exists,
+    day_period,
+    local_day,
+    month_period,
+    zone,
+)
 from budgetctl.services.base import INSERT_EVENT, RUN_SLACK, Context, period_totals
 from budgetctl.services.evaluate import Change, evaluate
 from budgetctl.store.db import fetch_in
@@ -139,8 +146,10 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
         if last >= yesterday:
             continue
         day = last + timedelta(days=1)
+        here = zone(tz)
         while day <= yesterday:
-            wanted[(tz, "day", day)].append(brand)
+            if day_exists(day, here):  # not a day the zone skipped (Samoa's 2011-12-30)
+                wanted[(tz, "day", day)].append(brand)
             if (day + timedelta(days=1)).day == 1:
                 wanted[(tz, "month", day.replace(day=1))].append(brand)
             day += timedelta(days=1)
