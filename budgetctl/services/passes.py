@@ -136,6 +136,7 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
     # Periods to close, grouped so that brands sharing a zone share one query per period.
     wanted: dict[tuple[str, str, date], list[Any]] = defaultdict(list)
     new_through: dict[int, str] = {}
+    days_exist: dict[tuple[str, date], bool] = {}
     # A look ahead (--now later than the clock) closes only what has ended by the clock: a
     # day's spend is final once the day is over, and a closed day is never closed again.
     until = ctx.now if ctx.clock is None else min(ctx.now, ctx.clock)
@@ -146,9 +147,11 @@ def close_periods(conn: Connection, ctx: Context) -> list[Closed]:
         if last >= yesterday:
             continue
         day = last + timedelta(days=1)
-        here = zone(tz)
         while day <= yesterday:
-            if day_exists(day, here):  # not a day the zone skipped (Samoa's 2011-12-30)
+            exists = days_exist.get((tz, day))
+            if exists is None:  # once per zone and day: brands share zones
+                exists = days_exist[(tz, day)] = day_exists(day, zone(tz))
+            if exists:  # not a day the zone skipped (Samoa's 2011-12-30)
                 wanted[(tz, "day", day)].append(brand)
             if (day + timedelta(days=1)).day == 1:
                 wanted[(tz, "month", day.replace(day=1))].append(brand)
