@@ -1096,6 +1096,14 @@ def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | 
     ]
 
 
+def test_doctor_counts_one_of_each_in_the_singular(ready: Cli) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "10", "--monthly", "100", now=T0)
+    ready.ok("campaign", "add", "Acme", "Search", now=T0)
+    ready.ok("spend", "record", "Acme", "Search", "1", now=T0)
+    lines = ready("doctor", "--now", T0).lines
+    assert "ok   contents: 1 brand, 1 campaign, 1 ledger entry" in lines, lines
+
+
 def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
     run = ready("doctor", "--now", T0)
     assert run.exit_code == 1

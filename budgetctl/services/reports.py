@@ -18,6 +18,7 @@ from budgetctl.services.base import (
     RUN_SLACK,
     Context,
     campaigns_named,
+    counted,
     get_brand,
     get_campaign,
     list_limit,
@@ -343,7 +344,9 @@ def doctor(db: Database, now: datetime, system: datetime | None = None) -> list[
                 Check(
                     "contents",
                     True,
-                    f"{counts[0]} brands, {counts[1]} campaigns, {counts[2]} ledger entries",
+                    f"{counted(counts[0], 'brand', 'brands')}, "
+                    f"{counted(counts[1], 'campaign', 'campaigns')}, "
+                    f"{counted(counts[2], 'ledger entry', 'ledger entries')}",
                 )
             )
     except (BudgetError, sa.exc.DBAPIError) as exc:
