@@ -689,6 +689,8 @@ def test_db_copy_shows_the_verified_net_per_currency(tmp_path: Path) -> None:
     for brand, amount in (("Acme", "100.00"), ("Acme", "0.005"), ("Nikko", "1000")):
         cli.ok("spend", "record", brand, "Search", amount, now=NOW)
     run = cli.ok("db", "copy", "--to", str(tmp_path / "copy.db"), now=NOW)
+    assert "  pass_run: 1 row" in run.stdout.splitlines()
+    assert "  campaign: 2 rows" in run.stdout.splitlines()
     assert run.stdout.splitlines()[-1] == (
         "verified: row counts of 9 tables (12 rows) and 2 per-brand, per-day spend totals (net 1,000.00 "
         "JPY, 100.01 USD) are equal on both sides"

@@ -59,7 +59,7 @@ def copy(
     if report.created_schema:
         render.out("  created the budgetctl schema in the target")
     for table, n in report.rows.items():
-        render.out(f"  {table}: {n} rows")
+        render.out(f"  {table}: {n} {'row' if n == 1 else 'rows'}")
     if report.sequences:
         render.out("  id sequences continue after the copied ids")
     nets = f" (net {format_nets(report.nets)})" if report.nets else ""
