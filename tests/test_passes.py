@@ -1086,6 +1086,7 @@ def test_doctor_passes_when_the_passes_ran_recently(ready: Cli, db_path: Path | 
         ready.ok(name, now=T0)
     run = ready("doctor", "--now", "2026-11-25T12:05:00+00:00")
     assert run.exit_code == 0, run.stdout
+    assert run.stderr == ""
     assert run.lines[1:] == [
         *engine_checks(db_path),
         f"ok   schema: revision {HEAD_REVISION}",
@@ -1107,6 +1108,10 @@ def test_doctor_counts_one_of_each_in_the_singular(ready: Cli) -> None:
 def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
     run = ready("doctor", "--now", T0)
     assert run.exit_code == 1
+    checks = len(run.lines) - 1
+    assert run.stderr == (
+        f"error: 3 of {checks} checks failed: last enforce, last daypart, last reset\n"
+    )
     assert run.lines[-3:] == [
         "FAIL last enforce: never ran (expected at least every 15 min)",
         "FAIL last daypart: never ran (expected at least every 5 min)",
@@ -1142,6 +1147,7 @@ def test_doctor_fails_when_a_pass_is_overdue(ready: Cli) -> None:
         "FAIL last reset: 2026-11-25T12:00:00+00:00 (26 h ago, overdue: expected every 26 h)"
     )
     assert [line for line in run.lines if line.startswith("FAIL")] == [run.lines[-1]]
+    assert run.stderr == f"error: 1 of {checks} checks failed: last reset\n"
 
 
 
@@ -1275,6 +1281,7 @@ def test_doctor_fails_on_a_damaged_file(ready: Cli, db_path: Path, tmp_path: Pat
     run = ready("--db", str(junk), "doctor", "--now", T0)
     assert run.exit_code == 1
     assert run.lines[-1].startswith("FAIL database: ")
+    assert run.stderr == "error: 1 of 1 checks failed: database\n"
 
 
 # -- concurrency smoke ------------------------------------------------------------------

@@ -143,7 +143,8 @@ def register(app: typer.Typer) -> None:
 
         Exits 1 when the database is damaged or a pass is overdue (enforce > 15 min,
         daypart > 5 min, reset > 26 h), or its last run lies more than 5 min after the
-        system's clock (a replay under a later $BUDGETCTL_NOW: its next run replaces it).
+        system's clock (a replay under a later $BUDGETCTL_NOW: its next run replaces it);
+        stderr then names the failed checks in one error line.
 
         \b
         Example: budgetctl doctor || mail -s "budgetctl needs attention" ops@example.com
@@ -166,4 +167,6 @@ def register(app: typer.Typer) -> None:
             for x in checks:
                 render.out(f"{'ok  ' if x.ok else 'FAIL'} {x.name}: {x.detail}")
         if not healthy:
+            failed = [x.name for x in checks if not x.ok]
+            render.error(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}")
             raise typer.Exit(1)
