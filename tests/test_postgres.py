@@ -695,6 +695,17 @@ def test_db_copy_shows_the_verified_net_per_currency(tmp_path: Path) -> None:
         "verified: row counts of 9 tables (12 rows) and 2 per-brand, per-day spend totals (net 1,000.00 "
         "JPY, 100.01 USD) are equal on both sides"
     )
+    # Again: refused, counting the target's rows as the copy's report did (init's row too).
+    before = table_rows(str(tmp_path / "copy.db"))
+    again = cli("db", "copy", "--to", str(tmp_path / "copy.db"), now=NOW)
+    assert again.exit_code == 1
+    held = ", ".join(f"{t}: {len(rows)}" for t, rows in before.items() if rows)
+    assert again.stderr == (
+        f"error: target {tmp_path / 'copy.db'} is not empty ({held} rows): db copy copies only"
+        " into an empty database; the target is left as is\n"
+    )
+    assert "pass_run: 1" in held
+    assert table_rows(str(tmp_path / "copy.db")) == before
 
 
 def test_db_copy_refuses_the_source_itself(tmp_path: Path) -> None:

@@ -134,17 +134,19 @@ def _check_target_empty(target: Database) -> None:
                 " (an empty target: run 'budgetctl --db TARGET init' to upgrade it); the target"
                 " is left as is"
             )
-        counts = {t: n for t, n in _row_counts(conn, held=True).items() if n}
-        if counts:
-            raise DatabaseError(_not_empty(target, counts))
+        _refuse_held(conn, target)
 
 
-def _not_empty(target: Database, counts: dict[str, int]) -> str:
-    held = ", ".join(f"{t}: {n}" for t, n in counts.items())
-    return (
-        f"target {target.label} is not empty ({held} rows): db copy copies only into an "
-        "empty database; the target is left as is"
-    )
+def _refuse_held(conn: Connection, target: Database) -> None:
+    """Refuse a target holding anything a user put there, its rows counted as they are
+    (``init``'s own row included), as the copy's report counts them."""
+    if any(_row_counts(conn, held=True).values()):
+        counts = {t: n for t, n in _row_counts(conn).items() if n}
+        held = ", ".join(f"{t}: {n}" for t, n in counts.items())
+        raise DatabaseError(
+            f"target {target.label} is not empty ({held} rows): db copy copies only into an "
+            "empty database; the target is left as is"
+        )
 
 
 def _read_batches(conn: Connection, table: str, columns: list[str]) -> Iterator[list[Any]]:
@@ -239,9 +241,7 @@ def copy_database(source: Database, to: str) -> CopyReport:
     report = CopyReport(source.label, target.label, created)
 
     with source.read() as src, target.write() as dst:
-        counts = {t: n for t, n in _row_counts(dst, held=True).items() if n}
-        if counts:  # another process wrote meanwhile
-            raise DatabaseError(_not_empty(target, counts))
+        _refuse_held(dst, target)  # another process wrote meanwhile
         # The source's record of its creation (if it has one) is the database's.
         dst.exec_driver_sql("DELETE FROM pass_run WHERE name = 'init'")
         for table in TABLES:
