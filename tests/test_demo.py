@@ -24,6 +24,11 @@ def test_demo_builds_the_sample_agency_in_the_database_it_is_given(tmp_path: Pat
     assert run.stdout.splitlines()[0] == f"created database {db} (schema revision {HEAD_REVISION})"
     assert run.stdout.splitlines()[-2:] == [
         f"demo database: {db}", f"try: budgetctl --db {db} campaign list"]
+    retried = run.stdout.splitlines().index(
+        "== Tue 16:50 UTC: the same invoice is retried: recorded once")
+    assert run.stdout.splitlines()[retried + 1] == (
+        "   already recorded as entry #7 (key inv-4411): nothing written")
+    assert query(db, "SELECT COUNT(*) FROM spend_entry WHERE idem_key = 'manual:inv-4411'") == [(1,)]
     assert query(db, "SELECT id, format, rows, entries_written, net_amount FROM import_batch") == [
         (1, "google-ads", 3, 3, 1_128_500_000), (2, "generic", 3, 3, 1_052_500_000)]
     assert query(db, "SELECT SUM(amount) FROM spend_entry") == [(2_211_000_000,)]

@@ -189,7 +189,10 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
         note="invoice 4411",
         key="inv-4411",
     )
-    emit(f"   duplicate: {again.duplicate} (entry #{again.entry_id})")
+    if again.duplicate:
+        emit(f"   already recorded as entry #{again.entry_id} (key inv-4411): nothing written")
+    else:
+        emit(f"   recorded again as entry #{again.entry_id}")
 
     for when, name, title in [
         (
