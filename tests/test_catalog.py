@@ -1171,9 +1171,17 @@ def test_console_script_bad_command_line_exits_2(db_path: Path) -> None:
      (["brand", "set", "Acme", "--daily", "5", "--json", "-5"],
       "No such option: --json (see 'budgetctl brand set --help')"),
      # No amount to put after "--" here: the number is just no option of the command.
-     (["spend", "list", "--json", "-5"], "No such option: -5 (see 'budgetctl spend list --help')")],
+     (["spend", "list", "--json", "-5"], "No such option: -5 (see 'budgetctl spend list --help')"),
+     # budgetctl's own --db after the command: say where it goes.
+     (["status", "--db", "other.db"],
+      "--db is an option of budgetctl itself: put it before the command, as in "
+      "'budgetctl --db FILE status ...' (or set $BUDGETCTL_DB)"),
+     (["spend", "import", "--db=other.db", "-"],
+      "--db is an option of budgetctl itself: put it before the command, as in "
+      "'budgetctl --db FILE spend import ...' (or set $BUDGETCTL_DB)")],
     ids=["command", "option", "missing", "negative", "negative-fraction", "negative-option",
-         "unknown-before-negative", "negative-without-amount"],
+         "unknown-before-negative", "negative-without-amount", "db-after-command",
+         "db-joined-after-command"],
 )
 def test_bad_command_line_exits_2(acme: Cli, db_path: Path, args: list[str], message: str) -> None:
     refused(acme, db_path, *args, message=message, code=2)

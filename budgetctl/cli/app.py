@@ -154,6 +154,17 @@ def _interrupted() -> None:
     sys.exit(_INTERRUPTED)
 
 
+def _global_hint(exc: Any, where: str) -> str | None:
+    """``budgetctl status --db FILE``: --db belongs to budgetctl itself, before the command."""
+    if str(getattr(exc, "option_name", "") or "") != "--db":
+        return None
+    program, _, command = where.partition(" ")
+    return (
+        f"--db is an option of {program} itself: put it before the command, as in"
+        f" '{program} --db FILE {command} ...' (or set $BUDGETCTL_DB)"
+    )
+
+
 def _negative_hint(exc: Any, words: list[str], cli_ctx: Any, where: str) -> str | None:
     """What to type instead when the unknown option is a negative number ("-5.5", or "-."
     of "-.5", as a cluster of short options reads), not another word of the line."""
@@ -275,7 +286,7 @@ class BoundaryGroup(TyperGroup):
                     else self._command_path(sys.argv[1:] if args is None else list(args))
                 )
                 hint = (
-                    _negative_hint(exc, words, cli_ctx, where)
+                    _global_hint(exc, where) or _negative_hint(exc, words, cli_ctx, where)
                     if type(exc).__name__ == "NoSuchOption"
                     else None
                 )
