@@ -134,3 +134,23 @@ def test_a_bad_option_value_is_told_in_plain_words(tmp_path: Path, args: list[st
 
     run = Cli(tmp_path / "unused.db")(*args)
     assert (run.exit_code, run.stdout, run.stderr) == (2, "", stderr)
+
+
+def test_readme_cron_block_is_crontab_example_with_a_venv_path() -> None:
+    """The crontab shown in the README and the file it presents are the same lines."""
+    block = README.read_text(encoding="utf-8").split("```cron\n", 1)[1].split("```", 1)[0]
+    example = (README.parent / "crontab.example").read_text(encoding="utf-8")
+
+    def lines(text: str, *, commented: bool) -> list[str]:
+        kept = []
+        for line in text.splitlines():
+            line = " ".join(line.split())
+            if line.startswith("# ") and commented and re.match(r"# [-\d*/,]+ ", line):
+                kept.append(line)  # an optional, commented-out job
+            elif line and not line.startswith("#") and not line.startswith("PATH="):
+                kept.append(line)
+        return kept
+
+    assert lines(block, commented=True) == lines(example, commented=True)
+    assert "PATH=/opt/budgetctl/venv/bin:/usr/local/bin:/usr/bin:/bin" in block.splitlines()
+    assert "PATH=/usr/local/bin:/usr/bin:/bin" in example.splitlines()
