@@ -885,6 +885,13 @@ def test_names_an_ascii_terminal_cannot_show_are_escaped_not_a_failure(agency: P
     run = run_bin(agency, "campaign", "list", "--json", PYTHONIOENCODING="ascii")
     assert run.exit_code == 0 and "\\u00e9" in run.stdout
     assert [c["campaign"] for c in json.loads(run.stdout)] == ["Café", "Night", "Search"]
+    # A table lays the escaped name out at the width it prints at: the columns stay aligned.
+    run = run_bin(agency, "campaign", "list", "--brand", "Acme", PYTHONIOENCODING="ascii")
+    assert run.exit_code == 0, run.stderr
+    header, *rows = run.stdout.splitlines()
+    assert [r.split()[1] for r in rows] == ["Caf\\xe9", "Night", "Search"]
+    state = header.index("state")
+    assert [r[state : state + 7] for r in rows] == ["active "] * 3, run.stdout
     run = run_bin(agency, "campaign", "add", "Acme", "Café", PYTHONIOENCODING="ascii")
     assert (run.exit_code, run.stderr) == (1, (
         "error: brand 'Acme' already has a campaign named 'Caf\\xe9'\n"))

@@ -23,10 +23,16 @@ if TYPE_CHECKING:
 
 
 def safe(text: object) -> str:
-    """User text made safe for Rich: markup escaped, control characters visible."""
+    """User text made safe for Rich: markup escaped, control characters visible, and what
+    standard output's encoding cannot carry escaped already (``Caf\\xe9``), so a table lays
+    the cell out at the width it will print at."""
     from rich.markup import escape
 
-    return escape(visible(str(text)))
+    shown = visible(str(text))
+    encoding = getattr(sys.stdout, "encoding", None)
+    if encoding and not shown.isascii() and not unicode_ok(sys.stdout):
+        shown = shown.encode(encoding, "backslashreplace").decode(encoding)
+    return escape(shown)
 
 
 _console: Console | None = None
