@@ -1687,6 +1687,27 @@ def test_latin1_needs_encoding(loaded: Cli, db_path: Path, tmp_path: Path) -> No
     assert [(r[1], r[7]) for r in ledger(db_path)] == [(1_000_000, "ok"), (2_000_000, "café")]
 
 
+def test_a_header_unreadable_in_the_given_encoding_names_the_encoding(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "utf8.csv", b"date,brand,campaign,amount\n2026-11-24,Acme,Acme - Search,1.00\n")
+    read_as = ("; it was read as utf-16-le, as --encoding says: if that is not the file's encoding,"
+               " give the right one, or leave --encoding out (UTF-8 and UTF-16 with a byte-order mark"
+               " are recognised)")
+    from budgetctl.importers.formats import PROFILES
+
+    refused(loaded, db_path, "--encoding", "utf-16-le", "--format", "generic", f, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}: no generic header found: expected columns {PROFILES['generic'].expects}{read_as}\n"))
+    run = imp(loaded, "--encoding", "utf-16-le", f)
+    assert run.exit_code == 1 and run.stderr.endswith(read_as + "\n"), run.stderr
+    # Without --encoding the same refusal says nothing of encodings.
+    bare = write(tmp_path / "bare.csv", b"when,who,what\n2026-11-24,Acme,1.00\n")
+    run = imp(loaded, bare)
+    assert run.exit_code == 1 and "--encoding" not in run.stderr, run.stderr
+    assert imp_json(loaded, f) == result(1, [f], 1, 1, 0, "1.00")
+
+
 def test_currency_other_than_the_brands_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "meta-eur.csv", META.read_bytes().replace(b"Amount spent (USD)", b"Amount spent (EUR)"))
     refused(loaded, db_path, f, stderr=(

@@ -281,6 +281,7 @@ class SpendReader:
         self._odd_totals = False  # a total row's amount is missing or unreadable
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
         self._currency_cache: dict[str, str | None] = {}
+        self._given_encoding = encoding
         self._feed = self._open_feed(source, encoding)
         self._text = io.TextIOWrapper(
             io.BufferedReader(self._feed, _CHUNK), encoding="utf-8", newline=""
@@ -405,17 +406,25 @@ class SpendReader:
                     f" {profile.day_hint}"
                 ]
             )
+        # A header read in the wrong encoding is no header: say which one was used.
+        decoded = (
+            f"; it was read as {self._given_encoding}, as --encoding says: if that is not the"
+            " file's encoding, give the right one, or leave --encoding out (UTF-8 and UTF-16"
+            " with a byte-order mark are recognised)"
+            if self._given_encoding is not None
+            else ""
+        )
         if fmt == "auto":
             needs = "; ".join(f"{p.label}: {p.expects}" for p in PROFILES.values())
             raise ImportRejected(
                 [
                     f"{self.name}: no spend header found: expected columns like date, campaign,"
                     " amount (generic) or a Google Ads, Meta or Microsoft Advertising export"
-                    f" ({needs})"
+                    f" ({needs}){decoded}"
                 ]
             )
         profile = PROFILES[fmt]
-        hint = ""
+        hint = decoded
         if lookalike is not None:
             hint = (
                 f" (this looks like a {lookalike.label} export: use --format"
