@@ -98,7 +98,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--campaign", help="Only this campaign.")
         ] = None,
         since: Annotated[
-            str | None, typer.Option("--since", help="From this date or time.")
+            str | None,
+            typer.Option(
+                "--since",
+                help="From this date or time (dates in the brand's zone with --brand, else UTC;"
+                " the table shows UTC).",
+            ),
         ] = None,
         limit: Annotated[int, typer.Option("--limit", help="At most this many (the newest).")] = 50,
         json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
