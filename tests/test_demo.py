@@ -93,3 +93,13 @@ def test_demo_refuses_another_applications_database(cli: Cli, db_path: Path) -> 
         f"error: demo builds its sample agency in a new database, and {db_path} is in use: "
         "name a new file with --db, or leave --db out for a temporary one\n")
     assert dump(db_path) == before
+
+
+def test_demo_refuses_an_empty_db_rather_than_taking_a_temporary_one(cli: Cli, tmp_path: Path) -> None:
+    """--db "$UNSET" is a mistake to say, not a request for the temporary database."""
+    for args in (("demo", "--db", ""), ("--db", " ", "demo")):
+        run = cli(*args)
+        assert (run.exit_code, run.stdout) == (1, ""), args
+        assert run.stderr == (
+            "error: --db is empty: name a new database file (leave --db out for a temporary one)\n"
+        ), args

@@ -79,6 +79,11 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
     from budgetctl.services.setup import init_database
 
     emit = say or render.out
+    if db_option is not None and not db_option.strip():
+        # A variable that was not set: not taken for "a temporary database".
+        raise InvalidValue(
+            "--db is empty: name a new database file (leave --db out for a temporary one)"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="budgetctl-demo-"))
     url = resolve_url(db_option or str(workdir / "demo.db"))
     db = Database(url)
