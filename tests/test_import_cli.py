@@ -1580,6 +1580,50 @@ def test_a_network_export_whose_header_differs_only_in_case_is_refused_not_read_
     assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
 
 
+@pytest.mark.parametrize(
+    ("fixture", "old", "new", "line", "label", "column"),
+    [(GOOGLE, b",Day,Currency code,", b",Date,Currency code,", 3, "Google Ads", "Day"),
+     (GOOGLE, b",Currency code,Cost,", b",Currency code,Amount,", 3, "Google Ads", "Cost"),
+     (META, b"Amount spent (USD)", b"Amount spent", 1, "Meta Ads", "Amount spent (CUR)")],
+    ids=["google-day-as-date", "google-cost-as-amount", "meta-amount-without-currency"],
+)
+def test_a_network_export_with_a_column_renamed_is_refused_not_read_as_generic(
+    loaded: Cli, db_path: Path, tmp_path: Path, fixture: Path, old: bytes, new: bytes, line: int,
+    label: str, column: str,
+) -> None:
+    # Read as generic rows (date, campaign, amount), the report would add its days up: the
+    # same report imported later under its own header would count every day twice.
+    data = fixture.read_bytes()
+    assert data.count(old) == 1
+    f = write(tmp_path / "renamed.csv", data.replace(old, new))
+    from budgetctl.importers.formats import PROFILES
+    expects = next(p.expects for p in PROFILES.values() if p.label == label)
+    message = (
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}:{line}: this header is a {label} export's but for its {column} column (expected "
+        f"{expects}): read as generic rows, its days would add up where a later report replaces "
+        "them: give the column its name again, or download the report anew (a file of your own: "
+        "give each row an id in an id column, or write the header in lower case)\n"
+    )
+    refused(loaded, db_path, f, stderr=message)
+    refused(loaded, db_path, "--format", "generic", f, stderr=message)
+
+
+def test_a_file_of_ones_own_with_one_network_name_is_still_generic(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # One of the network's required names (Campaign) is not a network's export.
+    one = write(tmp_path / "one.csv", "date,Campaign,amount\n2026-11-06,Acme - Search,5.00\n")
+    assert imp_json(loaded, one) == result(1, [one], 1, 1, 0, "5.00")
+    # Two, with an id column: a file of one's own, once per id.
+    own = write(tmp_path / "own.csv", "Date,Campaign,Cost,id\n2026-11-06,Acme - Search,5.00,inv-1\n")
+    assert imp_json(loaded, own) == result(2, [own], 1, 1, 0, "5.00")
+    # Two in lower case: a file of one's own.
+    lower = write(tmp_path / "lower.csv", "date,campaign,cost\n2026-11-07,Acme - Search,2.00\n")
+    assert imp_json(loaded, lower) == result(3, [lower], 1, 1, 0, "2.00")
+    assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
+
+
 def test_a_batch_whose_net_passes_64_bits_is_refused_as_amounts_too_large(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

@@ -348,6 +348,26 @@ def matches_but_for_case(profile: Profile, cells: list[str]) -> bool:
     )
 
 
+def one_column_short(profile: Profile, cells: list[str]) -> str | None:
+    """The network's name for the one column ``cells`` lacks of ``profile``'s header, when
+    every other column it needs is there, spelled as the network spells it (``Date`` for
+    Google's ``Day``, ``Amount spent`` without Meta's currency); else ``None``.
+
+    Such a header is a network export with a column renamed: read as generic rows, its
+    days would add up where a later report replaces them.
+    """
+    seen, _currency = _claims(profile, cells)
+    missing = [col for col in profile.columns if col.required and col.role not in seen]
+    if _day_role(profile, seen) is None and not any(col.role == "day" for col in missing):
+        missing.extend(col for col in profile.columns if col.role == profile.day_sources[0][0])
+    if len(missing) != 1:
+        return None
+    col = missing[0]
+    if col.names:
+        return " or ".join(col.names)
+    return "Amount spent (CUR)" if col.role == "amount" else col.role
+
+
 def _day_role(profile: Profile, seen: dict[str, list[int]]) -> str | None:
     for source in profile.day_sources:
         if all(role in seen for role in source):

@@ -44,6 +44,7 @@ from budgetctl.importers.formats import (
     lacks_only_a_day,
     match_header,
     matches_but_for_case,
+    one_column_short,
 )
 
 SpendRow = tuple[
@@ -380,6 +381,7 @@ class SpendReader:
                     self._refuse_network_as_generic(line, lineno)
                 if found[0].profile.network == "generic" and "row_id" not in found[0].index:
                     self._refuse_network_but_for_case(line, lineno, found[1])
+                    self._refuse_network_but_for_a_column(line, lineno, found[1])
                 if fmt == "auto" and found[0].profile.network != "generic":
                     # A network's spelling with an id column: a file of one's own, whose rows
                     # count once per id (no export has a bare id column).
@@ -471,6 +473,29 @@ class SpendReader:
                         " its days would add up where a later report replaces them: restore"
                         " the header's letter case (a file of your own: give each row an id"
                         " in an id column)"
+                    ]
+                )
+
+    def _refuse_network_but_for_a_column(self, line: str, lineno: int, delimiter: str) -> None:
+        """A network export with one column renamed (``Date`` for ``Day``) would be read as
+        generic rows that add up where the network's later reports replace them."""
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+        except (csv.Error, StopIteration):
+            return
+        for profile in PROFILES.values():
+            if profile.network == "generic":
+                continue
+            wanted = one_column_short(profile, cells)
+            if wanted is not None:
+                raise ImportRejected(
+                    [
+                        f"{self.name}:{lineno}: this header is a {profile.label} export's but"
+                        f" for its {wanted} column (expected {profile.expects}): read as"
+                        " generic rows, its days would add up where a later report replaces"
+                        f" them: give the column its name again, or download the report"
+                        " anew (a file of your own: give each row an id in an id column, or"
+                        " write the header in lower case)"
                     ]
                 )
 
