@@ -1624,6 +1624,34 @@ def test_a_file_of_ones_own_with_one_network_name_is_still_generic(
     assert day_totals(db_path)[("Acme - Search", "2026-11-06")] == 10_000_000
 
 
+def test_a_microsoft_day_outside_its_report_time_is_refused_as_dates_saved_day_first(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # A spreadsheet set to day-first dates re-saved 2026-11-02 as 02/11/2026: read month first
+    # it is 11 February, which the report's own "Report Time: 11/2/2026" does not cover.
+    data = MS_UI.read_bytes()
+    assert data.count(b"\n2026-11-02\t") == 2 and b"Report Time: 11/2/2026\n" in data
+    uk = write(tmp_path / "uk.tsv", data.replace(b"\n2026-11-02\t", b"\n02/11/2026\t"))
+    why = ("day 2026-02-11 ('02/11/2026') is not one the report covers, 2026-11-02 (its Report Time, "
+           "line 2): were its dates saved day first, as a spreadsheet can? Download the report again "
+           "and import it unopened")
+    refused(loaded, db_path, uk, stderr=(
+        f"error: import refused, nothing written: 2 problems\n  {uk}:7: {why}\n  {uk}:8: {why}\n"))
+    # Month first, as Microsoft writes it, the same days import as the fixture's.
+    us = write(tmp_path / "us.tsv", data.replace(b"\n2026-11-02\t", b"\n11/2/2026\t"))
+    assert imp_json(loaded, us) == result(1, [us], 2, 1, 1, "1388.90")  # Generic spent 0.00
+    assert imp_json(loaded, MS_UI) == result(2, [MS_UI], 2, 0, 2, "0.00")
+    # A period over two days holds both; a day after it does not.
+    api = MS_API.read_bytes()
+    late = write(tmp_path / "late.csv", api.replace(b'"2026-11-02","Initech - Brand"',
+                                                    b'"11/3/2026","Initech - Brand"'))
+    run = imp(loaded, late)
+    assert run.exit_code == 1 and run.stderr.splitlines()[1:] == [
+        f"  {late}:13: day 2026-11-03 ('11/3/2026') is not one the report covers, 2026-11-01 to "
+        "2026-11-02 (its Report Time, line 2): were its dates saved day first, as a spreadsheet can? "
+        "Download the report again and import it unopened"], run.stderr
+
+
 def test_a_batch_whose_net_passes_64_bits_is_refused_as_amounts_too_large(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

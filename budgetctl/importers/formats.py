@@ -94,6 +94,10 @@ class Profile:
     #: a report-title line that states how many rows follow (the ``value`` group, such as
     #: Microsoft's ``Rows: 3``): a file with fewer was cut short
     stated_rows: re.Pattern[str] | None = None
+    #: a report-title line that states the days the report covers (``start`` and ``end``
+    #: groups, ``M/D/YYYY``, such as Microsoft's ``Report Time: 11/1/2026,11/2/2026``): a row
+    #: dated outside them was misread (its dates re-saved day first) or does not belong
+    stated_period: re.Pattern[str] | None = None
     #: the summary row (blank campaign) gives the amount spent over all rows: rows adding up
     #: to less, beyond rounding, means the file was cut short
     summary_is_total: bool = False
@@ -180,6 +184,10 @@ MICROSOFT = Profile(
         ),
     ),
     stated_rows=re.compile(r"Rows:\s*(?P<value>[0-9][0-9,]*)", re.IGNORECASE),
+    stated_period=re.compile(
+        r"Report Time:\s*(?P<start>\d{1,2}/\d{1,2}/\d{4})(?:\s*,\s*(?P<end>\d{1,2}/\d{1,2}/\d{4}))?",
+        re.IGNORECASE,
+    ),
 )
 
 GENERIC = Profile(

@@ -275,6 +275,8 @@ class SpendReader:
         # lines announce (line, count), its summary row's amount (line, micros; None when it
         # has none, or several), and how many footer lines it has.
         self._stated_rows: tuple[int, int] | None = None
+        # The days the report says it covers: (line, first, last).
+        self._period: tuple[int, date, date] | None = None
         self._summary: tuple[int, int, int] | None = None
         self._summaries = 0
         self._footers = 0
@@ -508,6 +510,16 @@ class SpendReader:
                 stated = profile.stated_rows.fullmatch(text)
                 if stated is not None:
                     self._stated_rows = (lineno, int(stated["value"].replace(",", "")))
+            if profile.stated_period is not None:
+                period = profile.stated_period.fullmatch(text)
+                if period is not None:
+                    try:
+                        first = _parse_day(period["start"], profile)[0]
+                        last = _parse_day(period["end"] or period["start"], profile)[0]
+                    except InvalidValue:
+                        first = last = None
+                    if first is not None and last is not None and first <= last:
+                        self._period = (lineno, first, last)
             for pattern, why in profile.refused_preamble:
                 hit = pattern.fullmatch(text)
                 if hit is not None:
@@ -848,15 +860,29 @@ class SpendReader:
         cached = self._day_cache.get(text)
         if cached is not None:
             return cached
-        value = _parse_day(text, self.layout.profile)
+        value = self._day_in_period(text)
         if len(self._day_cache) < _CACHE_LIMIT:
             self._day_cache[text] = value
+        return value
+
+    def _day_in_period(self, text: str) -> tuple[date | None, datetime | None]:
+        """A day cell, which must lie in the period the report states, if it states one."""
+        value = _parse_day(text, self.layout.profile)
+        if self._period is not None and value[0] is not None:
+            line, first, last = self._period
+            if not first <= value[0] <= last:
+                covers = first.isoformat() + ("" if first == last else f" to {last.isoformat()}")
+                raise InvalidValue(
+                    f"day {value[0].isoformat()} ({text.strip()!r}) is not one the report covers,"
+                    f" {covers} (its Report Time, line {line}): were its dates saved day first, as"
+                    " a spreadsheet can? Download the report again and import it unopened"
+                )
         return value
 
     def _day_if_valid(self, text: str) -> tuple[date | None, datetime | None] | None:
         """The fast path's miss: a day not seen yet, or ``None`` for the careful path."""
         try:
-            value = _parse_day(text, self.layout.profile)
+            value = self._day_in_period(text)
         except InvalidValue:
             return None
         if len(self._day_cache) < _CACHE_LIMIT:
