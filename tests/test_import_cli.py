@@ -1652,6 +1652,26 @@ def test_a_microsoft_day_outside_its_report_time_is_refused_as_dates_saved_day_f
         "Download the report again and import it unopened"], run.stderr
 
 
+def test_two_reports_joined_in_one_file_are_refused_at_the_repeated_header(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # cat report.csv report.csv: the second report's header (with its byte-order mark, for
+    # Meta) is named as what it is, and nothing is written.
+    joined = "are two reports joined in one file? Import each report as a file of its own"
+    meta = write(tmp_path / "meta.csv", META.read_bytes() * 2)
+    refused(loaded, db_path, meta, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {meta}:5: the header of line 1 comes again here: {joined}\n"))
+    generic = write(tmp_path / "generic.csv", GENERIC.read_bytes() * 2)
+    refused(loaded, db_path, generic, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {generic}:6: the header of line 1 comes again here: {joined}\n"))
+    google = write(tmp_path / "google.csv", GOOGLE.read_bytes() * 2)
+    run = imp(loaded, google)
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[-1] == f"  {google}:13: the header of line 3 comes again here: {joined}"
+
+
 def test_a_batch_whose_net_passes_64_bits_is_refused_as_amounts_too_large(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

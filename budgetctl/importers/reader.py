@@ -259,6 +259,7 @@ class SpendReader:
     encoding: str
     delimiter: str
     header_line: int
+    _header_line_text: str
     layout: Layout
 
     def __init__(
@@ -391,6 +392,7 @@ class SpendReader:
                     if own is not None and "row_id" in own[0].index:
                         found = own
                 self.layout, self.delimiter = found
+                self._header_line_text = line.strip()
                 self.header_line = lineno
                 self._check_preamble(preamble)
                 return
@@ -716,6 +718,16 @@ class SpendReader:
     def _fatal(self, problem: str) -> None:
         raise ImportRejected([*self.problems, problem])
 
+    def _is_header_again(self, rec: list[str]) -> bool:
+        try:
+            header = next(
+                csv.reader([self._header_line_text], delimiter=self.delimiter, skipinitialspace=True)
+            )
+        except (csv.Error, StopIteration):
+            return False
+        # A second report's header keeps its byte-order mark in the middle of the file.
+        return [c.strip().lstrip("\ufeff") for c in rec] == [c.strip() for c in header]
+
     def _careful_row(self, rec: list[str], line: int) -> SpendRow | None:
         """Decide what a row is that the fast path did not take: spend, not spend, or wrong."""
         layout = self.layout
@@ -725,6 +737,13 @@ class SpendReader:
         if not filled:
             return None
         first = filled[0].strip()
+        if len(rec) == width and self._is_header_again(rec):
+            self._problem(
+                line,
+                f"the header of line {self.header_line} comes again here: are two reports joined"
+                " in one file? Import each report as a file of its own",
+            )
+            return None
         if len(filled) == 1 and profile.footer_row.fullmatch(first):
             self.skipped_totals += 1
             self._footers += 1
