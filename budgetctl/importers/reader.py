@@ -286,6 +286,7 @@ class SpendReader:
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
         self._currency_cache: dict[str, str | None] = {}
         self._given_encoding = encoding
+        self._header_cells: list[str] | None = None
         self._feed = self._open_feed(source, encoding)
         self._text = io.TextIOWrapper(
             io.BufferedReader(self._feed, _CHUNK), encoding="utf-8", newline=""
@@ -719,14 +720,18 @@ class SpendReader:
         raise ImportRejected([*self.problems, problem])
 
     def _is_header_again(self, rec: list[str]) -> bool:
-        try:
-            header = next(
-                csv.reader([self._header_line_text], delimiter=self.delimiter, skipinitialspace=True)
-            )
-        except (csv.Error, StopIteration):
-            return False
+        if self._header_cells is None:
+            try:
+                cells = next(
+                    csv.reader(
+                        [self._header_line_text], delimiter=self.delimiter, skipinitialspace=True
+                    )
+                )
+            except (csv.Error, StopIteration):
+                cells = []
+            self._header_cells = [c.strip() for c in cells]
         # A second report's header keeps its byte-order mark in the middle of the file.
-        return [c.strip().lstrip("\ufeff") for c in rec] == [c.strip() for c in header]
+        return [c.strip().lstrip("\ufeff") for c in rec] == self._header_cells
 
     def _careful_row(self, rec: list[str], line: int) -> SpendRow | None:
         """Decide what a row is that the fast path did not take: spend, not spend, or wrong."""
