@@ -48,6 +48,8 @@ class Column:
     names: tuple[str, ...] = ()
     pattern: re.Pattern[str] | None = None
     required: bool = False
+    #: how messages name a column matched by ``pattern`` (``Amount spent (CUR)``)
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ META = Profile(
             "amount",
             pattern=re.compile(r"Amount spent \((?P<currency>[A-Za-z]{3})\)"),
             required=True,
+            label="Amount spent (CUR)",
         ),
         Column("currency", ("Currency",)),
     ),
@@ -371,9 +374,7 @@ def one_column_short(profile: Profile, cells: list[str]) -> str | None:
     if len(missing) != 1:
         return None
     col = missing[0]
-    if col.names:
-        return " or ".join(col.names)
-    return "Amount spent (CUR)" if col.role == "amount" else col.role
+    return col.label or " or ".join(col.names)
 
 
 def _day_role(profile: Profile, seen: dict[str, list[int]]) -> str | None:

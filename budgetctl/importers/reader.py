@@ -259,7 +259,6 @@ class SpendReader:
     encoding: str
     delimiter: str
     header_line: int
-    _header_line_text: str
     layout: Layout
 
     def __init__(
@@ -286,7 +285,7 @@ class SpendReader:
         self._day_cache: dict[str, tuple[date | None, datetime | None]] = {}
         self._currency_cache: dict[str, str | None] = {}
         self._given_encoding = encoding
-        self._header_cells: list[str] | None = None
+        self._header_cells: list[str] = []
         self._feed = self._open_feed(source, encoding)
         self._text = io.TextIOWrapper(
             io.BufferedReader(self._feed, _CHUNK), encoding="utf-8", newline=""
@@ -384,8 +383,7 @@ class SpendReader:
                 if fmt == "generic" and "row_id" not in found[0].index:
                     self._refuse_network_as_generic(line, lineno)
                 if found[0].profile.network == "generic" and "row_id" not in found[0].index:
-                    self._refuse_network_but_for_case(line, lineno, found[1])
-                    self._refuse_network_but_for_a_column(line, lineno, found[1])
+                    self._refuse_network_lookalike(line, lineno, found[1])
                 if fmt == "auto" and found[0].profile.network != "generic":
                     # A network's spelling with an id column: a file of one's own, whose rows
                     # count once per id (no export has a bare id column).
@@ -393,7 +391,7 @@ class SpendReader:
                     if own is not None and "row_id" in own[0].index:
                         found = own
                 self.layout, self.delimiter = found
-                self._header_line_text = line.strip()
+                self._header_cells = [c.strip() for c in _cells(line, self.delimiter)]
                 self.header_line = lineno
                 self._check_preamble(preamble)
                 return
@@ -462,47 +460,33 @@ class SpendReader:
                 ]
             )
 
-    def _refuse_network_but_for_case(self, line: str, lineno: int, delimiter: str) -> None:
-        """A network export whose header differs from the network's only in letter case
-        (a fetch script that lower-cased it) would be read as generic rows that add up."""
-        try:
-            cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
-        except (csv.Error, StopIteration):
-            return
-        for profile in PROFILES.values():
-            if profile.network != "generic" and matches_but_for_case(profile, cells):
-                raise ImportRejected(
-                    [
-                        f"{self.name}:{lineno}: this header is a {profile.label} export's but"
-                        f" for letter case (expected {profile.expects}): read as generic rows,"
-                        " its days would add up where a later report replaces them: restore"
-                        " the header's letter case (a file of your own: give each row an id"
-                        " in an id column)"
-                    ]
-                )
-
-    def _refuse_network_but_for_a_column(self, line: str, lineno: int, delimiter: str) -> None:
-        """A network export with one column renamed (``Date`` for ``Day``) would be read as
-        generic rows that add up where the network's later reports replace them."""
-        try:
-            cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
-        except (csv.Error, StopIteration):
-            return
+    def _refuse_network_lookalike(self, line: str, lineno: int, delimiter: str) -> None:
+        """A network export read as generic rows would add up where the network's later
+        reports replace its days: refuse a header that is a network's but for letter case
+        (a fetch script that lower-cased it) or but for one needed column renamed (``Date``
+        for ``Day``)."""
+        cells = _cells(line, delimiter)
         for profile in PROFILES.values():
             if profile.network == "generic":
                 continue
-            wanted = one_column_short(profile, cells)
-            if wanted is not None:
-                raise ImportRejected(
-                    [
-                        f"{self.name}:{lineno}: this header is a {profile.label} export's but"
-                        f" for its {wanted} column (expected {profile.expects}): read as"
-                        " generic rows, its days would add up where a later report replaces"
-                        f" them: give the column its name again, or download the report"
-                        " anew (a file of your own: give each row an id in an id column, or"
-                        " write the header in lower case)"
-                    ]
-                )
+            if matches_but_for_case(profile, cells):
+                differs, fix = "letter case", "restore the header's letter case"
+            elif (wanted := one_column_short(profile, cells)) is not None:
+                differs = f"its {wanted} column"
+                fix = "give the column its name again, or download the report anew"
+            else:
+                continue
+            own = "give each row an id in an id column" + (
+                "" if differs == "letter case" else ", or write the header in lower case"
+            )
+            raise ImportRejected(
+                [
+                    f"{self.name}:{lineno}: this header is a {profile.label} export's but for"
+                    f" {differs} (expected {profile.expects}): read as generic rows, its days"
+                    f" would add up where a later report replaces them: {fix} (a file of your"
+                    f" own: {own})"
+                ]
+            )
 
     def _check_preamble(self, preamble: list[tuple[int, str]]) -> None:
         """Refuse a report whose title lines say its rows are not days of spend."""
@@ -537,9 +521,8 @@ class SpendReader:
         for count, delimiter in counts:
             if not count:
                 break
-            try:
-                cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
-            except (csv.Error, StopIteration):
+            cells = _cells(line, delimiter)
+            if not cells:
                 continue
             for profile in profiles:
                 try:
@@ -557,9 +540,8 @@ class SpendReader:
         for delimiter in _DELIMITERS:
             if delimiter not in line:
                 continue
-            try:
-                cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
-            except (csv.Error, StopIteration):
+            cells = _cells(line, delimiter)
+            if not cells:
                 continue
             for profile in profiles:
                 if len(cells) > 1 and lacks_only_a_day(profile, cells):
@@ -720,16 +702,6 @@ class SpendReader:
         raise ImportRejected([*self.problems, problem])
 
     def _is_header_again(self, rec: list[str]) -> bool:
-        if self._header_cells is None:
-            try:
-                cells = next(
-                    csv.reader(
-                        [self._header_line_text], delimiter=self.delimiter, skipinitialspace=True
-                    )
-                )
-            except (csv.Error, StopIteration):
-                cells = []
-            self._header_cells = [c.strip() for c in cells]
         # A second report's header keeps its byte-order mark in the middle of the file.
         return [c.strip().lstrip("\ufeff") for c in rec] == self._header_cells
 
@@ -924,6 +896,14 @@ class SpendReader:
         if len(self._currency_cache) < _CACHE_LIMIT:
             self._currency_cache[text] = value
         return value
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    """One line's cells, as the header is read (none when it is not CSV)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+    except (csv.Error, StopIteration):
+        return []
 
 
 def _optional(rec: list[str], index: int) -> str | None:
