@@ -1280,6 +1280,48 @@ def test_generic_rows_without_ids_saved_again_another_way_are_the_same_content(
         assert imp_json(loaded, write(tmp_path / name, changed))["entries_written"] == 2
 
 
+def test_generic_file_without_ids_is_the_same_file_after_a_zone_change_or_a_campaign_re_added(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Its content is its rows as read (the brand's date, the campaign's name): neither a new
+    # zone for the brand (another midnight for the date) nor the campaign removed and added
+    # again (another campaign id) makes it a new file whose rows would count twice.
+    f = write(tmp_path / "noid.csv", "date,campaign,amount\n2026-11-20,Acme - Search,10.00\n"
+                                     "2026-11-21T09:30,Acme - Search,5.00\n")
+    assert imp_json(loaded, f) == result(1, [f], 2, 2, 0, "15.00")
+    again = (
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
+        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
+    )
+    loaded.ok("brand", "set", "Acme", "--tz", "UTC", now=NOW)
+    refused(loaded, db_path, f, stderr=again)
+    loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
+    loaded.ok("campaign", "add", "Acme", "Acme - Search", "--external-id", "21456789012", now=NOW)
+    refused(loaded, db_path, f, stderr=again)
+    assert query(db_path, "SELECT SUM(amount) FROM spend_entry") == [(15_000_000,)]
+
+
+def test_generic_file_without_ids_recorded_by_an_earlier_version_is_still_recognised(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # Earlier versions recorded such a file's content as the sum of its rows' SHA-256 over
+    # (campaign id, UTC instant in microseconds, amount in micros, note).
+    import hashlib
+
+    f = write(tmp_path / "noid.csv", "date,campaign,amount,note\n2026-11-20,Acme - Search,10.00,x\n")
+    imp_json(loaded, f)
+    [(campaign, at, amount)] = query(db_path, "SELECT campaign_id, occurred_at, amount FROM spend_entry")
+    text = f"{campaign}\x1f{at}\x1f{amount}\x1fx"
+    legacy = int.from_bytes(hashlib.sha256(text.encode()).digest(), "big") % (1 << 256)
+    execute(db_path, f"UPDATE import_file SET content_hash = '{legacy:064x}'")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
+        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
+    ))
+
+
 def test_generic_file_with_some_rows_without_ids_twice_is_refused(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

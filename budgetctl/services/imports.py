@@ -394,8 +394,9 @@ def import_spend(
         problems: list[str] = []
         problem_total = 0
         networks: set[str] = set()
-        # Generic files with rows without ids: (label, content, bytes' digest).
-        hashes: list[tuple[str, str, str]] = []
+        # Generic files with rows without ids: (label, content, earlier versions' content,
+        # bytes' digest).
+        hashes: list[tuple[str, str, str, str]] = []
         files: list[dict[str, Any]] = []
         created: dict[tuple[int, str], int] = {}
         # Rows repeat campaigns and days: match each (campaign, id, brand) once, and turn
@@ -422,7 +423,7 @@ def import_spend(
                     # of those rows as read (campaign, instant, amount, note), so the same rows
                     # saved again with other line endings, encoding, delimiter or order match.
                     unkeyed = False
-                    content = 0
+                    content = legacy = 0
                     pending: list[StageRow] = []
                     generic = reader.network == "generic"
                     stage = _stage_writer(conn, file_no, generic)
@@ -455,7 +456,8 @@ def import_spend(
                             key = row_id or ""
                             if not key:
                                 unkeyed = True
-                                content += _row_digest(hit[0], occurred_us, micros, note)
+                                content += _row_digest(hit[1].id, cname, ext, day, _at, micros, note)
+                                legacy += _legacy_digest(hit[0], occurred_us, micros, note)
                         else:
                             on = day or from_us(occurred_us).date()
                             key = snap_keys.get(on) or snap_keys.setdefault(
@@ -481,7 +483,9 @@ def import_spend(
                     digest = hashing.digest.hexdigest()
                     if reader.network == "generic" and unkeyed:
                         rows_digest = f"{content % _DIGEST_SPACE:064x}"
-                        hashes.append((label, rows_digest, digest))
+                        hashes.append(
+                            (label, rows_digest, f"{legacy % _DIGEST_SPACE:064x}", digest)
+                        )
                         digest = rows_digest
                     files.append({"p": file_no, "n": label, "h": digest})
                     if reader.rows_read == 0 and not reader.problem_count and not reader.empty_report:
@@ -501,7 +505,7 @@ def import_spend(
             found, repeats = _check_keys(conn, problems, report.files)
             problem_total += found
         seen_digests: dict[str, str] = {}
-        for label, digest, byte_digest in hashes:
+        for label, digest, legacy_digest, byte_digest in hashes:
             if digest in seen_digests:
                 problem_total += 1
                 problems.append(
@@ -513,10 +517,10 @@ def import_spend(
             earlier = conn.execute(
                 sa.text(
                     "SELECT b.id, b.created_at FROM import_file f JOIN import_batch b "
-                    "ON b.id = f.batch_id WHERE f.content_hash IN (:h, :b) AND b.undone_by IS NULL "
-                    "ORDER BY b.id LIMIT 1"
+                    "ON b.id = f.batch_id WHERE f.content_hash IN (:h, :l, :b) "
+                    "AND b.undone_by IS NULL ORDER BY b.id LIMIT 1"
                 ),
-                {"h": digest, "b": byte_digest},
+                {"h": digest, "l": legacy_digest, "b": byte_digest},
             ).first()
             if earlier is not None:
                 problem_total += 1
@@ -659,9 +663,38 @@ def _check_open_periods(
 _DIGEST_SPACE = 1 << 256
 
 
-def _row_digest(campaign: int, occurred_us: int, micros: int, note: str | None) -> int:
-    """One generic row's share of its file's content digest (summed, so order does not count)."""
-    text = f"{campaign}\x1f{occurred_us}\x1f{micros}\x1f{note or ''}"
+def _row_digest(
+    brand: int,
+    campaign: str,
+    ext: str | None,
+    day: date | None,
+    at: datetime | None,
+    micros: int,
+    note: str | None,
+) -> int:
+    """One generic row's share of its file's content digest (summed, so order does not count).
+
+    The row as read, for its brand: its campaign's name and network id as the file gives
+    them, and its date or local time as written (a time with an offset as its instant), so
+    that neither ``brand set --tz`` nor a campaign removed and added again makes the same
+    file new.
+    """
+    if day is not None:
+        when = day.isoformat()
+    else:
+        assert at is not None
+        when = (at.astimezone(UTC) if at.tzinfo is not None else at).isoformat()
+    text = f"{brand}\x1f{name_key(campaign)}\x1f{ext or ''}\x1f{when}\x1f{micros}\x1f{note or ''}"
+    return _digest_int(text)
+
+
+def _legacy_digest(campaign: int, occurred_us: int, micros: int, note: str | None) -> int:
+    """The share earlier versions recorded (campaign id and UTC instant): a file they
+    imported is still recognised."""
+    return _digest_int(f"{campaign}\x1f{occurred_us}\x1f{micros}\x1f{note or ''}")
+
+
+def _digest_int(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), "big")
 
 
