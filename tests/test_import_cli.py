@@ -899,6 +899,25 @@ def test_create_missing_with_brand_creates_the_campaign(loaded: Cli, db_path: Pa
             "reasons": []} in campaigns
 
 
+def test_a_campaign_created_in_a_brand_over_budget_starts_paused_though_its_rows_change_nothing(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    loaded.ok("spend", "record", "Acme", "Acme - Search", "150", now=NOW)
+    f = write(tmp_path / "zero.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n"
+                                     "Acme - Video,777,2026-11-25,USD,0.00\n")
+    run = imp(loaded, "--create-missing", "--brand", "Acme", f)
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.lines == [
+        "batch #1: 1 row (google-ads), wrote 0 entries, 1 unchanged, 0 total rows skipped, net 0.00",
+        "  created campaign Acme / Acme - Video",
+        "Acme / Acme - Video: active -> paused (daily_budget)",
+    ]
+    assert query(db_path, "SELECT state, reasons FROM campaign WHERE name = 'Acme - Video'") == [
+        ("paused", "daily_budget")
+    ]
+    assert loaded.ok("enforce", now=NOW).stdout == ""
+
+
 @pytest.mark.parametrize("char", ["\ufeff", "\u200b", "\u200e", "\u00ad"])
 def test_a_report_name_with_a_character_that_shows_as_nothing_is_the_same_campaign(
     loaded: Cli, db_path: Path, tmp_path: Path, char: str

@@ -625,7 +625,10 @@ def import_spend(
         matched.clear()
         midnights.clear()
         catalog.forget_campaigns()
-        report.changes = evaluate(conn, ctx, brand_ids=touched).changes
+        # A brand whose only news is a campaign created for it (its rows zero, say) is
+        # evaluated too: the new campaign starts paused if the brand is over budget.
+        evaluated = sorted({*touched, *(bid for bid, _key in created)})
+        report.changes = evaluate(conn, ctx, brand_ids=evaluated).changes
     return report
 
 
