@@ -1154,6 +1154,41 @@ def test_id_imported_before_with_another_amount_is_refused(loaded: Cli, db_path:
     ))
 
 
+def test_ids_recorded_for_a_campaign_removed_and_added_again_are_its_own(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    assert imp_json(loaded, GENERIC) == result(1, [GENERIC], 4, 4, 0, "44.75")
+    loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
+    loaded.ok("campaign", "add", "Acme", "Acme - Search", "--external-id", "21456789012", now=NOW)
+    # The same file again: its rows were recorded, two of them for the campaign the new one
+    # replaced (same brand, name and network id).
+    assert imp_json(loaded, GENERIC) == result(2, [GENERIC], 4, 0, 4, "0.00")
+    f = write(tmp_path / "again.csv", "date,brand,campaign,amount,id\n"
+                                      "2026-11-24T09:15:00-05:00,Acme,Acme - Search,13.00,txn-0001\n")
+    refused(loaded, db_path, f, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {f}:2: id 'txn-0001' was imported in batch #1 as 12.50, here 13.00: ids are recorded once; "
+        "correct it with a new row (a new id)\n"
+    ))
+    assert query(db_path, "SELECT SUM(amount) FROM spend_entry") == [(44_750_000,)]
+
+
+def test_an_id_recorded_for_a_removed_campaign_of_the_same_name_says_so(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    imp_json(loaded, GENERIC)
+    loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
+    # Another network campaign (another id) under the old name: not the one removed.
+    loaded.ok("campaign", "add", "Acme", "Acme - Search", "--external-id", "333", now=NOW)
+    refused(loaded, db_path, GENERIC, stderr=(
+        "error: import refused, nothing written: 2 problems\n"
+        f"  {GENERIC}:2: id 'txn-0001' was imported in batch #1 for Acme / Acme - Search (removed), "
+        "here for Acme / Acme - Search: ids are recorded once; correct it with a new row (a new id)\n"
+        f"  {GENERIC}:3: id 'txn-0002' was imported in batch #1 for Acme / Acme - Search (removed), "
+        "here for Acme / Acme - Search: ids are recorded once; correct it with a new row (a new id)\n"
+    ))
+
+
 def test_id_again_for_another_day_is_refused_not_skipped(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     imp_json(loaded, GENERIC)
     # txn-0001 was 12.50 on Acme - Search at 2026-11-24T09:15:00-05:00 (Acme's zone is New York).

@@ -502,7 +502,11 @@ def import_spend(
             if not ctx.db.sqlite:
                 # Autovacuum never analyzes temporary tables: give the planner the row counts.
                 conn.exec_driver_sql("ANALYZE import_stage")
-            found, repeats = _check_keys(conn, problems, report.files)
+            # Removed campaigns that live ones took the place of: their entries are the
+            # live campaign's for the snapshots and the ids alike.
+            pairs = {(cid, b.id) for cid, b in matched.values()}
+            predecessors = _predecessors(conn, pairs)
+            found, repeats = _check_keys(conn, problems, report.files, set(predecessors))
             problem_total += found
         seen_digests: dict[str, str] = {}
         for label, digest, legacy_digest, byte_digest in hashes:
@@ -558,9 +562,8 @@ def import_spend(
         ).scalar_one()
         report.batch = int(batch_id)
         _keep_sequence(conn, report.batch)
-        pairs = {(cid, b.id) for cid, b in matched.values()}
         _check_references(conn, pairs)
-        _write(conn, ctx, report, batch_id, repeats, brand_runs, _predecessors(conn, pairs))
+        _write(conn, ctx, report, batch_id, repeats, brand_runs, predecessors)
         if not ctx.db.sqlite and report.entries_written >= ANALYZE_AFTER:
             # Fresh statistics keep the evaluation below (and later reads) on a good plan.
             conn.exec_driver_sql("ANALYZE spend_entry")
@@ -1056,8 +1059,15 @@ _LIVE_KEY = (
 )
 
 
-def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tuple[int, _Repeats]:
-    """Generic ids: the same id twice with different amounts, or an id recorded before differently."""
+def _check_keys(
+    conn: Connection,
+    problems: list[str],
+    files: list[str],
+    predecessors: set[tuple[int, int]],
+) -> tuple[int, _Repeats]:
+    """Generic ids: the same id twice with different amounts, or an id recorded before
+    differently. An id recorded for a removed campaign that the row's campaign took the place
+    of (``predecessors``: removed, live) is recorded for the row's campaign."""
     found = 0
     conn.exec_driver_sql("CREATE INDEX import_stage_key ON import_stage (idem_key)")
     # One pass over the index says whether any id repeats at all; only then look for which.
@@ -1128,24 +1138,40 @@ def _check_keys(conn: Connection, problems: list[str], files: list[str]) -> tupl
             old_at,
             tz,
             brand_id,
+            campaign,
+            old_campaign,
         ) in conn.exec_driver_sql(
+            # Every such row, not the first thousand: the ones that prove the same below
+            # must not hide one that differs (which the write would then skip).
             "SELECT st.line, st.file_no, st.idem_key, st.amount, s.amount, s.batch_id, "
-            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name, st.occurred_at, "
-            "s.occurred_at, sb.timezone, sb.id "
+            "sb.name || ' / ' || sc.name, ob.name || ' / ' || oc.name || CASE WHEN "
+            "oc.removed_at IS NULL THEN '' ELSE ' (removed)' END, st.occurred_at, "
+            "s.occurred_at, sb.timezone, sb.id, st.campaign_id, s.campaign_id "
             f"FROM import_stage st JOIN spend_entry s ON {_LIVE_KEY} "
             "JOIN campaign sc ON sc.id = st.campaign_id JOIN campaign oc ON oc.id = s.campaign_id "
             "JOIN brand sb ON sb.id = sc.brand_id JOIN brand ob ON ob.id = oc.brand_id "
             "WHERE st.idem_key IS NOT NULL AND (s.amount <> st.amount "
             "OR s.campaign_id <> st.campaign_id OR s.occurred_at <> st.occurred_at) "
-            "ORDER BY st.file_no, st.line LIMIT 1000"
+            "ORDER BY st.file_no, st.line"
         ):
             if brand_id not in zones:
                 zones[brand_id] = earlier_zones(conn, brand_id)
-            if (amount, here) == (old, there) and moved_midnight(
-                from_us(int(old_at)), from_us(int(at)), zone(tz), zones[brand_id]
+            if (
+                amount == old
+                and (campaign == old_campaign or (old_campaign, campaign) in predecessors)
+                and (
+                    at == old_at
+                    or moved_midnight(
+                        from_us(int(old_at)), from_us(int(at)), zone(tz), zones[brand_id]
+                    )
+                )
             ):
-                continue  # the same day, recorded before the brand's zone changed
+                # The same row: for the campaign this one replaced, or on the same day
+                # recorded before the brand's zone changed.
+                continue
             found += 1
+            if len(problems) >= 1000:
+                continue
             problems.append(
                 f"{files[file_no]}:{line}: id {key.split(':', 1)[1]!r} was imported in batch "
                 f"#{old_batch} "
