@@ -1705,6 +1705,35 @@ def test_a_network_export_with_a_column_renamed_is_refused_not_read_as_generic(
     refused(loaded, db_path, "--format", "generic", f, stderr=message)
 
 
+@pytest.mark.parametrize("fmt", ["auto", "generic"])
+def test_a_header_of_generic_names_alone_is_a_file_of_ones_own(
+    loaded: Cli, db_path: Path, tmp_path: Path, fmt: str
+) -> None:
+    # Each is a network's header but for one column (Google's Cost or Day, Microsoft's
+    # Campaign name), yet nothing in the file shows an export: no report lines before the
+    # header, no column a file of one's own has no use for.
+    for n, header in enumerate(["Day,Campaign,Amount", "Date,Campaign,Cost", "Date,Campaign,Spend",
+                                "Day,Campaign,Spend"], start=1):
+        f = write(tmp_path / f"own{n}.csv", f"{header}\n2026-11-2{n},Acme - Search,1.00\n")
+        assert imp_json(loaded, "--format", fmt, f) == result(n, [f], 1, 1, 0, "1.00")
+    # With the export's other columns, or its report lines, the same header is the export's.
+    from budgetctl.importers.formats import PROFILES
+    for n, (line, text) in enumerate([
+        (1, "Date,Campaign,Cost,Impr.\n2026-11-20,Acme - Search,1.00,10\n"),
+        (2, "Campaign report\nDate,Campaign,Cost\n2026-11-20,Acme - Search,1.00\n"),
+    ]):
+        f = write(tmp_path / f"export{n}.csv", text)
+        refused(loaded, db_path, "--format", fmt, f, stderr=(
+            "error: import refused, nothing written: 1 problem\n"
+            f"  {f}:{line}: this header is a Google Ads export's but for its Day column (expected "
+            f"{PROFILES['google-ads'].expects}): read as generic rows, its days would add up where a "
+            "later report replaces them: give the column its name again, or download the report anew "
+            "(a file of your own: give each row an id in an id column, or write the header in lower "
+            "case)\n"
+        ))
+    assert day_totals(db_path) == {("Acme - Search", f"2026-11-2{n}"): 1_000_000 for n in range(1, 5)}
+
+
 def test_a_file_of_ones_own_with_one_network_name_is_still_generic(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

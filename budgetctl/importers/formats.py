@@ -377,6 +377,13 @@ def one_column_short(profile: Profile, cells: list[str]) -> str | None:
     return col.label or " or ".join(col.names)
 
 
+def reads_every_cell(profile: Profile, cells: list[str]) -> bool:
+    """Whether each named cell of ``cells`` is one of ``profile``'s columns."""
+    seen, _currency = _claims(profile, cells)
+    claimed = {i for hits in seen.values() for i in hits}
+    return all(i in claimed for i, cell in enumerate(cells) if cell.strip())
+
+
 def _day_role(profile: Profile, seen: dict[str, list[int]]) -> str | None:
     for source in profile.day_sources:
         if all(role in seen for role in source):

@@ -45,6 +45,7 @@ from budgetctl.importers.formats import (
     match_header,
     matches_but_for_case,
     one_column_short,
+    reads_every_cell,
 )
 
 SpendRow = tuple[
@@ -383,7 +384,7 @@ class SpendReader:
                 if fmt == "generic" and "row_id" not in found[0].index:
                     self._refuse_network_as_generic(line, lineno)
                 if found[0].profile.network == "generic" and "row_id" not in found[0].index:
-                    self._refuse_network_lookalike(line, lineno, found[1])
+                    self._refuse_network_lookalike(line, lineno, found[1], bool(preamble))
                 if fmt == "auto" and found[0].profile.network != "generic":
                     # A network's spelling with an id column: a file of one's own, whose rows
                     # count once per id (no export has a bare id column).
@@ -460,18 +461,24 @@ class SpendReader:
                 ]
             )
 
-    def _refuse_network_lookalike(self, line: str, lineno: int, delimiter: str) -> None:
+    def _refuse_network_lookalike(
+        self, line: str, lineno: int, delimiter: str, after_lines: bool
+    ) -> None:
         """A network export read as generic rows would add up where the network's later
         reports replace its days: refuse a header that is a network's but for letter case
         (a fetch script that lower-cased it) or but for one needed column renamed (``Date``
-        for ``Day``)."""
+        for ``Day``), where the file shows it is an export: report lines before the header
+        (``after_lines``), or a column of the export's that a file of one's own has no use
+        for (``Impr.``, ``Campaign status``). A header of generic names alone
+        (``Date,Campaign,Cost``) is a file of one's own."""
         cells = _cells(line, delimiter)
+        exported = after_lines or not reads_every_cell(PROFILES["generic"], cells)
         for profile in PROFILES.values():
             if profile.network == "generic":
                 continue
             if matches_but_for_case(profile, cells):
                 differs, fix = "letter case", "restore the header's letter case"
-            elif (wanted := one_column_short(profile, cells)) is not None:
+            elif exported and (wanted := one_column_short(profile, cells)) is not None:
                 differs = f"its {wanted} column"
                 fix = "give the column its name again, or download the report anew"
             else:
