@@ -750,7 +750,14 @@ def test_brand_import_with_one_bad_row_imports_nothing(ready: Cli, db_path: Path
      "{sheet}:1: column name appears twice: which one counts is not clear"),
     ("name,daily,monthly\nA,1,1\nB,2,\"2\nC,3,3\n",
      "{sheet}:3: a quote opened on this line is never closed (is the file cut short?)"),
-], ids=["column-twice", "quote-never-closed"])
+    # A misspelt column would be dropped without a word: the brand keeps its old zone.
+    ("name,daily,monthly,timezon\nAcme,100,2500,Europe/Paris\n",
+     "{sheet}:1: unknown column 'timezon' (did you mean timezone?): the columns are name, daily, "
+     "monthly, timezone, currency; rename it or take it out of the sheet"),
+    ("Name,Daily,Monthly,Owner,Notes\nAcme,100,2500,jo,x\n",
+     "{sheet}:1: unknown columns 'owner', 'notes': the columns are name, daily, monthly, timezone, "
+     "currency; rename them or take them out of the sheet"),
+], ids=["column-twice", "quote-never-closed", "misspelt-column", "columns-it-does-not-read"])
 def test_brand_import_refuses_an_unclear_sheet(ready: Cli, db_path: Path, tmp_path: Path,
                                                text: str, message: str) -> None:
     sheet = tmp_path / "brands.csv"
@@ -794,6 +801,17 @@ def test_campaign_import_with_one_bad_row_imports_nothing(ready: Cli, db_path: P
         "error: campaign import refused, nothing written: 1 problem\n"
         f"  {sheet}:4: window 'Mon 09:00-09:00' starts and ends at the same time\n")
     assert dump(db_path) == before
+
+
+def test_campaign_import_refuses_a_column_it_does_not_read(ready: Cli, db_path: Path,
+                                                            tmp_path: Path) -> None:
+    ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)
+    sheet = tmp_path / "campaigns.csv"
+    sheet.write_text("brand,name,external id,schedul\nAcme,C9,999,Mon 09:00-10:00\n")
+    refused(ready, db_path, "campaign", "import", str(sheet), message=(
+        f"{sheet}:1: unknown columns 'external id' (did you mean external_id?), 'schedul' (did you "
+        "mean schedule?): the columns are brand, name, external_id, schedule, timezone; rename them "
+        "or take them out of the sheet"))
 
 
 def test_campaign_import_refuses_two_campaigns_of_a_brand_on_one_external_id(

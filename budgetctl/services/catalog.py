@@ -652,11 +652,27 @@ def read_sheet(
             f"{label}:1: column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
             f"appear{'' if len(twice) > 1 else 's'} twice: which one counts is not clear"
         )
+    known = [*required, *optional]
     missing = [c for c in required if c not in header]
     if missing:
         raise InvalidValue(
             f"{label}:1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(expected {', '.join([*required, *optional])})"
+            f"(expected {', '.join(known)})"
+        )
+    # A misspelt column ("timezon") would be a column the sheet does not have: its values
+    # dropped without a word. Every named column must be one the import reads.
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        import difflib
+
+        named = []
+        for h in unknown:
+            close = difflib.get_close_matches(h, known, n=1)
+            named.append(repr(h) + (f" (did you mean {close[0]}?)" if close else ""))
+        them = "them" if len(unknown) > 1 else "it"
+        raise InvalidValue(
+            f"{label}:1: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(named)}: "
+            f"the columns are {', '.join(known)}; rename {them} or take {them} out of the sheet"
         )
     rows: list[tuple[int, dict[str, str]]] = []
     start = reader.line_num + 1  # where the record being read begins
