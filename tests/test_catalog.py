@@ -803,6 +803,32 @@ def test_campaign_import_with_one_bad_row_imports_nothing(ready: Cli, db_path: P
     assert dump(db_path) == before
 
 
+def test_campaign_import_lists_shared_external_ids_with_the_other_problems(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    ready.ok("brand", "add", "Acme", "--daily", "100", "--monthly", "2500", now=NOW)
+    ready.ok("campaign", "add", "Acme", "Search", "--external-id", "111", now=NOW)
+    sheet = tmp_path / "campaigns.csv"
+    sheet.write_text("brand,name,external_id,schedule\nAcme,C1,,\nNope,C2,,\nAcme,C3,,bad window\n"
+                     "Acme,C4,111,\nAcme,C5,222,bad\nAcme,C6,222,\n")
+    before = dump(db_path)
+    run = ready("campaign", "import", str(sheet), now=NOW)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr.splitlines() == [
+        "error: campaign import refused, nothing written: 6 problems",
+        f"  {sheet}:3: no brand named 'Nope': 'budgetctl brand list' shows the brands",
+        f"  {sheet}:4: window 'bad window' is not valid: use DAYS HH:MM-HH:MM, e.g. 'Mon-Fri 09:00-17:00'",
+        f"  {sheet}:5: external id 111 is already linked to campaign Acme / Search: an import could not "
+        "tell the two apart",
+        f"  {sheet}:6: window 'bad' is not valid: use DAYS HH:MM-HH:MM, e.g. 'Mon-Fri 09:00-17:00'",
+        f"  {sheet}:6: external id 222 is already linked to campaign Acme / C6: an import could not tell "
+        "the two apart",
+        f"  {sheet}:7: external id 222 is already linked to campaign Acme / C5: an import could not tell "
+        "the two apart",
+    ]
+    assert dump(db_path) == before
+
+
 def test_campaign_import_refuses_a_column_it_does_not_read(ready: Cli, db_path: Path,
                                                             tmp_path: Path) -> None:
     ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)

@@ -761,12 +761,13 @@ KEEP = _Keep.KEEP
 def _shared_external_ids(
     conn: Connection,
     label: str,
-    plan: Sequence[tuple[BrandRow, str, Any, Any, Any]],
+    links: Sequence[tuple[BrandRow, str, str | _Keep | None]],
     lines: Sequence[int],
-) -> list[str]:
+) -> list[tuple[int, str]]:
     """Rows that would link a network campaign to a second campaign of the same brand, judged
-    on the brand as the whole sheet leaves it (two campaigns may swap their ids)."""
-    brands = {brand.id: brand for brand, _n, ext, _w, _t in plan if isinstance(ext, str)}
+    on the brand as the whole sheet leaves it (two campaigns may swap their ids): ``links``
+    are the rows' (brand, campaign name, external id)."""
+    brands = {brand.id: brand for brand, _n, ext in links if isinstance(ext, str)}
     if not brands:
         return []
     # (brand, name key) -> (name, external id): the linked campaigns now, then as the sheet
@@ -782,7 +783,7 @@ def _shared_external_ids(
         )
     }
     final = dict(stored)
-    for brand, name, ext, _w, _t in plan:
+    for brand, name, ext in links:
         if brand.id in brands and ext is not KEEP:
             slot = (brand.id, name_key(name))
             final[slot] = (stored.get(slot, (name, None))[0], ext)
@@ -790,8 +791,8 @@ def _shared_external_ids(
     for (bid, owner_key), (owner, linked) in final.items():
         if linked is not None:
             owners.setdefault((bid, linked), []).append((owner, owner_key))
-    problems: list[str] = []
-    for (brand, name, ext, _w, _t), line in zip(plan, lines, strict=True):
+    problems: list[tuple[int, str]] = []
+    for (brand, name, ext), line in zip(links, lines, strict=True):
         if not isinstance(ext, str):
             continue
         key = name_key(name)
@@ -799,7 +800,8 @@ def _shared_external_ids(
             continue  # unchanged: a link made before this sheet is not its problem
         others = sorted(n for n, k in owners.get((brand.id, ext), []) if k != key)
         if others:
-            problems.append(f"{label}:{line}: {_external_id_taken(brand, ext, others[0]).message}")
+            message = _external_id_taken(brand, ext, others[0]).message
+            problems.append((line, f"{label}:{line}: {message}"))
     return problems
 
 
@@ -808,7 +810,7 @@ _SET_EXTERNAL_ID = sa.text("UPDATE campaign SET external_id = :x WHERE id = :c")
 
 def import_campaigns(ctx: Context, path: Path) -> Outcome:
     label, rows = read_sheet(path, ("brand", "name"), ("external_id", "schedule", "timezone"))
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     out = Outcome()
     with ctx.db.write() as conn:
         brands: dict[str, BrandRow] = {}
@@ -823,7 +825,10 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 str | _Keep | None,
             ]
         ] = []
-        lines: list[int] = []
+        # Every row's link to its network campaign, a row whose other cells are wrong too:
+        # the refusal lists the links a sheet would share with every other problem.
+        links: list[tuple[BrandRow, str, str | _Keep | None]] = []
+        link_lines: list[int] = []
         seen: set[tuple[int, str]] = set()
         for line, row in rows:
             try:
@@ -838,6 +843,8 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 ext: str | _Keep | None = (
                     clean_external_id(row["external_id"]) if "external_id" in row else KEEP
                 )
+                links.append((brand, name, ext))
+                link_lines.append(line)
                 windows: tuple[Window, ...] | _Keep | None = KEEP
                 if "schedule" in row:
                     windows = parse_windows([row["schedule"]]) if row["schedule"] else None
@@ -845,13 +852,14 @@ def import_campaigns(ctx: Context, path: Path) -> Outcome:
                 if "timezone" in row:
                     tz = check_zone(row["timezone"]) if row["timezone"] else None
                 plan.append((brand, name, ext, windows, tz))
-                lines.append(line)
             except BudgetError as exc:
-                problems.append(f"{label}:{line}: {exc.message}")
-        if not problems:
-            problems = _shared_external_ids(conn, label, plan, lines)
+                problems.append((line, f"{label}:{line}: {exc.message}"))
+        problems += _shared_external_ids(conn, label, links, link_lines)
         if problems:
-            raise ImportRejected(problems, "campaign import refused, nothing written")
+            raise ImportRejected(
+                [text for _line, text in sorted(problems, key=lambda p: p[0])],
+                "campaign import refused, nothing written",
+            )
         created = updated = 0
         touched: list[int] = []
         events: list[dict[str, Any]] = []  # written at once, in the order they happened
