@@ -829,6 +829,12 @@ def test_campaign_import_lists_shared_external_ids_with_the_other_problems(
     assert dump(db_path) == before
 
 
+@pytest.mark.parametrize("what", ["brand", "campaign"])
+def test_sheet_import_refuses_an_empty_file_name_as_such(ready: Cli, db_path: Path, what: str) -> None:
+    refused(ready, db_path, what, "import", "", message=(
+        "the file name is empty: name the sheet's CSV file, or '-' for standard input"))
+
+
 def test_campaign_import_refuses_a_column_it_does_not_read(ready: Cli, db_path: Path,
                                                             tmp_path: Path) -> None:
     ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)

@@ -785,6 +785,13 @@ def test_standard_input_only_once(loaded: Cli, db_path: Path) -> None:
     refused(loaded, db_path, "-", "-", input=b"", stderr="error: standard input ('-') can be read only once\n")
 
 
+@pytest.mark.parametrize("files", [[""], [str(GENERIC), ""]], ids=["alone", "among-others"])
+def test_an_empty_file_name_is_refused_as_such(loaded: Cli, db_path: Path, files: list[str]) -> None:
+    # Not "cannot read .: Is a directory" (the current directory).
+    refused(loaded, db_path, *files, stderr=(
+        "error: a file name is empty: name each export file, or '-' for standard input\n"))
+
+
 def test_real_command_reads_a_piped_file(loaded: Cli, db_path: Path) -> None:
     env = {**os.environ, "BUDGETCTL_DB": str(db_path), "BUDGETCTL_NOW": NOW, "BUDGETCTL_ACTOR": "cron"}
     with GENERIC.open("rb") as stdin:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -200,7 +199,7 @@ def remove(
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path,
+        str,
         typer.Argument(
             help="CSV with columns name, daily, monthly[, timezone, currency]; '-' for stdin."
         ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -222,7 +221,7 @@ def remove(
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path,
+        str,
         typer.Argument(
             help="CSV with columns brand, name[, external_id, schedule, timezone]; "
             "schedule windows separated by ';'. '-' for stdin."

@@ -620,14 +620,18 @@ def campaign_windows(conn: Connection, campaign_id: int) -> list[str]:
 
 
 def read_sheet(
-    path: Path, required: Sequence[str], optional: Sequence[str]
+    path: str | Path, required: Sequence[str], optional: Sequence[str]
 ) -> tuple[str, list[tuple[int, dict[str, str]]]]:
     """Rows of an onboarding CSV as dicts keyed by lower-case column, with their line numbers."""
     from budgetctl.importers.reader import show_name
 
+    if str(path) == "":
+        raise InvalidValue(
+            "the file name is empty: name the sheet's CSV file, or '-' for standard input"
+        )
     label = show_name(str(path))
     try:
-        raw = standard_input().read() if str(path) == "-" else path.read_bytes()
+        raw = standard_input().read() if str(path) == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise InvalidValue(f"cannot read {label}: {exc.strerror or exc}") from None
     try:
@@ -694,7 +698,7 @@ def read_sheet(
     return label, rows
 
 
-def import_brands(ctx: Context, path: Path) -> Outcome:
+def import_brands(ctx: Context, path: str | Path) -> Outcome:
     label, rows = read_sheet(path, ("name", "daily", "monthly"), ("timezone", "currency"))
     problems: list[str] = []
     parsed: list[tuple[str, int | None, int | None, str | None, str | None]] = []
@@ -808,7 +812,7 @@ def _shared_external_ids(
 _SET_EXTERNAL_ID = sa.text("UPDATE campaign SET external_id = :x WHERE id = :c")
 
 
-def import_campaigns(ctx: Context, path: Path) -> Outcome:
+def import_campaigns(ctx: Context, path: str | Path) -> Outcome:
     label, rows = read_sheet(path, ("brand", "name"), ("external_id", "schedule", "timezone"))
     problems: list[tuple[int, str]] = []
     out = Outcome()

@@ -359,6 +359,8 @@ def import_spend(
         raise InvalidValue(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if not paths:
         raise InvalidValue("no files given: name one or more files, or '-' for standard input")
+    if any(p == "" for p in paths):
+        raise InvalidValue("a file name is empty: name each export file, or '-' for standard input")
     if sum(1 for p in paths if p == "-") > 1:
         raise InvalidValue("standard input ('-') can be read only once")
     if encoding is not None:
