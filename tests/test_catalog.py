@@ -509,9 +509,9 @@ def test_brand_remove_force_keeps_the_ledger(spent: Cli, db_path: Path) -> None:
     assert query(db_path, "SELECT at, actor, command, kind, brand, campaign, message FROM event "
                           "WHERE kind = 'brand.removed'") == [
         (removed_at, "tester", "brand remove", "brand.removed", "Acme", None,
-         "removed (forced; 1 spend entries kept in the ledger)")]
+         "removed (forced; 1 spend entry kept in the ledger)")]
     events = json.loads(spent.ok("history", "--json").stdout)
-    assert events[-1]["message"] == "removed (forced; 1 spend entries kept in the ledger)"
+    assert events[-1]["message"] == "removed (forced; 1 spend entry kept in the ledger)"
     assert events[-1]["at"] == "2026-11-26T08:00:00+00:00"
     # The name is free again; the new brand starts with no spend.
     spent.ok("brand", "add", "Acme", "--daily", "1", "--monthly", "1", now="2026-11-26T08:00:00Z")
@@ -551,7 +551,7 @@ def test_campaign_remove_force_keeps_the_ledger(spent: Cli, db_path: Path) -> No
     assert query(db_path, "SELECT actor, command, brand, campaign, message FROM event "
                           "WHERE kind = 'campaign.removed'") == [
         ("tester", "campaign remove", "Acme", "Search",
-         "removed (forced; 1 spend entries kept in the ledger)")]
+         "removed (forced; 1 spend entry kept in the ledger)")]
 
 
 def test_campaign_remove_without_spend(spent: Cli, db_path: Path) -> None:

@@ -709,3 +709,28 @@ def test_a_removed_campaigns_spend_is_still_listed_by_its_name(ready: Cli) -> No
         assert [(i["campaign"], i["amount"]) for i in items] == [("Search", "12.50")], args
         events = json.loads(ready.ok("history", *args, "--json").stdout)
         assert [e["kind"] for e in events] == ["campaign.created", "campaign.removed"], args
+
+
+def test_a_removed_brands_spend_and_history_are_still_found_by_its_name(ready: Cli) -> None:
+    acme(ready, "America/New_York")
+    ready.ok("spend", "record", "Acme", "Search", "12.50", now=NOW)
+    ready.ok("brand", "remove", "Acme", "--force", now=NOW)
+    for args in (("--brand", "acme"), ("--brand", "ACME", "--campaign", "search")):
+        items = json.loads(ready.ok("spend", "list", *args, "--json").stdout)
+        assert [(i["brand"], i["campaign"], i["amount"]) for i in items] == [
+            ("Acme", "Search", "12.50")], args
+        events = json.loads(ready.ok("history", *args, "--json").stdout)
+        kinds = ["brand.created", "campaign.created", "brand.removed"]
+        assert [e["kind"] for e in events] == (kinds if "--campaign" not in args else kinds[1:2]), args
+    # A brand of the same name added since: both are found, the live one's zone reads --since.
+    ready.ok("brand", "add", "Acme", "--daily", "1", "--monthly", "1", "--tz", "UTC", now=NOW)
+    ready.ok("campaign", "add", "Acme", "Search", now=NOW)
+    ready.ok("spend", "record", "Acme", "Search", "2", now=NOW)
+    items = json.loads(ready.ok("spend", "list", "--brand", "Acme", "--json").stdout)
+    assert [i["amount"] for i in items] == ["12.50", "2.00"]
+    items = json.loads(ready.ok("spend", "list", "--brand", "Acme", "--since", NOW[:10], "--json").stdout)
+    assert [i["amount"] for i in items] == ["12.50", "2.00"]
+    refused = ready("spend", "list", "--brand", "Acme", "--campaign", "Display")
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "error: brand 'Acme' has no campaign named 'Display': 'budgetctl campaign list --brand Acme' "
+        "shows its campaigns\n"))

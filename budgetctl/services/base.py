@@ -138,6 +138,27 @@ def get_brand(conn: Connection, name: str) -> BrandRow:
     return brand_from_row(row)
 
 
+def brands_named(conn: Connection, name: str) -> list[BrandRow]:
+    """The brands called ``name``, removed ones included: the live one first, then the
+    removed ones, the latest removed first.
+
+    For the reports (``spend list``, ``history``): a removed brand's spend and history stay,
+    so its name still finds them, as :func:`campaigns_named` finds a removed campaign's.
+    """
+    key = name_key(name)
+    rows = conn.execute(
+        sa.text(
+            f"SELECT {BRAND_COLUMNS}, name_key FROM brand WHERE name_key = :k OR name_key IS NULL "
+            "ORDER BY removed_at IS NOT NULL, removed_at DESC, id DESC"
+        ),
+        {"k": key},
+    ).all()
+    found = [brand_from_row(r) for r in rows if r[7] == key or name_key(r[1]) == key]
+    if not found:
+        get_brand(conn, name)  # raises, with its hint
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignRow:
     id: int
@@ -178,11 +199,9 @@ def get_campaign(conn: Connection, brand: BrandRow, name: str) -> CampaignRow:
     return campaign_from_row(row)
 
 
-def campaigns_named(
-    conn: Connection, name: str, brand: BrandRow | None = None
-) -> list[tuple[int, int]]:
-    """``(campaign id, brand id)`` of the campaigns called ``name`` (in ``brand``), removed
-    ones included.
+def campaigns_named(conn: Connection, name: str, *brands: BrandRow) -> list[tuple[int, int]]:
+    """``(campaign id, brand id)`` of the campaigns called ``name`` (in ``brands``, if any
+    are given), removed ones included.
 
     For the reports (``spend list``, ``history``): a removed campaign's spend and history
     stay, so its name still finds them. Live campaigns match on their name key; removed
@@ -190,22 +209,21 @@ def campaigns_named(
     casefold, and ASCII-only on SQLite).
     """
     key = name_key(name)
-    rows = conn.execute(
-        sa.text(
-            "SELECT id, brand_id, name, name_key FROM campaign "
-            "WHERE (name_key = :k OR name_key IS NULL)"
-            + (" AND brand_id = :b" if brand is not None else "")
-        ),
-        {"k": key, "b": brand.id if brand is not None else None},
+    stmt = sa.text(
+        "SELECT id, brand_id, name, name_key FROM campaign "
+        "WHERE (name_key = :k OR name_key IS NULL)" + (" AND brand_id IN :b" if brands else "")
     )
+    if brands:
+        stmt = stmt.bindparams(sa.bindparam("b", expanding=True))
+    rows = conn.execute(stmt, {"k": key, "b": [b.id for b in brands]} if brands else {"k": key})
     found = [
         (int(cid), int(bid))
         for cid, bid, cname, ckey in rows
         if ckey == key or name_key(cname) == key
     ]
     if not found:
-        if brand is not None:
-            get_campaign(conn, brand, name)  # raises, with the brand's hint
+        if brands:
+            get_campaign(conn, brands[0], name)  # raises, with the brand's hint
         raise NotFound(f"no campaign named {name!r}: 'budgetctl campaign list' shows the campaigns")
     return found
 

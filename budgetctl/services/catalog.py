@@ -313,7 +313,12 @@ def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
             conn,
             ctx,
             "brand.removed",
-            "removed" + (f" (forced; {spend} spend entries kept in the ledger)" if spend else ""),
+            "removed"
+            + (
+                f" (forced; {counted(spend, 'spend entry', 'spend entries')} kept in the ledger)"
+                if spend
+                else ""
+            ),
             brand=brand,
         )
         return brand
@@ -495,7 +500,12 @@ def remove_campaign(
             conn,
             ctx,
             "campaign.removed",
-            "removed" + (f" (forced; {spend} spend entries kept in the ledger)" if spend else ""),
+            "removed"
+            + (
+                f" (forced; {counted(spend, 'spend entry', 'spend entries')} kept in the ledger)"
+                if spend
+                else ""
+            ),
             brand=brand,
             campaign=campaign,
         )

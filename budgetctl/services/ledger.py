@@ -26,7 +26,9 @@ from budgetctl.domain.periods import (
     zone,
 )
 from budgetctl.services.base import (
+    BrandRow,
     Context,
+    brands_named,
     campaigns_named,
     earlier_zones,
     get_brand,
@@ -287,15 +289,15 @@ def list_spend(
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         tz = ZoneInfo("UTC")
-        b = None
+        brands: list[BrandRow] = []
         if brand is not None:
-            b = get_brand(conn, brand)
-            tz = zone(b.timezone)
-            where.append("s.brand_id = :b")
-            params["b"] = b.id
+            brands = brands_named(conn, brand)
+            tz = zone(brands[0].timezone)
+            where.append("s.brand_id IN :bids")
+            params["bids"] = [b.id for b in brands]
         if campaign is not None:
             # The brands too: the (brand, time) index then finds the entries.
-            found = campaigns_named(conn, campaign, b)
+            found = campaigns_named(conn, campaign, *brands)
             where.append("s.brand_id IN :bids AND s.campaign_id IN :cids")
             params["cids"] = [cid for cid, _bid in found]
             params["bids"] = sorted({bid for _cid, bid in found})
@@ -317,9 +319,9 @@ def list_spend(
             + "ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit"
         )
         if "cids" in params:
-            stmt = stmt.bindparams(
-                sa.bindparam("cids", expanding=True), sa.bindparam("bids", expanding=True)
-            )
+            stmt = stmt.bindparams(sa.bindparam("cids", expanding=True))
+        if "bids" in params:
+            stmt = stmt.bindparams(sa.bindparam("bids", expanding=True))
         rows = conn.execute(stmt, params).all()
     out = [
         EntryView(

@@ -16,7 +16,9 @@ from budgetctl.domain.money import format_json
 from budgetctl.domain.periods import day_period, days_in_month, zone
 from budgetctl.services.base import (
     RUN_SLACK,
+    BrandRow,
     Context,
+    brands_named,
     campaigns_named,
     counted,
     get_brand,
@@ -221,15 +223,15 @@ def history(
         where: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         tz = zone("UTC")
-        b = None
+        brands: list[BrandRow] = []
         if brand is not None:
-            b = get_brand(conn, brand)
-            tz = zone(b.timezone)
-            where.append("e.brand_id = :b")
-            params["b"] = b.id
+            brands = brands_named(conn, brand)
+            tz = zone(brands[0].timezone)
+            where.append("e.brand_id IN :bids")
+            params["bids"] = [b.id for b in brands]
         if campaign is not None:
             where.append("e.campaign_id IN :cids")
-            params["cids"] = [cid for cid, _bid in campaigns_named(conn, campaign, b)]
+            params["cids"] = [cid for cid, _bid in campaigns_named(conn, campaign, *brands)]
         if since is not None:
             where.append("e.at >= :since")
             params["since"] = to_us(resolve_when(since, tz, what="--since"))
@@ -239,8 +241,9 @@ def history(
             + (f"WHERE {' AND '.join(where)} " if where else "")
             + "ORDER BY e.at DESC, e.id DESC LIMIT :limit"
         )
-        if "cids" in params:
-            stmt = stmt.bindparams(sa.bindparam("cids", expanding=True))
+        for expanding in ("cids", "bids"):
+            if expanding in params:
+                stmt = stmt.bindparams(sa.bindparam(expanding, expanding=True))
         rows = conn.execute(stmt, params).all()
     out = [
         HistoryEvent(
