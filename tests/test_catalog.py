@@ -420,7 +420,9 @@ def test_the_joiners_that_shape_scripts_and_emoji_are_kept_in_names(acme: Cli, d
 
 
 def _as_revision_0001(db: Path | str, keys: dict[int, str]) -> None:
-    """The database as schema revision 0001 left it: brand keys trimmed and case-folded only."""
+    """The database as schema revision 0001 left it: brand keys trimmed and case-folded only,
+    and no per-currency nets for import batches (0003)."""
+    execute(db, "ALTER TABLE import_batch DROP COLUMN nets")
     execute(db, "UPDATE alembic_version SET version_num = '0001'")
     for brand_id, key in keys.items():
         execute(db, f"UPDATE brand SET name_key = '{key}' WHERE id = {brand_id}")
@@ -450,6 +452,7 @@ def test_init_refuses_0001_names_the_new_keys_make_one(acme: Cli, db_path: Path)
             "'budgetctl init' again"))
     finally:  # PostgreSQL: the session's database goes on to the next test
         execute(db_path, "DELETE FROM brand WHERE id = 3")
+        execute(db_path, "ALTER TABLE import_batch ADD COLUMN nets TEXT")
         execute(db_path, f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'")
 
 

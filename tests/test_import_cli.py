@@ -661,14 +661,14 @@ def test_batches_lists_id_files_format_rows_net_when_who(
     at = "2026-11-25T15:00:00+00:00"
     assert rows == [
         {"batch": 1, "created_at": at, "actor": "tester", "format": "mixed", "files": ["g.csv", "m.csv"],
-         "rows": 7, "entries_written": 5, "unchanged": 2, "net_amount": "3770.06", "undoes": None,
-         "undone_by": 3},
+         "rows": 7, "entries_written": 5, "unchanged": 2, "net_amount": "3770.06",
+         "nets": {"USD": "3770.06"}, "undoes": None, "undone_by": 3},
         {"batch": 2, "created_at": at, "actor": "tester", "format": "google-ads", "files": ["g.csv"],
-         "rows": 5, "entries_written": 0, "unchanged": 5, "net_amount": "0.00", "undoes": None,
-         "undone_by": None},
+         "rows": 5, "entries_written": 0, "unchanged": 5, "net_amount": "0.00", "nets": {},
+         "undoes": None, "undone_by": None},
         {"batch": 3, "created_at": at, "actor": "tester", "format": "undo", "files": [],
-         "rows": 0, "entries_written": 5, "unchanged": 0, "net_amount": "-3770.06", "undoes": 1,
-         "undone_by": None},
+         "rows": 0, "entries_written": 5, "unchanged": 0, "net_amount": "-3770.06",
+         "nets": {"USD": "-3770.06"}, "undoes": 1, "undone_by": None},
     ]
     text = loaded.ok("spend", "batches", now=NOW).lines
     assert text[0].split() == ["#", "when", "(UTC)", "who", "format", "files", "rows", "entries", "net", "note"]
@@ -679,6 +679,51 @@ def test_batches_lists_id_files_format_rows_net_when_who(
     ]
     limited = json.loads(loaded.ok("spend", "batches", "--json", "--limit", "1", now=NOW).stdout)
     assert [b["batch"] for b in limited] == [3]
+
+
+def test_batches_and_undo_show_each_currency_s_net_on_its_own(loaded: Cli, db_path: Path,
+                                                              tmp_path: Path) -> None:
+    loaded.ok("brand", "add", "Yen", "--daily", "none", "--monthly", "none", "--currency", "JPY", now=NOW)
+    loaded.ok("campaign", "add", "Yen", "Y1", now=NOW)
+    f = write(tmp_path / "mixed.csv", "date,brand,campaign,amount,currency\n"
+                                      "2026-11-20,Acme,Acme - Search,10.00,USD\n2026-11-20,Yen,Y1,5000,JPY\n")
+    assert imp(loaded, f).lines[0] == (
+        "batch #1: 2 rows (generic), wrote 2 entries, 0 unchanged, 0 total rows skipped, "
+        "net 5,000.00 JPY, 10.00 USD")
+    assert loaded.ok("spend", "undo", "1", now=NOW).lines == [
+        "undid batch #1 as batch #2: 2 compensating entries, net -5,000.00 JPY, -10.00 USD"]
+    rows = json.loads(loaded.ok("spend", "batches", "--json", now=NOW).stdout)
+    assert [(b["net_amount"], b["nets"]) for b in rows] == [
+        ("5010.00", {"JPY": "5000.00", "USD": "10.00"}),
+        ("-5010.00", {"JPY": "-5000.00", "USD": "-10.00"}),
+    ]
+    text = loaded.ok("spend", "batches", now=NOW).lines
+    assert text[1].split()[-7:] == ["5,000.00", "JPY,", "10.00", "USD", "undone", "by", "#2"]
+    assert text[2].split()[-6:] == ["-5,000.00", "JPY,", "-10.00", "USD", "undoes", "#1"]
+    assert query(db_path, "SELECT id, nets FROM import_batch ORDER BY id") == [
+        (1, '{"JPY": 5000000000, "USD": 10000000}'), (2, '{"JPY": -5000000000, "USD": -10000000}')]
+
+
+def test_init_gives_the_batches_of_an_older_schema_their_nets_per_currency(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    loaded.ok("brand", "add", "Yen", "--daily", "none", "--monthly", "none", "--currency", "JPY", now=NOW)
+    loaded.ok("campaign", "add", "Yen", "Y1", now=NOW)
+    f = write(tmp_path / "mixed.csv", "date,brand,campaign,amount,currency\n"
+                                      "2026-11-20,Acme,Acme - Search,10.00,USD\n2026-11-20,Yen,Y1,5000,JPY\n")
+    imp_json(loaded, f)
+    imp_json(loaded, GOOGLE)
+    imp_json(loaded, GOOGLE)  # changes nothing: no entries
+    loaded.ok("spend", "undo", "1", now=NOW)
+    # Schema revision 0002: no nets column.
+    execute(db_path, "ALTER TABLE import_batch DROP COLUMN nets")
+    execute(db_path, "UPDATE alembic_version SET version_num = '0002'")
+    from budgetctl.store.schema import HEAD_REVISION
+    assert loaded.ok("init", now=NOW).lines == [
+        f"upgraded database {db_path} from schema revision 0002 to {HEAD_REVISION}"]
+    assert query(db_path, "SELECT id, nets FROM import_batch ORDER BY id") == [
+        (1, '{"JPY": 5000000000, "USD": 10000000}'), (2, '{"USD": 1533500000}'), (3, "{}"),
+        (4, '{"JPY": -5000000000, "USD": -10000000}')]
 
 
 def test_batches_with_no_imports(ready: Cli) -> None:

@@ -218,7 +218,7 @@ def import_(
     """
     import sys
 
-    from budgetctl.domain.money import format_money, format_nets
+    from budgetctl.domain.money import format_money
     from budgetctl.importers.reader import FORMATS
     from budgetctl.services.base import counted
     from budgetctl.services.imports import import_spend
@@ -250,15 +250,7 @@ def import_(
         return
     verb = "would write" if dry_run else "wrote"
     head = "dry run: " if dry_run else f"batch #{report.batch}: "
-    nets: dict[str, int] = {}
-    for _b, _c, currency, _n, net, _bid in report.per_campaign:
-        nets[currency] = nets.get(currency, 0) + net
-    # One sum across currencies would mean nothing: several are shown each on its own.
-    net_text = (
-        format_nets(nets)
-        if len(nets) > 1
-        else format_money(report.net_amount)
-    )
+    net_text = _net_text(report.net_amount, report.nets)
     render.out(
         f"{head}{counted(report.rows, 'row', 'rows')} ({report.format}), {verb} "
         f"{counted(report.entries_written, 'entry', 'entries')}, "
@@ -284,6 +276,14 @@ def import_(
     render.changes(report.changes, prefix="would: " if dry_run else "")  # as the passes' --dry-run
 
 
+def _net_text(net: int, nets: dict[str, int]) -> str:
+    """A net amount; one sum across currencies would mean nothing: several are shown each on
+    its own (``5,000.00 JPY, 10.00 USD``)."""
+    from budgetctl.domain.money import format_money, format_nets
+
+    return format_nets(nets) if len(nets) > 1 else format_money(net)
+
+
 @app.command("batches")
 def batches(
     ctx: typer.Context,
@@ -295,7 +295,6 @@ def batches(
     \b
     Example: budgetctl spend batches --limit 10
     """
-    from budgetctl.domain.money import format_money
     from budgetctl.services.imports import list_batches
 
     items = list_batches(context(ctx), limit=limit)
@@ -324,7 +323,7 @@ def batches(
                 render.safe(", ".join(b.files)),
                 str(b.rows),
                 str(b.entries_written),
-                format_money(b.net_amount),
+                _net_text(b.net_amount, b.nets),
                 (
                     f"undoes #{b.undoes}"
                     if b.undoes
@@ -349,7 +348,6 @@ def undo(
     \b
     Example: budgetctl spend undo 12
     """
-    from budgetctl.domain.money import format_money
     from budgetctl.services.base import counted
     from budgetctl.services.imports import undo_batch
 
@@ -357,6 +355,6 @@ def undo(
     render.out(
         f"undid batch #{report.batch} as batch #{report.undo_batch}: "
         f"{counted(report.entries, 'compensating entry', 'compensating entries')}, net "
-        f"{format_money(report.net_amount)}"
+        f"{_net_text(report.net_amount, report.nets)}"
     )
     render.changes(report.changes)

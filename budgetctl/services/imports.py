@@ -29,6 +29,7 @@ return to what they were before it, and marks the batch undone.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -233,6 +234,14 @@ class ImportReport:
     changes: list[Change] = field(default_factory=list)
     # brand id: the first and the last instant of the batch's entries
     span: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def nets(self) -> dict[str, int]:
+        """Each currency's net (``net_amount`` adds them up)."""
+        nets: dict[str, int] = {}
+        for _brand, _campaign, currency, _n, net, _bid in self.per_campaign:
+            nets[currency] = nets.get(currency, 0) + net
+        return nets
 
     def as_json(self) -> dict[str, Any]:
         from budgetctl.domain.money import format_exact
@@ -581,7 +590,7 @@ def import_spend(
         conn.execute(
             sa.text(
                 "UPDATE import_batch SET format = :fmt, rows = :rows, entries_written = :w, "
-                "unchanged = :u, skipped = :s, net_amount = :net WHERE id = :id"
+                "unchanged = :u, skipped = :s, net_amount = :net, nets = :nets WHERE id = :id"
             ),
             {
                 "fmt": report.format,
@@ -590,6 +599,7 @@ def import_spend(
                 "u": report.unchanged,
                 "s": report.skipped,
                 "net": report.net_amount,
+                "nets": _nets_json(report.nets),
                 "id": batch_id,
             },
         )
@@ -635,6 +645,11 @@ def import_spend(
         evaluated = sorted({*touched, *(bid for bid, _key in created)})
         report.changes = evaluate(conn, ctx, brand_ids=evaluated).changes
     return report
+
+
+def _nets_json(nets: dict[str, int]) -> str:
+    """``import_batch.nets``: each currency's net in micros, as a JSON object."""
+    return json.dumps(nets, sort_keys=True)
 
 
 def _check_open_periods(
@@ -1414,6 +1429,8 @@ class BatchView:
     net_amount: int
     undoes: int | None
     undone_by: int | None
+    nets: dict[str, int]
+    """Each currency's net: ``net_amount`` adds them up, which means nothing when several."""
 
     def as_json(self) -> dict[str, Any]:
         from budgetctl.domain.money import format_exact
@@ -1428,6 +1445,7 @@ class BatchView:
             "entries_written": self.entries_written,
             "unchanged": self.unchanged,
             "net_amount": format_exact(self.net_amount),
+            "nets": {code: format_exact(v) for code, v in sorted(self.nets.items())},
             "undoes": self.undoes,
             "undone_by": self.undone_by,
         }
@@ -1439,7 +1457,7 @@ def list_batches(ctx: Context, *, limit: int = 50) -> list[BatchView]:
         rows = conn.execute(
             sa.text(
                 "SELECT id, created_at, actor, format, files, rows, entries_written, unchanged, "
-                "net_amount, undoes, undone_by FROM import_batch ORDER BY id DESC LIMIT :n"
+                "net_amount, undoes, undone_by, nets FROM import_batch ORDER BY id DESC LIMIT :n"
             ),
             {"n": limit},
         ).all()
@@ -1456,6 +1474,7 @@ def list_batches(ctx: Context, *, limit: int = 50) -> list[BatchView]:
             int(r[8]),
             r[9],
             r[10],
+            {code: int(v) for code, v in json.loads(r[11] or "{}").items()},
         )
         for r in reversed(rows)
     ]
@@ -1467,6 +1486,7 @@ class UndoReport:
     undo_batch: int
     entries: int
     net_amount: int
+    nets: dict[str, int]
     changes: list[Change] = field(default_factory=list)
 
 
@@ -1537,20 +1557,6 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                 "note": f"undo of batch #{batch}",
             },
         ).rowcount
-        net = conn.execute(
-            sa.text("SELECT COALESCE(SUM(amount), 0) FROM spend_entry WHERE batch_id = :u"),
-            {"u": undo_id},
-        ).scalar_one()
-        conn.execute(
-            sa.text(
-                "UPDATE import_batch SET entries_written = :w, net_amount = :net WHERE id = :u"
-            ),
-            {"w": written, "net": net, "u": undo_id},
-        )
-        conn.execute(
-            sa.text("UPDATE import_batch SET undone_by = :u WHERE id = :b"),
-            {"u": undo_id, "b": batch},
-        )
         # Per brand, as the import's own events: its compensating entries and their net.
         per_brand = conn.execute(
             sa.text(
@@ -1560,6 +1566,21 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
             ),
             {"u": undo_id},
         ).all()
+        net = sum(int(r[5]) for r in per_brand)
+        nets: dict[str, int] = {}
+        for r in per_brand:
+            nets[r[3]] = nets.get(r[3], 0) + int(r[5])
+        conn.execute(
+            sa.text(
+                "UPDATE import_batch SET entries_written = :w, net_amount = :net, nets = :nets "
+                "WHERE id = :u"
+            ),
+            {"w": written, "net": net, "nets": _nets_json(nets), "u": undo_id},
+        )
+        conn.execute(
+            sa.text("UPDATE import_batch SET undone_by = :u WHERE id = :b"),
+            {"u": undo_id, "b": batch},
+        )
         brands = [int(r[0]) for r in per_brand]
         for bid, name, tz, cur, count, brand_net in per_brand:
             record_event(
@@ -1578,6 +1599,6 @@ def undo_batch(ctx: Context, batch: int) -> UndoReport:
                     "currency": cur,
                 },
             )
-        report = UndoReport(batch, undo_id, int(written), int(net))
+        report = UndoReport(batch, undo_id, int(written), net, nets)
         report.changes = evaluate(conn, ctx, brand_ids=brands).changes
         return report

@@ -111,6 +111,8 @@ class ImportBatch(SQLModel, table=True):
     undone_by: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("import_batch.id"))
     )
+    # Each currency's net (JSON: code -> micros): one sum across currencies means nothing.
+    nets: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ImportFile(SQLModel, table=True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 _VERSIONS = Path(__file__).with_name("migrations") / "versions"
 
