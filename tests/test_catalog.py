@@ -1319,3 +1319,9 @@ def test_brand_set_names_a_sub_cent_change_exactly(acme: Cli, db_path: Path) -> 
         "daily budget 90.00 -> 14.999999"]
     assert acme.ok("brand", "set", "Acme", "--daily", "none", now=NOW).lines == [
         "daily budget 14.999999 -> none"]
+
+
+def test_an_option_given_twice_takes_its_last_value(ready: Cli) -> None:
+    # As README says: a wrapper script can append an override.
+    run = ready.ok("brand", "add", "New", "--daily", "5", "--monthly", "10", "--daily", "6", now=NOW)
+    assert run.stdout == "added brand New: daily 6.00, monthly 10.00 USD, UTC\n"
