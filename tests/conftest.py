@@ -225,6 +225,25 @@ def execute(db: Path | str, sql: str) -> None:
         conn.close()
 
 
+def as_revision_0002(db: Path | str) -> None:
+    """The database as schema revision 0002 left it (0003 added ``import_batch.nets`` and
+    ``import_file.instant_hash``); ``init`` upgrades it again."""
+    execute(db, "DROP INDEX ix_import_file_instant_hash")
+    execute(db, "ALTER TABLE import_file DROP COLUMN instant_hash")
+    execute(db, "ALTER TABLE import_batch DROP COLUMN nets")
+    execute(db, "UPDATE alembic_version SET version_num = '0002'")
+
+
+def back_to_head(db: Path | str) -> None:
+    """Undo :func:`as_revision_0002` by hand (a test whose upgrade was refused)."""
+    from budgetctl.store.schema import HEAD_REVISION
+
+    execute(db, "ALTER TABLE import_batch ADD COLUMN nets TEXT")
+    execute(db, "ALTER TABLE import_file ADD COLUMN instant_hash VARCHAR(64)")
+    execute(db, "CREATE INDEX ix_import_file_instant_hash ON import_file (instant_hash)")
+    execute(db, f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'")
+
+
 def query(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` (``?`` placeholders) on either engine."""
     if is_url(db):

@@ -18,7 +18,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, Cli, Run, both_engines, dump, engine_db, execute, query, sqlite_only
+from conftest import (
+    FIXTURES,
+    Cli,
+    Run,
+    as_revision_0002,
+    back_to_head,
+    both_engines,
+    dump,
+    engine_db,
+    execute,
+    query,
+    sqlite_only,
+)
 from typer.testing import CliRunner
 
 import budgetctl
@@ -422,7 +434,7 @@ def test_the_joiners_that_shape_scripts_and_emoji_are_kept_in_names(acme: Cli, d
 def _as_revision_0001(db: Path | str, keys: dict[int, str]) -> None:
     """The database as schema revision 0001 left it: brand keys trimmed and case-folded only,
     and no per-currency nets for import batches (0003)."""
-    execute(db, "ALTER TABLE import_batch DROP COLUMN nets")
+    as_revision_0002(db)
     execute(db, "UPDATE alembic_version SET version_num = '0001'")
     for brand_id, key in keys.items():
         execute(db, f"UPDATE brand SET name_key = '{key}' WHERE id = {brand_id}")
@@ -452,8 +464,7 @@ def test_init_refuses_0001_names_the_new_keys_make_one(acme: Cli, db_path: Path)
             "'budgetctl init' again"))
     finally:  # PostgreSQL: the session's database goes on to the next test
         execute(db_path, "DELETE FROM brand WHERE id = 3")
-        execute(db_path, "ALTER TABLE import_batch ADD COLUMN nets TEXT")
-        execute(db_path, f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'")
+        back_to_head(db_path)
 
 
 @pytest.fixture
@@ -760,7 +771,14 @@ def test_brand_import_with_one_bad_row_imports_nothing(ready: Cli, db_path: Path
     ("Name,Daily,Monthly,Owner,Notes\nAcme,100,2500,jo,x\n",
      "{sheet}:1: unknown columns 'owner', 'notes': the columns are name, daily, monthly, timezone, "
      "currency; rename them or take them out of the sheet"),
-], ids=["column-twice", "quote-never-closed", "misspelt-column", "columns-it-does-not-read"])
+    ("name,daily,monthly,\nAcme,100,2500,\nZed,1,2,Europe/Paris\n",
+     "{sheet}:3: a value in column 4, which the header does not name: give the column its name, or "
+     "clear the cell"),
+    ("name,daily,monthly\nZed,1,2,Europe/Paris\n",
+     "{sheet}:2: a value in column 4, which the header does not name: give the column its name, or "
+     "clear the cell"),
+], ids=["column-twice", "quote-never-closed", "misspelt-column", "columns-it-does-not-read",
+        "value-under-a-blank-header-cell", "value-past-the-header"])
 def test_brand_import_refuses_an_unclear_sheet(ready: Cli, db_path: Path, tmp_path: Path,
                                                text: str, message: str) -> None:
     sheet = tmp_path / "brands.csv"

@@ -19,7 +19,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import FIXTURES, Cli, Run, both_engines, dump, engine_db, execute, is_url, query
+from conftest import (
+    FIXTURES,
+    Cli,
+    Run,
+    as_revision_0002,
+    both_engines,
+    dump,
+    engine_db,
+    execute,
+    is_url,
+    query,
+)
 
 NOW = "2026-11-25T15:00:00Z"  # Wednesday 10:00 in New York, 15:00 in London, 09:00 in Chicago
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -715,9 +726,7 @@ def test_init_gives_the_batches_of_an_older_schema_their_nets_per_currency(
     imp_json(loaded, GOOGLE)
     imp_json(loaded, GOOGLE)  # changes nothing: no entries
     loaded.ok("spend", "undo", "1", now=NOW)
-    # Schema revision 0002: no nets column.
-    execute(db_path, "ALTER TABLE import_batch DROP COLUMN nets")
-    execute(db_path, "UPDATE alembic_version SET version_num = '0002'")
+    as_revision_0002(db_path)
     from budgetctl.store.schema import HEAD_REVISION
     assert loaded.ok("init", now=NOW).lines == [
         f"upgraded database {db_path} from schema revision 0002 to {HEAD_REVISION}"]
@@ -1406,6 +1415,25 @@ def test_generic_file_without_ids_is_the_same_file_after_a_zone_change_or_a_camp
     loaded.ok("campaign", "add", "Acme", "Acme - Search", "--external-id", "21456789012", now=NOW)
     refused(loaded, db_path, f, stderr=again)
     assert query(db_path, "SELECT SUM(amount) FROM spend_entry") == [(15_000_000,)]
+
+
+def test_generic_rows_without_ids_are_the_same_with_their_times_written_with_an_offset(
+    loaded: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # 10:00 in New York (Acme's zone) is 15:00Z: the same rows, whichever way they are written.
+    naive = write(tmp_path / "naive.csv", "date,brand,campaign,amount\n2026-11-20T10:00:00,Acme,Acme - Search,5\n")
+    utc = write(tmp_path / "utc.csv", "date,brand,campaign,amount\n2026-11-20T15:00:00Z,Acme,Acme - Search,5\n")
+    refused(loaded, db_path, naive, utc, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {utc}: has the same content as {naive} in this import; its rows have no ids, so importing "
+        "both would count them twice\n"))
+    imp_json(loaded, naive)
+    refused(loaded, db_path, utc, stderr=(
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {utc}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
+        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
+    ))
+    assert query(db_path, "SELECT SUM(amount) FROM spend_entry") == [(5_000_000,)]
 
 
 def test_generic_file_without_ids_recorded_by_an_earlier_version_is_still_recognised(

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import FIXTURES, Cli, Run, dump
+from conftest import FIXTURES, Cli, Run, as_revision_0002, dump, execute
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -740,6 +740,8 @@ def test_db_copy_into_an_older_empty_schema_says_to_upgrade_it(tmp_path: Path) -
 
     source, cli = populated_sqlite(tmp_path)
     target = stamped_target(tmp_path / "old.db", "0001")
+    as_revision_0002(target)  # the schema 0001 and 0002 share
+    execute(target, "UPDATE alembic_version SET version_num = '0001'")
     held = dump(str(target))
     run = cli("db", "copy", "--to", str(target), now=NOW)
     assert (run.exit_code, run.stdout, run.stderr) == (1, "", (

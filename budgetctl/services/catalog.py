@@ -695,6 +695,21 @@ def read_sheet(
             start, line = reader.line_num + 1, start
             if not any(cell.strip() for cell in record):
                 continue
+            # A value under no column name (a blank header cell, or past the header's last)
+            # would be dropped without a word, as a misspelt column's would.
+            stray = next(
+                (
+                    i
+                    for i, cell in enumerate(record)
+                    if cell.strip() and not (i < len(header) and header[i])
+                ),
+                None,
+            )
+            if stray is not None:
+                raise InvalidValue(
+                    f"{label}:{line}: a value in column {stray + 1}, which the header does not "
+                    "name: give the column its name, or clear the cell"
+                )
             values = {
                 h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)
             }

@@ -405,7 +405,7 @@ def import_spend(
         problems: list[str] = []
         problem_total = 0
         networks: set[str] = set()
-        # Generic files with rows without ids: (label, content, earlier versions' content,
+        # Generic files with rows without ids: (label, content as read, content by instant,
         # bytes' digest).
         hashes: list[tuple[str, str, str, str]] = []
         files: list[dict[str, Any]] = []
@@ -434,7 +434,7 @@ def import_spend(
                     # of those rows as read (campaign, instant, amount, note), so the same rows
                     # saved again with other line endings, encoding, delimiter or order match.
                     unkeyed = False
-                    content = legacy = 0
+                    content = instant = 0
                     pending: list[StageRow] = []
                     generic = reader.network == "generic"
                     stage = _stage_writer(conn, file_no, generic)
@@ -468,7 +468,7 @@ def import_spend(
                             if not key:
                                 unkeyed = True
                                 content += _row_digest(hit[1].id, cname, ext, day, _at, micros, note)
-                                legacy += _legacy_digest(hit[0], occurred_us, micros, note)
+                                instant += _instant_digest(hit[0], occurred_us, micros, note)
                         else:
                             on = day or from_us(occurred_us).date()
                             key = snap_keys.get(on) or snap_keys.setdefault(
@@ -492,13 +492,13 @@ def import_spend(
                     problems.extend(reader.problems[: max(0, 1000 - len(problems))])
                     done_bytes += reader.bytes_read
                     digest = hashing.digest.hexdigest()
+                    instant_digest = None
                     if reader.network == "generic" and unkeyed:
                         rows_digest = f"{content % _DIGEST_SPACE:064x}"
-                        hashes.append(
-                            (label, rows_digest, f"{legacy % _DIGEST_SPACE:064x}", digest)
-                        )
+                        instant_digest = f"{instant % _DIGEST_SPACE:064x}"
+                        hashes.append((label, rows_digest, instant_digest, digest))
                         digest = rows_digest
-                    files.append({"p": file_no, "n": label, "h": digest})
+                    files.append({"p": file_no, "n": label, "h": digest, "i": instant_digest})
                     if reader.rows_read == 0 and not reader.problem_count and not reader.empty_report:
                         problem_total += 1
                         problems.append(f"{label}: no spend rows after the header")
@@ -520,22 +520,23 @@ def import_spend(
             found, repeats = _check_keys(conn, problems, report.files, set(predecessors))
             problem_total += found
         seen_digests: dict[str, str] = {}
-        for label, digest, legacy_digest, byte_digest in hashes:
-            if digest in seen_digests:
+        for label, digest, instant_digest, byte_digest in hashes:
+            same = seen_digests.get(digest) or seen_digests.get(instant_digest)
+            if same is not None:
                 problem_total += 1
                 problems.append(
-                    f"{label}: has the same content as {seen_digests[digest]} in this import; its "
+                    f"{label}: has the same content as {same} in this import; its "
                     "rows have no ids, so importing both would count them twice"
                 )
                 continue
-            seen_digests[digest] = label
+            seen_digests[digest] = seen_digests[instant_digest] = label
             earlier = conn.execute(
                 sa.text(
                     "SELECT b.id, b.created_at FROM import_file f JOIN import_batch b "
-                    "ON b.id = f.batch_id WHERE f.content_hash IN (:h, :l, :b) "
-                    "AND b.undone_by IS NULL ORDER BY b.id LIMIT 1"
+                    "ON b.id = f.batch_id WHERE (f.content_hash IN (:h, :i, :b) "
+                    "OR f.instant_hash = :i) AND b.undone_by IS NULL ORDER BY b.id LIMIT 1"
                 ),
-                {"h": digest, "l": legacy_digest, "b": byte_digest},
+                {"h": digest, "i": instant_digest, "b": byte_digest},
             ).first()
             if earlier is not None:
                 problem_total += 1
@@ -582,8 +583,8 @@ def import_spend(
         if files:
             conn.execute(
                 sa.text(
-                    "INSERT INTO import_file (batch_id, position, name, content_hash) "
-                    "VALUES (:b, :p, :n, :h)"
+                    "INSERT INTO import_file (batch_id, position, name, content_hash, "
+                    "instant_hash) VALUES (:b, :p, :n, :h, :i)"
                 ),
                 [{**f, "b": batch_id} for f in files],
             )
@@ -711,9 +712,9 @@ def _row_digest(
     return _digest_int(text)
 
 
-def _legacy_digest(campaign: int, occurred_us: int, micros: int, note: str | None) -> int:
-    """The share earlier versions recorded (campaign id and UTC instant): a file they
-    imported is still recognised."""
+def _instant_digest(campaign: int, occurred_us: int, micros: int, note: str | None) -> int:
+    """A row's share by campaign id and UTC instant: the same rows with their times written
+    another way (``10:00`` as ``15:00Z``) match. Earlier versions recorded only this one."""
     return _digest_int(f"{campaign}\x1f{occurred_us}\x1f{micros}\x1f{note or ''}")
 
 

@@ -131,6 +131,11 @@ class ImportFile(SQLModel, table=True):
     position: int = Field(sa_column=Column(Integer, nullable=False))
     name: str = Field(sa_column=Column(Text, nullable=False))
     content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    # A file without ids: its rows' content by instant and campaign id, beside
+    # ``content_hash``'s rows as read (each catches what the other misses: a time written
+    # again with its offset, a brand's new zone). Earlier batches kept this one as their
+    # ``content_hash``.
+    instant_hash: str | None = Field(default=None, sa_column=Column(String(64), index=True))
 
 
 class SpendEntry(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""import batches keep their net amount per currency
+"""import batches keep their net amount per currency; files without ids two digests
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +7,11 @@ Create Date: 2026-12-04 02:00:00
 A batch over brands of several currencies kept one net, their sum, which means nothing:
 ``import_batch.nets`` holds each currency's (a JSON object of currency code to micros), for
 ``spend batches`` and ``spend undo`` to show. Existing batches get theirs from the ledger.
+
+A generic file without ids was known by one digest of its rows, by campaign id and instant,
+so after ``brand set --tz`` or a campaign removed and added again the same file read as new.
+``import_file.content_hash`` now holds the rows as read and ``import_file.instant_hash``
+the digest by instant (earlier batches' ``content_hash``, which stays as it is).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("import_file", sa.Column("instant_hash", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_import_file_instant_hash"), "import_file", ["instant_hash"])
     op.add_column("import_batch", sa.Column("nets", sa.Text(), nullable=True))
     conn = op.get_bind()
     nets: dict[int, dict[str, int]] = {}
@@ -45,3 +52,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("import_batch", "nets")
+    op.drop_index(op.f("ix_import_file_instant_hash"), table_name="import_file")
+    op.drop_column("import_file", "instant_hash")
