@@ -176,6 +176,17 @@ def refused(cli: Cli, db: Path, *args: str | Path, stderr: str, input: bytes | N
     assert dump(db) == before
 
 
+def already_imported(f: Path | str) -> str:
+    """The refusal of a generic file without ids that batch #1 imported."""
+    name = "<stdin>" if f == "-" else f
+    return (
+        "error: import refused, nothing written: 1 problem\n"
+        f"  {name}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows "
+        "have no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to "
+        "replace it)\n"
+    )
+
+
 def write(path: Path, text: str | bytes) -> Path:
     path.write_bytes(text.encode() if isinstance(text, str) else text)
     return path
@@ -1351,17 +1362,9 @@ def test_generic_file_without_ids_twice_is_refused_naming_the_batch(
 ) -> None:
     f = write(tmp_path / "noid.csv", "date,brand,campaign,amount\n2026-11-24,Acme,Acme - Search,3.00\n")
     imp_json(loaded, f)
-    refused(loaded, db_path, f, stderr=(
-        "error: import refused, nothing written: 1 problem\n"
-        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
-    ))
+    refused(loaded, db_path, f, stderr=already_imported(f))
     # the same content under another name (or on stdin) is the same file
-    refused(loaded, db_path, "-", input=f.read_bytes(), stderr=(
-        "error: import refused, nothing written: 1 problem\n"
-        "  <stdin>: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
-    ))
+    refused(loaded, db_path, "-", input=f.read_bytes(), stderr=already_imported("-"))
 
 
 def test_generic_rows_without_ids_saved_again_another_way_are_the_same_content(
@@ -1382,12 +1385,7 @@ def test_generic_rows_without_ids_saved_again_another_way_are_the_same_content(
     }
     for name, data in resaved.items():
         f = write(tmp_path / name, data)
-        refused(loaded, db_path, f, stderr=(
-            "error: import refused, nothing written: 1 problem\n"
-            f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-            "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace "
-            "it)\n"
-        ))
+        refused(loaded, db_path, f, stderr=already_imported(f))
     # Other rows are other content: another amount, time or note.
     for name, changed in (("amount.csv", text.replace("1.50", "1.51")),
                           ("time.csv", text.replace("T10:00", "T10:01")),
@@ -1404,11 +1402,7 @@ def test_generic_file_without_ids_is_the_same_file_after_a_zone_change_or_a_camp
     f = write(tmp_path / "noid.csv", "date,campaign,amount\n2026-11-20,Acme - Search,10.00\n"
                                      "2026-11-21T09:30,Acme - Search,5.00\n")
     assert imp_json(loaded, f) == result(1, [f], 2, 2, 0, "15.00")
-    again = (
-        "error: import refused, nothing written: 1 problem\n"
-        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
-    )
+    again = already_imported(f)
     loaded.ok("brand", "set", "Acme", "--tz", "UTC", now=NOW)
     refused(loaded, db_path, f, stderr=again)
     loaded.ok("campaign", "remove", "Acme", "Acme - Search", "--force", now=NOW)
@@ -1428,11 +1422,7 @@ def test_generic_rows_without_ids_are_the_same_with_their_times_written_with_an_
         f"  {utc}: has the same content as {naive} in this import; its rows have no ids, so importing "
         "both would count them twice\n"))
     imp_json(loaded, naive)
-    refused(loaded, db_path, utc, stderr=(
-        "error: import refused, nothing written: 1 problem\n"
-        f"  {utc}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
-    ))
+    refused(loaded, db_path, utc, stderr=already_imported(utc))
     assert query(db_path, "SELECT SUM(amount) FROM spend_entry") == [(5_000_000,)]
 
 
@@ -1449,11 +1439,7 @@ def test_generic_file_without_ids_recorded_by_an_earlier_version_is_still_recogn
     text = f"{campaign}\x1f{at}\x1f{amount}\x1fx"
     legacy = int.from_bytes(hashlib.sha256(text.encode()).digest(), "big") % (1 << 256)
     execute(db_path, f"UPDATE import_file SET content_hash = '{legacy:064x}'")
-    refused(loaded, db_path, f, stderr=(
-        "error: import refused, nothing written: 1 problem\n"
-        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
-    ))
+    refused(loaded, db_path, f, stderr=already_imported(f))
 
 
 def test_generic_file_with_some_rows_without_ids_twice_is_refused(
@@ -1462,11 +1448,7 @@ def test_generic_file_with_some_rows_without_ids_twice_is_refused(
     f = write(tmp_path / "partial.csv", "date,brand,campaign,amount,id\n2026-11-24,Acme,Acme - Search,1.00,a\n"
                                         "2026-11-24,Acme,Acme - Search,2.00,\n")
     assert imp_json(loaded, f) == result(1, [f], 2, 2, 0, "3.00")
-    refused(loaded, db_path, f, stderr=(
-        "error: import refused, nothing written: 1 problem\n"
-        f"  {f}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows have "
-        "no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
-    ))
+    refused(loaded, db_path, f, stderr=already_imported(f))
     assert day_totals(db_path) == {("Acme - Search", "2026-11-24"): 3_000_000}
 
 
