@@ -176,14 +176,13 @@ def refused(cli: Cli, db: Path, *args: str | Path, stderr: str, input: bytes | N
     assert dump(db) == before
 
 
-def already_imported(f: Path | str) -> str:
+def already_imported(f: Path | str, rows: str = "its rows have no ids") -> str:
     """The refusal of a generic file without ids that batch #1 imported."""
     name = "<stdin>" if f == "-" else f
     return (
         "error: import refused, nothing written: 1 problem\n"
-        f"  {name}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; its rows "
-        "have no ids, so importing it again would count them twice ('budgetctl spend undo 1' first to "
-        "replace it)\n"
+        f"  {name}: this file was already imported as batch #1 on 2026-11-25T15:00:00+00:00; {rows}, "
+        "so importing it again would count them twice ('budgetctl spend undo 1' first to replace it)\n"
     )
 
 
@@ -1448,7 +1447,11 @@ def test_generic_file_with_some_rows_without_ids_twice_is_refused(
     f = write(tmp_path / "partial.csv", "date,brand,campaign,amount,id\n2026-11-24,Acme,Acme - Search,1.00,a\n"
                                         "2026-11-24,Acme,Acme - Search,2.00,\n")
     assert imp_json(loaded, f) == result(1, [f], 2, 2, 0, "3.00")
-    refused(loaded, db_path, f, stderr=already_imported(f))
+    refused(loaded, db_path, f, stderr=already_imported(f, "its rows without ids are the same"))
+    # Its rows without ids are its content: with another id row beside them, the same.
+    g = write(tmp_path / "other.csv", "date,brand,campaign,amount,id\n2026-11-25,Acme,Acme - Search,7.00,b\n"
+                                      "2026-11-24,Acme,Acme - Search,2.00,\n")
+    refused(loaded, db_path, g, stderr=already_imported(g, "its rows without ids are the same"))
     assert day_totals(db_path) == {("Acme - Search", "2026-11-24"): 3_000_000}
 
 

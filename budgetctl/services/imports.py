@@ -406,8 +406,8 @@ def import_spend(
         problem_total = 0
         networks: set[str] = set()
         # Generic files with rows without ids: (label, content as read, content by instant,
-        # bytes' digest).
-        hashes: list[tuple[str, str, str, str]] = []
+        # bytes' digest, whether some rows have ids).
+        hashes: list[tuple[str, str, str, str, bool]] = []
         files: list[dict[str, Any]] = []
         created: dict[tuple[int, str], int] = {}
         # Rows repeat campaigns and days: match each (campaign, id, brand) once, and turn
@@ -433,7 +433,7 @@ def import_spend(
                     # A generic row without an id: the file's content counts. It is the multiset
                     # of those rows as read (campaign, instant, amount, note), so the same rows
                     # saved again with other line endings, encoding, delimiter or order match.
-                    unkeyed = False
+                    unkeyed = keyed = False
                     content = instant = 0
                     pending: list[StageRow] = []
                     generic = reader.network == "generic"
@@ -465,7 +465,9 @@ def import_spend(
                         # The key: a generic row's id, or a network row's day ('' for none).
                         if generic:
                             key = row_id or ""
-                            if not key:
+                            if key:
+                                keyed = True
+                            else:
                                 unkeyed = True
                                 content += _row_digest(hit[1].id, cname, ext, day, _at, micros, note)
                                 instant += _instant_digest(hit[0], occurred_us, micros, note)
@@ -496,7 +498,7 @@ def import_spend(
                     if reader.network == "generic" and unkeyed:
                         rows_digest = f"{content % _DIGEST_SPACE:064x}"
                         instant_digest = f"{instant % _DIGEST_SPACE:064x}"
-                        hashes.append((label, rows_digest, instant_digest, digest))
+                        hashes.append((label, rows_digest, instant_digest, digest, keyed))
                         digest = rows_digest
                     files.append({"p": file_no, "n": label, "h": digest, "i": instant_digest})
                     if reader.rows_read == 0 and not reader.problem_count and not reader.empty_report:
@@ -520,13 +522,16 @@ def import_spend(
             found, repeats = _check_keys(conn, problems, report.files, set(predecessors))
             problem_total += found
         seen_digests: dict[str, str] = {}
-        for label, digest, instant_digest, byte_digest in hashes:
+        for label, digest, instant_digest, byte_digest, keyed in hashes:
+            # Only the rows without ids count as the file's content (those with ids count
+            # once each anyway).
+            rows = "its rows without ids are the same" if keyed else "its rows have no ids"
             same = seen_digests.get(digest) or seen_digests.get(instant_digest)
             if same is not None:
                 problem_total += 1
                 problems.append(
-                    f"{label}: has the same content as {same} in this import; its "
-                    "rows have no ids, so importing both would count them twice"
+                    f"{label}: has the same content as {same} in this import; {rows}, so "
+                    "importing both would count them twice"
                 )
                 continue
             seen_digests[digest] = seen_digests[instant_digest] = label
@@ -542,9 +547,9 @@ def import_spend(
                 problem_total += 1
                 problems.append(
                     f"{label}: this file was already imported as batch #{earlier[0]} on "
-                    f"{from_us(earlier[1]).isoformat(timespec='seconds')}; its rows have no ids, so "
-                    f"importing it again would count them twice ('budgetctl spend undo {earlier[0]}' "
-                    "first to replace it)"
+                    f"{from_us(earlier[1]).isoformat(timespec='seconds')}; {rows}, so importing it "
+                    f"again would count them twice ('budgetctl spend undo {earlier[0]}' first to "
+                    "replace it)"
                 )
         if problem_total:
             order = {label: i for i, label in enumerate(report.files)}
