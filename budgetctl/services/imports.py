@@ -430,9 +430,11 @@ def import_spend(
                     hashing = _Hashing(handle)
                     reader = SpendReader(hashing, path, fmt, encoding)  # type: ignore[arg-type]
                     networks.add(reader.network)
-                    # A generic row without an id: the file's content counts. It is the multiset
-                    # of those rows as read (campaign, instant, amount, note), so the same rows
-                    # saved again with other line endings, encoding, delimiter or order match.
+                    # A generic row without an id: the file's content counts, the multiset of
+                    # those rows both as read (brand, campaign name, date or time as written,
+                    # amount, note) and by instant (campaign id, UTC time), so the same rows
+                    # saved again with other line endings, encoding, delimiter or order match,
+                    # after a zone change too, or with their times written another way.
                     unkeyed = keyed = False
                     content = instant = 0
                     pending: list[StageRow] = []
