@@ -467,9 +467,10 @@ class SpendReader:
         """A network export read as generic rows would add up where the network's later
         reports replace its days: refuse a header that is a network's but for letter case
         (a fetch script that lower-cased it) or but for one needed column renamed (``Date``
-        for ``Day``), where the file shows it is an export: report lines before the header
-        (``after_lines``), or a column of the export's that a file of one's own has no use
-        for (``Impr.``, ``Campaign status``). A header of generic names alone
+        for ``Day``), where the file might be an export: lines before the header
+        (``after_lines``, a report's title), or a column the generic format does not read
+        (an export's ``Impr.``, or a ``Region`` of one's own: refused, as a renamed export
+        read as generic would count twice). A header of generic names alone
         (``Date,Campaign,Cost``) is a file of one's own."""
         cells = _cells(line, delimiter)
         exported = after_lines or not reads_every_cell(PROFILES["generic"], cells)

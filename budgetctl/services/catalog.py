@@ -287,6 +287,12 @@ def set_brand(
         return out
 
 
+def _removed(spend: int) -> str:
+    """The history message of a removal, forced over ``spend`` entries or not."""
+    kept = counted(spend, "spend entry", "spend entries")
+    return f"removed (forced; {kept} kept in the ledger)" if spend else "removed"
+
+
 def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
     with ctx.db.write() as conn:
         brand = get_brand(conn, name)
@@ -313,12 +319,7 @@ def remove_brand(ctx: Context, name: str, *, force: bool = False) -> BrandRow:
             conn,
             ctx,
             "brand.removed",
-            "removed"
-            + (
-                f" (forced; {counted(spend, 'spend entry', 'spend entries')} kept in the ledger)"
-                if spend
-                else ""
-            ),
+            _removed(spend),
             brand=brand,
         )
         return brand
@@ -500,12 +501,7 @@ def remove_campaign(
             conn,
             ctx,
             "campaign.removed",
-            "removed"
-            + (
-                f" (forced; {counted(spend, 'spend entry', 'spend entries')} kept in the ledger)"
-                if spend
-                else ""
-            ),
+            _removed(spend),
             brand=brand,
             campaign=campaign,
         )
@@ -790,13 +786,12 @@ KEEP = _Keep.KEEP
 def _shared_external_ids(
     conn: Connection,
     label: str,
-    links: Sequence[tuple[BrandRow, str, str | _Keep | None]],
-    lines: Sequence[int],
+    links: Sequence[tuple[int, BrandRow, str, str | _Keep | None]],
 ) -> list[tuple[int, str]]:
     """Rows that would link a network campaign to a second campaign of the same brand, judged
     on the brand as the whole sheet leaves it (two campaigns may swap their ids): ``links``
-    are the rows' (brand, campaign name, external id)."""
-    brands = {brand.id: brand for brand, _n, ext in links if isinstance(ext, str)}
+    are the rows' (line, brand, campaign name, external id)."""
+    brands = {brand.id: brand for _line, brand, _n, ext in links if isinstance(ext, str)}
     if not brands:
         return []
     # (brand, name key) -> (name, external id): the linked campaigns now, then as the sheet
@@ -812,7 +807,7 @@ def _shared_external_ids(
         )
     }
     final = dict(stored)
-    for brand, name, ext in links:
+    for _line, brand, name, ext in links:
         if brand.id in brands and ext is not KEEP:
             slot = (brand.id, name_key(name))
             final[slot] = (stored.get(slot, (name, None))[0], ext)
@@ -821,7 +816,7 @@ def _shared_external_ids(
         if linked is not None:
             owners.setdefault((bid, linked), []).append((owner, owner_key))
     problems: list[tuple[int, str]] = []
-    for (brand, name, ext), line in zip(links, lines, strict=True):
+    for line, brand, name, ext in links:
         if not isinstance(ext, str):
             continue
         key = name_key(name)
@@ -856,8 +851,7 @@ def import_campaigns(ctx: Context, path: str | Path) -> Outcome:
         ] = []
         # Every row's link to its network campaign, a row whose other cells are wrong too:
         # the refusal lists the links a sheet would share with every other problem.
-        links: list[tuple[BrandRow, str, str | _Keep | None]] = []
-        link_lines: list[int] = []
+        links: list[tuple[int, BrandRow, str, str | _Keep | None]] = []
         seen: set[tuple[int, str]] = set()
         for line, row in rows:
             try:
@@ -872,8 +866,7 @@ def import_campaigns(ctx: Context, path: str | Path) -> Outcome:
                 ext: str | _Keep | None = (
                     clean_external_id(row["external_id"]) if "external_id" in row else KEEP
                 )
-                links.append((brand, name, ext))
-                link_lines.append(line)
+                links.append((line, brand, name, ext))
                 windows: tuple[Window, ...] | _Keep | None = KEEP
                 if "schedule" in row:
                     windows = parse_windows([row["schedule"]]) if row["schedule"] else None
@@ -883,7 +876,7 @@ def import_campaigns(ctx: Context, path: str | Path) -> Outcome:
                 plan.append((brand, name, ext, windows, tz))
             except BudgetError as exc:
                 problems.append((line, f"{label}:{line}: {exc.message}"))
-        problems += _shared_external_ids(conn, label, links, link_lines)
+        problems += _shared_external_ids(conn, label, links)
         if problems:
             raise ImportRejected(
                 [text for _line, text in sorted(problems, key=lambda p: p[0])],
