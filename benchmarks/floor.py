@@ -13,7 +13,7 @@ same generated data (``benchmarks/generate.py``) and in the same run:
   that ``spend import`` uses, through the ledger's indexes (foreign keys off, as in
   the import, which checks its campaigns once each instead), and committed;
 * the same staged rows into the ledger's columns with no index or key;
-* the issue's comparison loop: ``csv.reader``, ``Decimal`` and ``executemany`` into a bare
+* the goal's comparison loop: ``csv.reader``, ``Decimal`` and ``executemany`` into a bare
   table of a new file, nothing matched or checked;
 * ``spend import``: the whole command.
 
@@ -51,7 +51,7 @@ LEDGER_INSERT = (
     "c.execute('BEGIN IMMEDIATE'); c.execute(sys.argv[2]); c.execute('COMMIT')\n"
 )
 BARE_INSERT = INSERT.replace("INSERT INTO spend_entry", "INSERT INTO bare_ledger")
-# The issue's own comparison: read, parse the amount with Decimal, executemany into a bare
+# The goal's own comparison: read, parse the amount with Decimal, executemany into a bare
 # table of a new file; no matching, no checks, no index.
 BARE_LOOP = (
     "import csv, sqlite3, sys\n"
