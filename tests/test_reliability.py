@@ -428,6 +428,19 @@ HOLDER = (
 )
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "inf", "nan", "1e3", "1_0", "\u0661", "86401"])
+def test_a_busy_timeout_that_is_not_plain_seconds_is_refused(agency: Path, value: str) -> None:
+    before = dump(agency)
+    for args in (["spend", "record", "Acme", "Search", "1"], ["brand", "list"]):
+        run = in_process(agency, *args, BUDGETCTL_BUSY_TIMEOUT=value)
+        assert one_error_line(run) == (
+            f"$BUDGETCTL_BUSY_TIMEOUT {value!r} is not a number of seconds between 0 and 86400"
+        )
+    assert dump(agency) == before
+    for fine in ("2.5", " .5 ", "5.", "86400"):
+        assert in_process(agency, "brand", "list", BUDGETCTL_BUSY_TIMEOUT=fine).exit_code == 0
+
+
 def test_busy_writer_waits_then_fails_and_readers_carry_on(agency: Path, tmp_path: Path) -> None:
     before = dump(agency)
     holder = subprocess.Popen(
@@ -668,6 +681,37 @@ def test_damaged_and_foreign_files_fail_clearly_and_stay_untouched(
 
 
 TO_DOCTOR = "; 'budgetctl doctor' shows the details"
+
+
+def test_a_line_break_in_the_database_path_keeps_the_error_on_one_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "q\nr"
+    folder.mkdir()
+    missing = folder / "x.db"
+    run = cli("--db", str(missing), "brand", "list")
+    assert one_error_line(run) == (
+        f"database {tmp_path}/q\\x0ar/x.db does not exist: run 'budgetctl init' to create it "
+        "(or pass --db / set $BUDGETCTL_DB)"
+    )
+    assert not missing.exists()
+    text = folder / "notes.db"
+    text.write_bytes(b"not a database, just text\n" * 200)
+    run = cli("--db", str(text), "spend", "record", "Acme", "Search", "1")
+    assert one_error_line(run) == (
+        f"{tmp_path}/q\\x0ar/notes.db is not a budgetctl database (not an SQLite file)"
+    )
+    assert text.read_bytes() == b"not a database, just text\n" * 200
+    # An import's problems stay one per line, file names escaped alike.
+    bad = folder / "spend.csv"
+    bad.write_text("date,campaign,amount\n2026-11-24,Search,abc\n")
+    cli.ok("--db", str(folder / "ok.db"), "init")
+    run = cli("--db", str(folder / "ok.db"), "spend", "import", str(bad))
+    assert (run.exit_code, run.stderr.splitlines()[1]) == (1, (
+        f"  {tmp_path}/q\\x0ar/spend.csv:2: amount 'abc' is not a decimal number: use digits "
+        "with an optional '.' and at most 6 decimals, such as 12.50 (no exponents, NaN or "
+        "infinity)"
+    ))
 
 
 def test_db_copy_from_a_damaged_source_names_the_source_not_the_new_target(

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from budgetctl import __version__
 from budgetctl.cli import plain, render
-from budgetctl.domain.errors import BudgetError
+from budgetctl.domain.errors import BudgetError, ImportRejected
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -299,7 +299,7 @@ class BoundaryGroup(TyperGroup):
         except BudgetError as exc:
             if _debug():
                 raise
-            render.error(exc.message)
+            render.error(exc.message, listing=isinstance(exc, ImportRejected))
             sys.exit(exc.exit_code)
         except BrokenPipeError as exc:
             # The reader of our output went away (``| head``), seen outside _Output.

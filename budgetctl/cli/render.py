@@ -72,9 +72,10 @@ def out(line: str = "") -> None:
     sys.stdout.write(visible(line) + "\n")
 
 
-def error(message: str) -> None:
-    """``error: ...`` on stderr; continuation lines (import problems) are indented."""
-    lines = [visible(part) for part in message.split("\n")]
+def error(message: str, *, listing: bool = False) -> None:
+    """``error: ...`` on stderr, one line: a line break inside (a database path that holds
+    one) is shown escaped. ``listing``: an import's problems, one per indented line."""
+    lines = [visible(part) for part in message.split("\n")] if listing else [visible(message)]
     sys.stderr.write("error: " + lines[0] + "\n")
     for line in lines[1:]:
         sys.stderr.write("  " + line + "\n")

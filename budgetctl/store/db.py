@@ -135,14 +135,15 @@ def _make_folder(folder: Path) -> None:
         raise DatabaseError(f"cannot create the folder {folder}: {err.strerror or err}") from None
 
 
+_SECONDS = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def busy_timeout() -> float:
     raw = os.environ.get(ENV_BUSY, "").strip()
     if not raw:
         return DEFAULT_BUSY_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
+    # Plain decimal seconds: float() would take "1e3", "1_0", "inf" and other scripts' digits.
+    value = float(raw) if _SECONDS.fullmatch(raw) else -1.0
     if not 0 <= value <= 86_400:
         raise DatabaseError(f"${ENV_BUSY} {raw!r} is not a number of seconds between 0 and 86400")
     return value
