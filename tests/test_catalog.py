@@ -379,11 +379,14 @@ def test_names_compare_in_unicode_nfkc(acme: Cli, db_path: Path) -> None:
 
 
 def test_names_with_control_characters_or_invalid_utf8_are_refused(acme: Cli, db_path: Path) -> None:
-    for name in ("New\nLine", "Tab\tX", "Bell\x07"):
+    # The line and paragraph separators split lines too.
+    for name in ("New\nLine", "Tab\tX", "Bell\x07", "Line\u2028Sep", "Para\u2029Sep"):
         refused(acme, db_path, "brand", "add", name, "--daily", "1", "--monthly", "1",
                 message=f"brand name {name!r} has a control character (a tab, a line break or the like)")
         refused(acme, db_path, "campaign", "add", "Acme", name,
                 message=f"campaign name {name!r} has a control character (a tab, a line break or the like)")
+        refused(acme, db_path, "campaign", "add", "Acme", "Search 2", "--external-id", name,
+                message=f"external id {name!r} has a control character (a tab, a line break or the like)")
     # Bytes that are not UTF-8 reach Python as lone surrogates: a command-line error.
     bad = b"\xff\xfe bad".decode("utf-8", "surrogateescape")
     refused(acme, db_path, "brand", "add", bad, "--daily", "1", "--monthly", "1", code=2, message=(

@@ -50,6 +50,12 @@ from budgetctl.store.db import execute_many, fetch_in, in_code_order
 MAX_NAME = 200
 
 
+def _has_control(text: str) -> bool:
+    """A control character, or the line or paragraph separator (U+2028, U+2029), which
+    split lines as a line break does."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
 def check_name(name: str, what: str) -> str:
     clean = name.strip()
     if not clean:
@@ -57,7 +63,7 @@ def check_name(name: str, what: str) -> str:
     if len(clean) > MAX_NAME or len(name_key(clean)) > MAX_NAME:
         # The key names compare by is kept too, and folding can lengthen it (ß is ss).
         raise InvalidValue(f"{what} name is longer than {MAX_NAME} characters")
-    if any(unicodedata.category(c) == "Cc" for c in clean):
+    if _has_control(clean):
         raise InvalidValue(
             f"{what} name {clean!r} has a control character (a tab, a line break or the like)"
         )
@@ -421,6 +427,10 @@ def clean_external_id(external_id: str | None) -> str | None:
     clean = external_id.strip()
     if len(clean) > 100:
         raise InvalidValue("external id is longer than 100 characters")
+    if _has_control(clean):
+        raise InvalidValue(
+            f"external id {clean!r} has a control character (a tab, a line break or the like)"
+        )
     return clean or None
 
 
