@@ -176,6 +176,27 @@ def test_rename_onto_another_brand_is_refused(acme: Cli, db_path: Path) -> None:
             message="brand 'ACME' already exists: pick another name")
 
 
+def test_a_refused_brand_set_changes_nothing_and_takes_no_event_id(
+    spent: Cli, db_path: Path
+) -> None:
+    # Each refusal comes with changes that would be written first: the refusal is found
+    # before them, so no event takes an id that rolls back (PostgreSQL's sequences do not).
+    spent.ok("brand", "add", "Globex", "--daily", "1", "--monthly", "1", now=NOW)
+    refused(spent, db_path, "brand", "set", "Globex", "--daily", "5", "--tz", "Asia/Tokyo",
+            "--rename", "ACME", message="brand 'ACME' already exists: pick another name")
+    refused(spent, db_path, "brand", "set", "Acme", "--monthly", "50", "--currency", "EUR",
+            message="brand 'Acme' has spend in USD: its currency cannot change")
+    spent.ok("brand", "set", "Globex", "--daily", "7", now=NOW)
+    events = query(db_path, "SELECT id, kind FROM event ORDER BY id")
+    assert [e[0] for e in events] == list(range(1, len(events) + 1))
+    assert events[-2:] == [(len(events) - 1, "brand.created"), (len(events), "brand.budget")]
+    assert query(db_path, "SELECT name, daily_budget, monthly_budget, timezone, currency FROM "
+                          "brand ORDER BY id") == [
+        ("Acme", 100_000_000, 2_500_000_000, "UTC", "USD"),
+        ("Globex", 7_000_000, 1_000_000, "UTC", "USD"),
+    ]
+
+
 def test_brand_set_unknown_brand_is_refused(acme: Cli, db_path: Path) -> None:
     refused(acme, db_path, "brand", "set", "Nope", "--daily", "5",
             message="no brand named 'Nope': 'budgetctl brand list' shows the brands")

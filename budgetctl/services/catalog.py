@@ -168,6 +168,24 @@ def _budget_change(old: int | None, new: int | None) -> str:
 def _apply_brand_changes(
     conn: Connection, ctx: Context, brand: BrandRow, changes: BrandChanges
 ) -> list[str]:
+    # Refusals first: a change written before one is refused would roll back, but its event
+    # would have taken an id (PostgreSQL's sequences do not roll back).
+    if changes.currency is not None and changes.currency != brand.currency:
+        has_spend = conn.execute(
+            sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": brand.id}
+        ).first()
+        if has_spend:
+            raise Conflict(
+                f"brand {brand.name!r} has spend in {brand.currency}: its currency cannot change"
+            )
+    if (
+        changes.rename is not None
+        and name_key(changes.rename) != name_key(brand.name)
+        and conn.execute(
+            sa.text("SELECT 1 FROM brand WHERE name_key = :k"), {"k": name_key(changes.rename)}
+        ).first()
+    ):
+        raise Conflict(f"brand {changes.rename!r} already exists: pick another name")
     said: list[str] = []
     if changes.set_daily and changes.daily != brand.daily_budget:
         conn.execute(
@@ -213,13 +231,6 @@ def _apply_brand_changes(
         record_event(conn, ctx, "brand.timezone", msg, brand=brand)
         said.append(msg)
     if changes.currency is not None and changes.currency != brand.currency:
-        has_spend = conn.execute(
-            sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": brand.id}
-        ).first()
-        if has_spend:
-            raise Conflict(
-                f"brand {brand.name!r} has spend in {brand.currency}: its currency cannot change"
-            )
         conn.execute(
             sa.text("UPDATE brand SET currency = :v WHERE id = :id"),
             {"v": changes.currency, "id": brand.id},
@@ -236,13 +247,6 @@ def _apply_brand_changes(
         record_event(conn, ctx, "brand.currency", msg, brand=brand)
         said.append(msg)
     if changes.rename is not None and changes.rename != brand.name:
-        if (
-            name_key(changes.rename) != name_key(brand.name)
-            and conn.execute(
-                sa.text("SELECT 1 FROM brand WHERE name_key = :k"), {"k": name_key(changes.rename)}
-            ).first()
-        ):
-            raise Conflict(f"brand {changes.rename!r} already exists: pick another name")
         conn.execute(
             sa.text("UPDATE brand SET name = :n, name_key = :k WHERE id = :id"),
             {"n": changes.rename, "k": name_key(changes.rename), "id": brand.id},
