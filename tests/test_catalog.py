@@ -829,6 +829,31 @@ def test_brand_import_lists_every_bad_row(ready: Cli, db_path: Path, tmp_path: P
     assert dump(db_path) == before
 
 
+def test_brand_import_refuses_a_currency_change_of_a_brand_with_spend_by_line(
+    spent: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    spent.ok("brand", "add", "Globex", "--daily", "1", "--monthly", "1", now=NOW)
+    sheet = tmp_path / "brands.csv"
+    # Rows that would be written before it (a new brand, a brand without spend changing its
+    # currency): none is, and no event takes an id that rolls back.
+    sheet.write_text("name,daily,monthly,currency\n"
+                     "Hooli,1,2,USD\n"
+                     "Globex,1,1,EUR\n"
+                     "ACME,5,50,EUR\n"
+                     "Initech,1,2,\n")
+    before = dump(db_path)
+    run = spent("brand", "import", str(sheet), now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr.splitlines()) == (1, "", [
+        "error: brand import refused, nothing written: 1 problem",
+        f"  {sheet}:4: brand 'Acme' has spend in USD: its currency cannot change",
+    ])
+    assert dump(db_path) == before
+    spent.ok("brand", "set", "Globex", "--currency", "EUR", now=NOW)
+    events = query(db_path, "SELECT id, kind FROM event ORDER BY id")
+    assert [e[0] for e in events] == list(range(1, len(events) + 1))
+    assert events[-1] == (len(events), "brand.currency")
+
+
 def test_campaign_import_with_one_bad_row_imports_nothing(ready: Cli, db_path: Path,
                                                           tmp_path: Path) -> None:
     ready.ok("brand", "import", str(FIXTURES / "brands.csv"), now=NOW)

@@ -737,6 +737,7 @@ def import_brands(ctx: Context, path: str | Path) -> Outcome:
     label, rows = read_sheet(path, ("name", "daily", "monthly"), ("timezone", "currency"))
     problems: list[str] = []
     parsed: list[tuple[str, int | None, int | None, str | None, str | None]] = []
+    lines: list[int] = []
     seen: set[str] = set()
     for line, row in rows:
         try:
@@ -755,12 +756,34 @@ def import_brands(ctx: Context, path: str | Path) -> Outcome:
                     check_currency(row["currency"]) if row.get("currency") else None,
                 )
             )
+            lines.append(line)
         except BudgetError as exc:
             problems.append(f"{label}:{line}: {exc.message}")
     if problems:
         raise ImportRejected(problems, "brand import refused, nothing written")
     out = Outcome()
     with ctx.db.write() as conn:
+        # A brand with spend keeps its currency: such rows are found before any row is
+        # written, and listed by line as the sheet's other problems are.
+        current = {
+            str(r[0]): (int(r[1]), str(r[2]), str(r[3]))
+            for r in conn.execute(
+                sa.text("SELECT name_key, id, name, currency FROM brand WHERE removed_at IS NULL")
+            )
+        }
+        for line, (name, _daily, _monthly, _tz, cur) in zip(lines, parsed, strict=True):
+            have = current.get(name_key(name))
+            if cur is None or have is None or have[2] == cur:
+                continue
+            if conn.execute(
+                sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": have[0]}
+            ).first():
+                problems.append(
+                    f"{label}:{line}: brand {have[1]!r} has spend in {have[2]}: its currency "
+                    "cannot change"
+                )
+        if problems:
+            raise ImportRejected(problems, "brand import refused, nothing written")
         touched: list[int] = []
         created = updated = 0
         for name, daily, monthly, tz, cur in parsed:
