@@ -14,6 +14,12 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`visible` escapes (one that breaks lines or
+    steers a terminal): names and external ids may not."""
+    return _CONTROL.search(text) is not None
+
+
 def _escape(m: re.Match[str]) -> str:
     code = ord(m.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -27,7 +27,7 @@ from budgetctl.domain.instants import from_us
 from budgetctl.domain.money import format_budget, format_budget_stated, format_exact, parse_budget
 from budgetctl.domain.periods import check_zone, local_day, zone
 from budgetctl.domain.schedule import Window, parse_windows
-from budgetctl.domain.text import first_invisible
+from budgetctl.domain.text import first_invisible, has_control
 from budgetctl.services.base import (
     BRAND_COLUMNS,
     INSERT_EVENT,
@@ -50,12 +50,6 @@ from budgetctl.store.db import execute_many, fetch_in, in_code_order
 MAX_NAME = 200
 
 
-def _has_control(text: str) -> bool:
-    """A control character, or the line or paragraph separator (U+2028, U+2029), which
-    split lines as a line break does."""
-    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
-
-
 def check_name(name: str, what: str) -> str:
     clean = name.strip()
     if not clean:
@@ -63,7 +57,7 @@ def check_name(name: str, what: str) -> str:
     if len(clean) > MAX_NAME or len(name_key(clean)) > MAX_NAME:
         # The key names compare by is kept too, and folding can lengthen it (ß is ss).
         raise InvalidValue(f"{what} name is longer than {MAX_NAME} characters")
-    if _has_control(clean):
+    if has_control(clean):
         raise InvalidValue(
             f"{what} name {clean!r} has a control character (a tab, a line break or the like)"
         )
@@ -165,19 +159,23 @@ def _budget_change(old: int | None, new: int | None) -> str:
     return f"{before} -> {after}"
 
 
+def _currency_locked(conn: Connection, brand_id: int, name: str, currency: str) -> str | None:
+    """Why the brand's currency cannot change (it has spend in it), or ``None``."""
+    has_spend = conn.execute(
+        sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": brand_id}
+    ).first()
+    return f"brand {name!r} has spend in {currency}: its currency cannot change" if has_spend else None
+
+
 def _apply_brand_changes(
     conn: Connection, ctx: Context, brand: BrandRow, changes: BrandChanges
 ) -> list[str]:
     # Refusals first: a change written before one is refused would roll back, but its event
     # would have taken an id (PostgreSQL's sequences do not roll back).
     if changes.currency is not None and changes.currency != brand.currency:
-        has_spend = conn.execute(
-            sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": brand.id}
-        ).first()
-        if has_spend:
-            raise Conflict(
-                f"brand {brand.name!r} has spend in {brand.currency}: its currency cannot change"
-            )
+        locked = _currency_locked(conn, brand.id, brand.name, brand.currency)
+        if locked:
+            raise Conflict(locked)
     if (
         changes.rename is not None
         and name_key(changes.rename) != name_key(brand.name)
@@ -431,7 +429,7 @@ def clean_external_id(external_id: str | None) -> str | None:
     clean = external_id.strip()
     if len(clean) > 100:
         raise InvalidValue("external id is longer than 100 characters")
-    if _has_control(clean):
+    if has_control(clean):
         raise InvalidValue(
             f"external id {clean!r} has a control character (a tab, a line break or the like)"
         )
@@ -775,13 +773,9 @@ def import_brands(ctx: Context, path: str | Path) -> Outcome:
             have = current.get(name_key(name))
             if cur is None or have is None or have[2] == cur:
                 continue
-            if conn.execute(
-                sa.text("SELECT 1 FROM spend_entry WHERE brand_id = :b LIMIT 1"), {"b": have[0]}
-            ).first():
-                problems.append(
-                    f"{label}:{line}: brand {have[1]!r} has spend in {have[2]}: its currency "
-                    "cannot change"
-                )
+            locked = _currency_locked(conn, *have)
+            if locked:
+                problems.append(f"{label}:{line}: {locked}")
         if problems:
             raise ImportRejected(problems, "brand import refused, nothing written")
         touched: list[int] = []
