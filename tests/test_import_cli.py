@@ -826,6 +826,21 @@ def test_dry_run_with_create_missing_creates_nothing(loaded: Cli, db_path: Path,
     assert dump(db_path) == before
 
 
+def test_past_twenty_campaigns_only_a_real_import_points_to_spend_list(loaded: Cli, db_path: Path,
+                                                                        tmp_path: Path) -> None:
+    # A dry run wrote nothing: `spend list` would not show its entries.
+    f = write(tmp_path / "many.csv", "date,campaign,amount\n" + "".join(
+        f"2026-11-24,Wave {i:02},1.00\n" for i in range(22)))
+    before = dump(db_path)
+    dry = imp(loaded, "--dry-run", "--create-missing", "--brand", "Acme", f)
+    assert (dry.exit_code, dry.lines[-1]) == (0, "  ... and 2 more campaigns")
+    assert dump(db_path) == before
+    real = imp(loaded, "--create-missing", "--brand", "Acme", f)
+    assert (real.exit_code, real.lines[-1]) == (
+        0, "  ... and 2 more campaigns ('budgetctl spend list' shows the entries)")
+    assert [line for line in real.lines if line.startswith("  Acme / ")][-1] == (
+        "  Acme / Wave 19: 1 entry, net 1.00 USD")
+
 # -- standard input ---------------------------------------------------------------------------------
 
 

@@ -272,7 +272,8 @@ def import_(
         )
     if len(report.per_campaign) > len(shown):
         more = len(report.per_campaign) - len(shown)
-        render.out(f"  ... and {more} more campaigns ('budgetctl spend list' shows the entries)")
+        where = "" if dry_run else " ('budgetctl spend list' shows the entries)"
+        render.out(f"  ... and {more} more campaigns{where}")
     render.changes(report.changes, prefix="would: " if dry_run else "")  # as the passes' --dry-run
 
 
