@@ -335,6 +335,17 @@ def test_lands_on_budget_at_and_past_the_budget(ready: Cli) -> None:
     assert landing(ready, NOW) == "0.00/day lands on budget"
     ready.ok("spend", "record", "U", "Search", "12.5", now=NOW)
     assert landing(ready, NOW) == "over budget by 12.50"
+    # The excess goes up to the cent: past the budget never reads 0.00.
+    ready.ok("spend", "record", "U", "Search", "--", "-12.499999", now=NOW)
+    assert landing(ready, NOW) == "over budget by 0.01"
+    ready.ok("spend", "record", "U", "Search", "0.005", now=NOW)
+    assert landing(ready, NOW) == "over budget by 0.01"
+    ready.ok("spend", "record", "U", "Search", "0.004999", now=NOW)
+    assert landing(ready, NOW) == "over budget by 0.01"
+    ready.ok("spend", "record", "U", "Search", "0.000001", now=NOW)
+    assert landing(ready, NOW) == "over budget by 0.02"
+    ready.ok("spend", "record", "U", "Search", "12.489999", now=NOW)  # 312.50 again
+    assert landing(ready, NOW) == "over budget by 12.50"
     # A refund that brings the month back under the budget brings the figure back.
     ready.ok("spend", "record", "U", "Search", "--", "-24.5", now=NOW)
     assert landing(ready, NOW) == "2.00/day lands on budget"

@@ -53,11 +53,15 @@ def show_status(rows: Sequence[BrandStatus]) -> None:
 def _landing(r: BrandStatus) -> str:
     """What each day may still spend, this one included, to end the month on budget."""
     from budgetctl.domain.money import format_money
+    from budgetctl.services.reports import CENT
 
     if r.to_land is None:
         return ""
     if r.over_budget:
-        return f"[dim]over budget by {format_money(r.over_budget)}[/dim]"
+        # Up to the cent, as the landing figure goes down to it: a micro past the budget
+        # reads 0.01, never 0.00.
+        over = -(-r.over_budget // CENT) * CENT
+        return f"[dim]over budget by {format_money(over)}[/dim]"
     return f"[dim]{format_money(r.to_land)}/day lands on budget[/dim]"
 
 
@@ -77,7 +81,8 @@ def register(app: typer.Typer) -> None:
         hour, the month-to-date spend itself). 'Lands on budget' = what is left of the monthly
         budget after the month's spend (today's included), divided by the days left counting
         today: what the rest of today and each later day may spend to end the month on budget,
-        rounded down to the cent; 'over budget by' once the month is past it.
+        rounded down to the cent; 'over budget by' the excess, rounded up to the cent, once the
+        month is past it.
 
         \b
         Example: budgetctl status --brand Acme
