@@ -1917,6 +1917,31 @@ def test_an_import_taking_a_day_reset_has_yet_to_close_past_64_bits_is_refused(
         ("day", "2026-11-30", 5 * 999_999_999_999_000_000), ("month", "2026-11-01", 5 * 999_999_999_999_000_000)]
 
 
+def test_status_draws_a_closed_day_of_this_month_past_64_bits(
+    ready: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    # A late import into a closed day is not checked (SPEC-sized files would pay for every
+    # past day they touch); the status table's day-by-day bars still draw such a day.
+    made = "2026-11-20T12:00:00Z"
+    ready.ok("brand", "add", "Big", "--daily", "none", "--monthly", "none", now=made)
+    ready.ok("campaign", "add", "Big", "C", now=made)
+    for _ in range(9):  # the month stays small: -9 of the largest amounts, on another day
+        ready.ok("spend", "record", "Big", "C", "--at", "2026-11-21", "--", "-999999999999", now=NOW)
+    assert ready("reset", now=NOW).exit_code == 0
+    for part in ("early", "late"):  # 5 + 5 of the largest amounts on the closed 2026-11-24
+        rows = "".join(f"2026-11-24,C,999999999999,{part}-{i}\n" for i in range(5))
+        f = write(tmp_path / f"{part}.csv", "date,campaign,amount,id\n" + rows)
+        assert imp_json(ready, "--brand", "Big", f)["entries_written"] == 5
+    run = ready("status", now=NOW)
+    assert (run.exit_code, run.stderr) == (0, "")
+    big = next(line for line in run.lines if line.startswith("Big "))
+    assert big.split()[1:6] == ["0.00", "/", "none", "999,999,999,999.00", "/"]
+    assert "▁" * 23 + "█" + "▁" in big  # 2026-11-24 the tallest of the 25 days
+    status = json.loads(ready.ok("status", "--json", now=NOW).stdout)
+    assert [(b["brand"], b["daily_spend"], b["monthly_spend"]) for b in status] == [
+        ("Big", "0.00", "999999999999.00")]
+
+
 def test_binary_garbage_is_refused(loaded: Cli, db_path: Path, tmp_path: Path) -> None:
     f = write(tmp_path / "image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)))
     refused(loaded, db_path, f, stderr=(
