@@ -203,6 +203,29 @@ def test_a_refused_brand_set_changes_nothing_and_takes_no_event_id(
     ]
 
 
+def test_a_zone_change_that_would_add_a_day_up_past_64_bits_is_refused(
+    ready: Cli, db_path: Path
+) -> None:
+    # Two UTC days of 5 of the largest amounts each are one day in Tokyo, past 64 bits: the
+    # day reset has yet to close would stop every later reset (all brands'), so the move is
+    # refused before any write.
+    largest = "999999999999.999999"
+    ready.ok("brand", "add", "Big", "--daily", "none", "--monthly", "none", now="2026-11-01T00:00:00Z")
+    ready.ok("campaign", "add", "Big", "C", now=NOW)
+    for _ in range(9):  # the month stays small: -9 of the largest amounts, on another day
+        ready.ok("spend", "record", "Big", "C", "--at", "2026-11-10T10:00:00Z", "--", f"-{largest}", now=NOW)
+    for at in ("2026-11-23T20:00:00Z", "2026-11-24T05:00:00Z") * 5:  # the 24th in Tokyo
+        ready.ok("spend", "record", "Big", "C", largest, "--at", at, now=NOW)
+    for budget in ([], ["--daily", "5"]):  # with no budget, no evaluation sums the day
+        refused(ready, db_path, "brand", "set", "Big", *budget, "--tz", "Asia/Tokyo", message=(
+            "amounts too large: a total would pass the largest budgetctl keeps "
+            "(9,223,372,036,854.775807); nothing was written"))
+    assert ready.ok("brand", "set", "Big", "--tz", "Europe/London", now=NOW).stdout == (
+        "time zone UTC -> Europe/London\n")
+    assert unbroken_events(db_path)[-1] == "brand.timezone"
+    assert ready("reset", now=NOW).exit_code == 0
+
+
 def test_brand_set_unknown_brand_is_refused(acme: Cli, db_path: Path) -> None:
     refused(acme, db_path, "brand", "set", "Nope", "--daily", "5",
             message="no brand named 'Nope': 'budgetctl brand list' shows the brands")

@@ -25,7 +25,7 @@ from budgetctl.domain.decide import ACTIVE
 from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, InvalidValue
 from budgetctl.domain.instants import from_us
 from budgetctl.domain.money import format_budget, format_budget_stated, format_exact, parse_budget
-from budgetctl.domain.periods import check_zone, local_day, zone
+from budgetctl.domain.periods import check_zone, day_period, local_day, month_period, zone
 from budgetctl.domain.schedule import Window, parse_windows
 from budgetctl.domain.text import first_invisible, has_control
 from budgetctl.services.base import (
@@ -40,6 +40,7 @@ from budgetctl.services.base import (
     get_brand,
     get_campaign,
     name_key,
+    period_totals,
     record_event,
     standard_input,
     zone_change_message,
@@ -167,11 +168,40 @@ def _currency_locked(conn: Connection, brand_id: int, name: str, currency: str) 
     return f"brand {name!r} has spend in {currency}: its currency cannot change" if has_spend else None
 
 
+def _closed_through_in(conn: Connection, ctx: Context, brand: BrandRow, tz: str) -> date:
+    """The last day ``reset`` has closed for the brand once its zone is ``tz``; refused
+    (``amounts too large``) when a day or month the new zone leaves open would add up past
+    64 bits, as it would stop every later reset (all brands').
+
+    Days the old zone has closed may not have ended in the new one (a move west): reset
+    closes them once they end there (a day closed already keeps its first record). Not
+    back past the brand's first day, where a clock behind its creation would put it."""
+    created_us = conn.execute(
+        sa.text("SELECT created_at FROM brand WHERE id = :id"), {"id": brand.id}
+    ).scalar_one()
+    new_zone = zone(tz)
+    closed = date.fromisoformat(brand.closed_through)
+    today = local_day(ctx.now, new_zone)
+    day_before_first = local_day(from_us(int(created_us)), new_zone) - timedelta(days=1)
+    through = max(min(closed, today - timedelta(days=1)), min(closed, day_before_first))
+    day, months = through + timedelta(days=1), set()
+    while day <= today:
+        period_totals(conn, [brand.id], day_period(day, new_zone))
+        months.add(day.replace(day=1))
+        day += timedelta(days=1)
+    for first in sorted(months):
+        period_totals(conn, [brand.id], month_period(first, new_zone))
+    return through
+
+
 def _apply_brand_changes(
     conn: Connection, ctx: Context, brand: BrandRow, changes: BrandChanges
 ) -> list[str]:
     # Refusals first: a change written before one is refused would roll back, but its event
     # would have taken an id (PostgreSQL's sequences do not roll back).
+    through = None
+    if changes.tz is not None and changes.tz != brand.timezone:
+        through = _closed_through_in(conn, ctx, brand, changes.tz)
     if changes.currency is not None and changes.currency != brand.currency:
         locked = _currency_locked(conn, brand.id, brand.name, brand.currency)
         if locked:
@@ -207,20 +237,7 @@ def _apply_brand_changes(
         }
         record_event(conn, ctx, "brand.budget", msg, brand=brand, detail=detail)
         said.append(msg)
-    if changes.tz is not None and changes.tz != brand.timezone:
-        # Days the old zone has closed may not have ended in the new one (a move west): reset
-        # closes them once they end there (a day closed already keeps its first record). Not
-        # back past the brand's first day, where a clock behind its creation would put it.
-        created_us = conn.execute(
-            sa.text("SELECT created_at FROM brand WHERE id = :id"), {"id": brand.id}
-        ).scalar_one()
-        new_zone = zone(changes.tz)
-        closed = date.fromisoformat(brand.closed_through)
-        day_before_first = local_day(from_us(int(created_us)), new_zone) - timedelta(days=1)
-        through = max(
-            min(closed, local_day(ctx.now, new_zone) - timedelta(days=1)),
-            min(closed, day_before_first),
-        )
+    if changes.tz is not None and through is not None:
         conn.execute(
             sa.text("UPDATE brand SET timezone = :v, closed_through = :ct WHERE id = :id"),
             {"v": changes.tz, "ct": through.isoformat(), "id": brand.id},
