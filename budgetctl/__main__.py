@@ -1,6 +1,6 @@
 """``python -m budgetctl``."""
 
-from budgetctl.cli.app import main
+from budgetctl.cli import main
 
 if __name__ == "__main__":
     main()

@@ -1051,6 +1051,101 @@ def test_ctrl_c_while_the_saved_change_s_connection_closes_is_one_line(agency: P
     assert search_amounts(agency) == [60_000_000, 2_500_000]
 
 
+def test_sigterm_in_an_import_says_nothing_was_written(agency: Path, tmp_path: Path) -> None:
+    # cron's timeout or `systemctl stop`: one line and exit 143, as Ctrl-C gets (it used to
+    # end the process without a word, whether or not the change had gone in).
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as f:
+        f.write("date,brand,campaign,amount,id\n")
+        for i in range(300_000):
+            f.write(f"2026-11-{1 + i % 24:02d},Acme,Search,0.{i % 100:02d},row-{i}\n")
+    before = dump(agency)
+    proc = subprocess.Popen([BIN, "spend", "import", str(big)], env=proc_env(agency),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    terminated = False
+    while proc.poll() is None:
+        if _csv_offset(proc.pid, big) > 0:  # reading the rows
+            proc.terminate()
+            terminated = True
+            break
+        time.sleep(0.002)
+    out, err = proc.communicate(timeout=120)
+    assert terminated, f"the import finished before it could be stopped: {out}{err}"
+    assert (proc.returncode, out, err) == (143, "", "error: terminated: nothing was written\n")
+    assert dump(agency) == before
+
+
+SIGNAL_AS_COMMIT_RETURNS = """
+import os, signal, sys
+import sqlalchemy.engine.default as default
+SIGNAL = getattr(signal, sys.argv.pop(1))
+real = default.DefaultDialect.do_commit
+def commit_then_signal(self, dbapi_connection):
+    real(self, dbapi_connection)
+    os.kill(os.getpid(), SIGNAL)
+default.DefaultDialect.do_commit = commit_then_signal
+from budgetctl.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(("name", "code", "word"), [("SIGTERM", 143, "terminated"),
+                                                    ("SIGINT", 130, "interrupted")])
+def test_a_signal_as_the_commit_returns_says_the_change_was_saved(
+    agency: Path, name: str, code: int, word: str
+) -> None:
+    # The console script's own process: SIGTERM's handler is the entry point's.
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_AS_COMMIT_RETURNS, name, "spend", "record",
+                           "Acme", "Search", "2.50"], env=proc_env(agency), capture_output=True,
+                          text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        code, "", f"error: {word} after the change was saved ('budgetctl history' shows it)\n")
+    assert search_amounts(agency) == [60_000_000, 2_500_000]
+
+
+SIGNAL_WHILE_LOADING = """
+import sys
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":  # the first heavy module the command line loads
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+from budgetctl.cli import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_modules_load_is_one_line(agency: Path) -> None:
+    before = dump(agency)
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_LOADING, "brand", "list"],
+                          env=proc_env(agency), capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        130, "", "error: interrupted: nothing was written\n")
+    assert dump(agency) == before
+
+
+def test_ctrl_c_in_db_copy_says_nothing_was_copied(
+    agency: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The target's schema is committed first; the copy is not, and a second run makes it.
+    import budgetctl.services.copy as copy
+
+    def interrupt(*_args: Any) -> None:
+        raise KeyboardInterrupt
+
+    target = tmp_path / "copy.db"
+    with monkeypatch.context() as patched:
+        patched.setattr(copy, "_refuse_held", interrupt)
+        run = in_process(agency, "db", "copy", "--to", str(target))
+    assert (run.exit_code, run.stdout, run.stderr) == (130, "", (
+        f"error: interrupted: nothing was copied ({target} holds an empty budgetctl schema: "
+        "run the copy again)\n"))
+    assert query(target, "SELECT COUNT(*) FROM brand") == [(0,)]
+    again = in_process(agency, "db", "copy", "--to", str(target))
+    assert again.exit_code == 0, again.stderr
+    assert query(target, "SELECT name FROM brand") == [("Acme",)]
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size

@@ -145,13 +145,18 @@ def _output_failed(err: OSError, *, code: int = 1) -> None:
 _INTERRUPTED = 130
 
 
-def _interrupted() -> None:
-    """Ctrl-C (SIGINT): say whether the command's change went in before it stopped."""
+def interrupted() -> None:
+    """Ctrl-C (SIGINT) or SIGTERM: say whether the command's change went in before it
+    stopped; exit 130 or 143, as a shell reports a process either signal ended."""
+    import budgetctl.cli
+
+    word = "terminated" if budgetctl.cli.terminated else "interrupted"
     if _saved():
-        render.error("interrupted after the change was saved ('budgetctl history' shows it)")
+        render.error(f"{word} after the change was saved ('budgetctl history' shows it)")
     else:
-        render.error("interrupted: nothing was written")
-    sys.exit(_INTERRUPTED)
+        store = sys.modules.get("budgetctl.store.db")
+        render.error(f"{word}: {(store and store.unsaved_note()) or 'nothing was written'}")
+    sys.exit(budgetctl.cli.TERMINATED if budgetctl.cli.terminated else _INTERRUPTED)
 
 
 def _global_hint(exc: Any, where: str) -> str | None:
@@ -263,7 +268,7 @@ class BoundaryGroup(TyperGroup):
                 **extra,
             )
             if rv == _INTERRUPTED:  # Typer's word for a KeyboardInterrupt in the command
-                _interrupted()
+                interrupted()
             sys.stdout.flush()  # a full disk shows here, before exit
         except _OutputFailed as exc:
             _output_failed(exc.err)
@@ -305,7 +310,7 @@ class BoundaryGroup(TyperGroup):
             # The reader of our output went away (``| head``), seen outside _Output.
             _output_failed(exc)
         except KeyboardInterrupt:
-            _interrupted()
+            interrupted()
         except Exception as exc:
             if _debug():
                 raise

@@ -30,7 +30,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from budgetctl.domain.errors import DatabaseError, InvalidValue
-from budgetctl.store.db import Database, bulk_writer, read_revision, resolve_url
+from budgetctl.store.db import (
+    Database,
+    bulk_writer,
+    forget_commits,
+    note_unsaved,
+    read_revision,
+    resolve_url,
+)
 from budgetctl.store.schema import HEAD_REVISION
 
 TABLES: tuple[str, ...] = (
@@ -238,6 +245,11 @@ def copy_database(source: Database, to: str) -> CopyReport:
         created = read_revision(conn) is None
     if created:
         init_database(target)
+        # The schema alone is not the copy: an interruption from here on says so.
+        forget_commits()
+        note_unsaved(
+            f"nothing was copied ({target.label} holds an empty budgetctl schema: run the copy again)"
+        )
     report = CopyReport(source.label, target.label, created)
 
     with source.read() as src, target.write() as dst:

@@ -456,22 +456,26 @@ _commits = 0
 
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT (Ctrl-C) back until the block has run, then raise it as usual."""
+    """Hold SIGINT (Ctrl-C) and SIGTERM back until the block has run, then let them act as
+    usual."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     held: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
-    if previous == signal.SIG_IGN:  # (a background job's): nothing to hold back
-        yield
-        return
-    signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    previous: dict[signal.Signals, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler != signal.SIG_IGN:  # (SIGINT in a background job): nothing to hold back
+            previous[signum] = handler
+            signal.signal(signum, lambda got, _frame: held.append(got))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
-    if held:
-        raise KeyboardInterrupt
+        for held_back, handler in previous.items():
+            default = signal.default_int_handler if held_back == signal.SIGINT else signal.SIG_DFL
+            signal.signal(held_back, handler if handler is not None else default)
+    for got in dict.fromkeys(held):
+        signal.raise_signal(got)
 
 
 def commits() -> int:
@@ -487,8 +491,23 @@ def note_commit() -> None:
 
 
 def forget_commits() -> None:
-    global _commits
+    global _commits, _unsaved
     _commits = 0
+    _unsaved = None
+
+
+_unsaved: str | None = None
+
+
+def note_unsaved(text: str) -> None:
+    """What an interruption before this command's next commit leaves, where that is more
+    than nothing (``db copy``: the target's empty schema)."""
+    global _unsaved
+    _unsaved = text
+
+
+def unsaved_note() -> str | None:
+    return _unsaved
 
 
 def damaged(exc: BaseException) -> bool:
