@@ -463,6 +463,20 @@ def test_same_report_twice_in_one_import_counts_once(loaded: Cli, db_path: Path,
     ]
 
 
+def test_a_report_listing_a_day_in_parts_sums_them_and_says_so(loaded: Cli, db_path: Path,
+                                                               tmp_path: Path) -> None:
+    # (A report split by device or network.) The counts add up: 2 rows, 1 day's figure.
+    f = write(tmp_path / "parts.csv", "Campaign,Campaign ID,Day,Currency code,Cost\n"
+                                      "Acme - Search,21456789012,2026-11-01,USD,60.00\n"
+                                      "Acme - Search,21456789012,2026-11-01,USD,40.00\n")
+    said = "  1 row added to another row of the same campaign and day in its file (the day's figure is their sum)"
+    assert imp(loaded, f).lines[:2] == [
+        "batch #1: 2 rows (google-ads), wrote 1 entry, 0 unchanged, 0 total rows skipped, net 100.00", said]
+    assert day_totals(db_path) == {("Acme - Search", "2026-11-01"): 100_000_000}
+    assert imp(loaded, "--dry-run", f).lines == [
+        "dry run: 2 rows (google-ads), would write 0 entries, 1 unchanged, 0 total rows skipped, net 0.00", said]
+
+
 def test_snapshots_are_per_network_and_leave_other_spend_alone(
     loaded: Cli, db_path: Path, tmp_path: Path
 ) -> None:

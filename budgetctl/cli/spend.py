@@ -262,6 +262,11 @@ def import_(
             f"  {counted(report.superseded, 'row', 'rows')} replaced by the same campaign "
             "and day in a later file (the later file counts, as if imported after)"
         )
+    if report.summed:
+        render.out(
+            f"  {counted(report.summed, 'row', 'rows')} added to another row of the same "
+            "campaign and day in its file (the day's figure is their sum)"
+        )
     for name in report.created_campaigns:
         render.out(f"  {'would create' if dry_run else 'created'} campaign {name}")
     shown = report.per_campaign[:PER_CAMPAIGN_LINES]

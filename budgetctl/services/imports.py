@@ -227,6 +227,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     superseded: int = 0  # network rows a later file of the import gave again
+    summed: int = 0  # network rows added to another row of their campaign and day in the file
     net_amount: int = 0
     created_campaigns: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -1290,6 +1291,7 @@ def _write(
                 "WHERE snapshot_key IS NOT NULL) k WHERE file_no < last_file"
             ).scalar_one()
         )
+    report.summed = int(snap_rows) - int(snap_keys) - report.superseded
     # What the ledger holds per key: a removed campaign's snapshots count for the campaign
     # that took its place (the same network campaign), so its days are not counted twice.
     held = (
