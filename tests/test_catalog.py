@@ -204,7 +204,7 @@ def test_a_refused_brand_set_changes_nothing_and_takes_no_event_id(
 
 
 def test_a_zone_change_that_would_add_a_day_up_past_64_bits_is_refused(
-    ready: Cli, db_path: Path
+    ready: Cli, db_path: Path, tmp_path: Path
 ) -> None:
     # Two UTC days of 5 of the largest amounts each are one day in Tokyo, past 64 bits: the
     # day reset has yet to close would stop every later reset (all brands'), so the move is
@@ -220,6 +220,17 @@ def test_a_zone_change_that_would_add_a_day_up_past_64_bits_is_refused(
         refused(ready, db_path, "brand", "set", "Big", *budget, "--tz", "Asia/Tokyo", message=(
             "amounts too large: a total would pass the largest budgetctl keeps "
             "(9,223,372,036,854.775807); nothing was written"))
+    # A sheet: by line, before any row is written (Other's change would take event ids).
+    ready.ok("brand", "add", "Other", "--daily", "1", "--monthly", "1", now=NOW)
+    sheet = tmp_path / "brands.csv"
+    sheet.write_text("name,daily,monthly,timezone\nOther,2,3,UTC\nBig,none,none,Asia/Tokyo\n")
+    before = dump(db_path)
+    run = ready("brand", "import", str(sheet), now=NOW)
+    assert (run.exit_code, run.stdout, run.stderr.splitlines()) == (1, "", [
+        "error: brand import refused, nothing written: 1 problem",
+        f"  {sheet}:3: brand 'Big': in Asia/Tokyo a day or month would add up past the largest "
+        "total budgetctl keeps (9,223,372,036,854.775807)"])
+    assert dump(db_path) == before
     assert ready.ok("brand", "set", "Big", "--tz", "Europe/London", now=NOW).stdout == (
         "time zone UTC -> Europe/London\n")
     assert unbroken_events(db_path)[-1] == "brand.timezone"

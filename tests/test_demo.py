@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import Cli, dump, query
 
 from budgetctl.store.schema import HEAD_REVISION
@@ -103,3 +104,24 @@ def test_demo_refuses_an_empty_db_rather_than_taking_a_temporary_one(cli: Cli, t
         assert run.stderr == (
             "error: --db is empty: name a new database file (leave --db out for a temporary one)\n"
         ), args
+
+
+def test_demo_stopped_halfway_names_its_database(cli: Cli, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not "'budgetctl history' shows it": that reads the default database, not the demo's.
+    from budgetctl.cli import render
+
+    real = render.out
+
+    def out(line: str = "") -> None:
+        if line.startswith("== "):  # the first step, once the database is made
+            raise KeyboardInterrupt
+        real(line)
+
+    monkeypatch.setattr(render, "out", out)
+    db = tmp_path / "halfway.db"
+    run = cli("demo", "--db", str(db))
+    assert (run.exit_code, run.stderr) == (
+        130, f"error: interrupted after the change was saved (the demo's database {db} holds what "
+             "it built so far)\n")
+    assert query(db, "SELECT COUNT(*) FROM brand") == [(0,)]

@@ -1078,29 +1078,88 @@ def test_sigterm_in_an_import_says_nothing_was_written(agency: Path, tmp_path: P
 SIGNAL_AS_COMMIT_RETURNS = """
 import os, signal, sys
 import sqlalchemy.engine.default as default
-SIGNAL = getattr(signal, sys.argv.pop(1))
+names, _, nth = sys.argv.pop(1).partition("@")  # SIGTERM, SIGINT,SIGTERM, SIGTERM@2
+SIGNALS = [getattr(signal, name) for name in names.split(",")]
+commits = []
 real = default.DefaultDialect.do_commit
 def commit_then_signal(self, dbapi_connection):
     real(self, dbapi_connection)
-    os.kill(os.getpid(), SIGNAL)
+    commits.append(1)
+    if len(commits) == int(nth or 1):
+        for signum in SIGNALS:
+            os.kill(os.getpid(), signum)
 default.DefaultDialect.do_commit = commit_then_signal
 from budgetctl.cli import main
 main()
 """
 
 
-@pytest.mark.parametrize(("name", "code", "word"), [("SIGTERM", 143, "terminated"),
-                                                    ("SIGINT", 130, "interrupted")])
+@pytest.mark.parametrize(("names", "code", "word"), [("SIGTERM", 143, "terminated"),
+                                                     ("SIGINT", 130, "interrupted"),
+                                                     ("SIGINT,SIGTERM", 143, "terminated")])
 def test_a_signal_as_the_commit_returns_says_the_change_was_saved(
-    agency: Path, name: str, code: int, word: str
+    agency: Path, names: str, code: int, word: str
 ) -> None:
-    # The console script's own process: SIGTERM's handler is the entry point's.
-    proc = subprocess.run([sys.executable, "-c", SIGNAL_AS_COMMIT_RETURNS, name, "spend", "record",
+    # The console script's own process: SIGTERM's handler is the entry point's. Both held
+    # back by the commit: SIGTERM is not lost behind the Ctrl-C.
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_AS_COMMIT_RETURNS, names, "spend", "record",
                            "Acme", "Search", "2.50"], env=proc_env(agency), capture_output=True,
                           text=True, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         code, "", f"error: {word} after the change was saved ('budgetctl history' shows it)\n")
     assert search_amounts(agency) == [60_000_000, 2_500_000]
+
+
+def test_init_stopped_as_its_commit_returns_says_the_database_is_made(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"  # (its first commit, before the schema's, writes nothing)
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_AS_COMMIT_RETURNS, "SIGTERM@2", "init"],
+                          env=proc_env(db), capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        143, "", "error: terminated after the change was saved ('budgetctl doctor' shows it)\n")
+    assert query(db, "SELECT COUNT(*) FROM pass_run WHERE name = 'init'") == [(1,)]
+
+
+@pytest.mark.parametrize(("nth", "said"), [
+    (2, "terminated: nothing was copied ({} holds at most an empty budgetctl schema: run the copy again)"),
+    (3, "terminated after the change was saved (the copy in {} is complete and verified)")])
+def test_db_copy_stopped_as_a_commit_returns_says_what_the_target_holds(
+    agency: Path, tmp_path: Path, nth: int, said: str
+) -> None:
+    # Its second commit is the new target's schema, its third the copy.
+    target = tmp_path / "copy.db"
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_AS_COMMIT_RETURNS, f"SIGTERM@{nth}", "db", "copy",
+                           "--to", str(target)], env=proc_env(agency), capture_output=True, text=True,
+                          timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (143, "", f"error: {said.format(target)}\n")
+    assert query(target, "SELECT COUNT(*) FROM brand") == [(0 if nth == 2 else 1,)]
+
+
+SIGNAL_DROPPED_IN_A_FINALIZER = """
+import signal
+import sqlalchemy.engine.default as default
+class Finalized:
+    def __del__(self):  # Python prints and drops an exception raised here
+        signal.raise_signal(signal.SIGTERM)
+real = default.DefaultDialect.do_execute
+def execute(self, cursor, statement, parameters, context=None):
+    if statement.lstrip().upper().startswith("INSERT INTO SPEND_ENTRY"):
+        Finalized()  # collected at once: the signal's exception is dropped
+    return real(self, cursor, statement, parameters, context)
+default.DefaultDialect.do_execute = execute
+from budgetctl.cli import main
+main()
+"""
+
+
+def test_a_signal_whose_exception_python_dropped_still_stops_the_command(agency: Path) -> None:
+    # It used to be printed as "Exception ignored" with a traceback, and the command ran on
+    # to commit and exit 0: a timeout's SIGTERM was lost.
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_DROPPED_IN_A_FINALIZER, "spend", "record",
+                           "Acme", "Search", "2.50"], env=proc_env(agency), capture_output=True,
+                          text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        143, "", "error: terminated: nothing was written\n")
+    assert search_amounts(agency) == [60_000_000]
 
 
 SIGNAL_WHILE_LOADING = """
@@ -1138,7 +1197,7 @@ def test_ctrl_c_in_db_copy_says_nothing_was_copied(
         patched.setattr(copy, "_refuse_held", interrupt)
         run = in_process(agency, "db", "copy", "--to", str(target))
     assert (run.exit_code, run.stdout, run.stderr) == (130, "", (
-        f"error: interrupted: nothing was copied ({target} holds an empty budgetctl schema: "
+        f"error: interrupted: nothing was copied ({target} holds at most an empty budgetctl schema: "
         "run the copy again)\n"))
     assert query(target, "SELECT COUNT(*) FROM brand") == [(0,)]
     again = in_process(agency, "db", "copy", "--to", str(target))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from budgetctl import __version__
+from budgetctl import __version__, signals
 from budgetctl.cli import plain, render
 from budgetctl.domain.errors import BudgetError, ImportRejected
 
@@ -148,15 +148,16 @@ _INTERRUPTED = 130
 def interrupted() -> None:
     """Ctrl-C (SIGINT) or SIGTERM: say whether the command's change went in before it
     stopped; exit 130 or 143, as a shell reports a process either signal ended."""
-    import budgetctl.cli
+    from budgetctl import signals
 
-    word = "terminated" if budgetctl.cli.terminated else "interrupted"
+    word = "terminated" if signals.terminated() else "interrupted"
+    store = sys.modules.get("budgetctl.store.db")
     if _saved():
-        render.error(f"{word} after the change was saved ('budgetctl history' shows it)")
+        where = (store and store.saved_note()) or "'budgetctl history' shows it"
+        render.error(f"{word} after the change was saved ({where})")
     else:
-        store = sys.modules.get("budgetctl.store.db")
         render.error(f"{word}: {(store and store.unsaved_note()) or 'nothing was written'}")
-    sys.exit(budgetctl.cli.TERMINATED if budgetctl.cli.terminated else _INTERRUPTED)
+    sys.exit(signals.exit_code() if signals.taken() else _INTERRUPTED)
 
 
 def _global_hint(exc: Any, where: str) -> str | None:
@@ -267,7 +268,9 @@ class BoundaryGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
-            if rv == _INTERRUPTED:  # Typer's word for a KeyboardInterrupt in the command
+            if rv == _INTERRUPTED or signals.taken():
+                # Typer's word for a KeyboardInterrupt in the command; or a signal whose
+                # exception was dropped on the way (raised inside a finalizer).
                 interrupted()
             sys.stdout.flush()  # a full disk shows here, before exit
         except _OutputFailed as exc:

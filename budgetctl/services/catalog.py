@@ -22,9 +22,21 @@ from sqlalchemy.engine import Connection
 
 from budgetctl.domain.currency import check_currency
 from budgetctl.domain.decide import ACTIVE
-from budgetctl.domain.errors import BudgetError, Conflict, ImportRejected, InvalidValue
+from budgetctl.domain.errors import (
+    BudgetError,
+    Conflict,
+    DatabaseError,
+    ImportRejected,
+    InvalidValue,
+)
 from budgetctl.domain.instants import from_us
-from budgetctl.domain.money import format_budget, format_budget_stated, format_exact, parse_budget
+from budgetctl.domain.money import (
+    format_budget,
+    format_budget_stated,
+    format_exact,
+    format_stated,
+    parse_budget,
+)
 from budgetctl.domain.periods import check_zone, day_period, local_day, month_period, zone
 from budgetctl.domain.schedule import Window, parse_windows
 from budgetctl.domain.text import first_invisible, has_control
@@ -46,7 +58,7 @@ from budgetctl.services.base import (
     zone_change_message,
 )
 from budgetctl.services.evaluate import Change, evaluate
-from budgetctl.store.db import execute_many, fetch_in, in_code_order
+from budgetctl.store.db import MAX_TOTAL, TOO_LARGE, execute_many, fetch_in, in_code_order
 
 MAX_NAME = 200
 
@@ -774,6 +786,29 @@ def import_brands(ctx: Context, path: str | Path) -> Outcome:
             lines.append(line)
         except BudgetError as exc:
             problems.append(f"{label}:{line}: {exc.message}")
+    if problems:
+        raise ImportRejected(problems, "brand import refused, nothing written")
+    # A zone move that would add a day or month up past 64 bits, found before any row is
+    # written and listed by line (each in a read of its own: on PostgreSQL the failed sum
+    # ends its transaction). The write checks again (brand set's check), in case.
+    for line, (name, _daily, _monthly, tz, _cur) in zip(lines, parsed, strict=True):
+        if tz is None:
+            continue
+        try:
+            with ctx.db.read() as conn:
+                found = conn.execute(
+                    sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE name_key = :k"),
+                    {"k": name_key(name)},
+                ).first()
+                if found is not None and brand_from_row(found).timezone != tz:
+                    _closed_through_in(conn, ctx, brand_from_row(found), tz)
+        except DatabaseError as exc:
+            if exc.message != TOO_LARGE:
+                raise
+            problems.append(
+                f"{label}:{line}: brand {name!r}: in {tz} a day or month would add up past "
+                f"the largest total budgetctl keeps ({format_stated(MAX_TOTAL)})"
+            )
     if problems:
         raise ImportRejected(problems, "brand import refused, nothing written")
     out = Outcome()

@@ -33,8 +33,7 @@ from budgetctl.domain.errors import DatabaseError, InvalidValue
 from budgetctl.store.db import (
     Database,
     bulk_writer,
-    forget_commits,
-    note_unsaved,
+    note_interrupt,
     read_revision,
     resolve_url,
 )
@@ -243,13 +242,14 @@ def copy_database(source: Database, to: str) -> CopyReport:
 
     with target._translate(), target.engine(create=True).connect() as conn:
         created = read_revision(conn) is None
+    # An interruption says what the target holds: the schema alone is not the copy.
+    note_interrupt(saved=f"the copy in {target.label} is complete and verified")
     if created:
-        init_database(target)
-        # The schema alone is not the copy: an interruption from here on says so.
-        forget_commits()
-        note_unsaved(
-            f"nothing was copied ({target.label} holds an empty budgetctl schema: run the copy again)"
+        note_interrupt(
+            unsaved=f"nothing was copied ({target.label} holds at most an empty budgetctl "
+            "schema: run the copy again)"
         )
+        init_database(target, counted=False)
     report = CopyReport(source.label, target.label, created)
 
     with source.read() as src, target.write() as dst:

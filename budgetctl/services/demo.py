@@ -16,7 +16,7 @@ from budgetctl.clock import parse_instant
 from budgetctl.domain.errors import InvalidValue
 from budgetctl.services.base import Context, counted, current_actor
 from budgetctl.services.evaluate import Change
-from budgetctl.store.db import Database, resolve_url
+from budgetctl.store.db import Database, note_interrupt, resolve_url
 
 BRANDS = """name,daily,monthly,timezone,currency
 Acme,100.00,2500.00,America/New_York,USD
@@ -104,6 +104,8 @@ def run_demo(db_option: str | None, say: Callable[[str], None] | None = None) ->
 
     if db_option is not None:
         _require_new(db)
+    # Stopped halfway, the demo's database is the place to look, not the default one.
+    note_interrupt(saved=f"the demo's database {db.label} holds what it built so far")
     emit(init_database(db))
     files = {}
     for name, text in (

@@ -20,8 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -35,6 +33,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from budgetctl import signals
 from budgetctl.domain.errors import DatabaseError, InvalidValue
 from budgetctl.store.schema import HEAD_REVISION, shipped_revisions
 
@@ -386,7 +385,8 @@ class Database:
                 return
             # Ctrl-C waits while the commit runs, so that the command knows whether it went in
             # (an interrupt landing as COMMIT returned was told "nothing was written").
-            with _interrupts_held():
+            with signals.held():
+                signals.check()  # a signal whose exception was dropped: not committed
                 trans.commit()
                 note_commit()  # now: closing the connection may checkpoint for a while
 
@@ -454,30 +454,6 @@ _commits = 0
 """Write transactions committed since :func:`forget_commits` (this process runs one command)."""
 
 
-@contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT (Ctrl-C) and SIGTERM back until the block has run, then let them act as
-    usual."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    previous: dict[signal.Signals, Any] = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(signum)
-        if handler != signal.SIG_IGN:  # (SIGINT in a background job): nothing to hold back
-            previous[signum] = handler
-            signal.signal(signum, lambda got, _frame: held.append(got))
-    try:
-        yield
-    finally:
-        for held_back, handler in previous.items():
-            default = signal.default_int_handler if held_back == signal.SIGINT else signal.SIG_DFL
-            signal.signal(held_back, handler if handler is not None else default)
-    for got in dict.fromkeys(held):
-        signal.raise_signal(got)
-
-
 def commits() -> int:
     """How many write transactions this command has committed: once one has, the command's
     work is saved, whatever happens to its output."""
@@ -491,23 +467,31 @@ def note_commit() -> None:
 
 
 def forget_commits() -> None:
-    global _commits, _unsaved
+    global _commits, _unsaved, _saved
     _commits = 0
-    _unsaved = None
+    _unsaved = _saved = None
 
 
 _unsaved: str | None = None
+_saved: str | None = None
 
 
-def note_unsaved(text: str) -> None:
-    """What an interruption before this command's next commit leaves, where that is more
-    than nothing (``db copy``: the target's empty schema)."""
-    global _unsaved
-    _unsaved = text
+def note_interrupt(*, unsaved: str | None = None, saved: str | None = None) -> None:
+    """What an interruption of this command says it leaves, where the usual words would not
+    do: before its first commit (``unsaved``; usually "nothing was written"; ``db copy``: the
+    target's empty schema), and after one (``saved``; usually "'budgetctl history' shows
+    it"; ``demo``: where its database is)."""
+    global _unsaved, _saved
+    _unsaved = unsaved if unsaved is not None else _unsaved
+    _saved = saved if saved is not None else _saved
 
 
 def unsaved_note() -> str | None:
     return _unsaved
+
+
+def saved_note() -> str | None:
+    return _saved
 
 
 def damaged(exc: BaseException) -> bool:
