@@ -1,5 +1,5 @@
-"""The command line. :func:`main`, the console script, is the first code a run executes:
-a Ctrl-C or a SIGTERM gets the same one line from the first instant, while the modules are
+"""The command line. :func:`main`, the console script, is the first code of budgetctl a run
+executes: a Ctrl-C or a SIGTERM gets the same one line from here on, while the modules are
 still loading too (``budgetctl.signals``)."""
 
 from __future__ import annotations
