@@ -62,6 +62,11 @@ def terminated() -> bool:
     return signal.SIGTERM in _taken
 
 
+def word() -> str:
+    """How the error line names the stop."""
+    return "terminated" if terminated() else "interrupted"
+
+
 def exit_code() -> int:
     return TERMINATED if terminated() else INTERRUPTED
 

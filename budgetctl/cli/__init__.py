@@ -15,8 +15,7 @@ def main() -> None:
     try:
         from budgetctl.cli import app
     except KeyboardInterrupt:  # still loading: nothing was opened, let alone written
-        word = "terminated" if signals.terminated() else "interrupted"
-        sys.stderr.write(f"error: {word}: nothing was written\n")
+        sys.stderr.write(f"error: {signals.word()}: nothing was written\n")
         sys.exit(signals.exit_code())
     try:
         app.main()

@@ -142,22 +142,16 @@ def _output_failed(err: OSError, *, code: int = 1) -> None:
     sys.exit(code)
 
 
-_INTERRUPTED = 130
-
-
 def interrupted() -> None:
     """Ctrl-C (SIGINT) or SIGTERM: say whether the command's change went in before it
     stopped; exit 130 or 143, as a shell reports a process either signal ended."""
-    from budgetctl import signals
-
-    word = "terminated" if signals.terminated() else "interrupted"
     store = sys.modules.get("budgetctl.store.db")
     if _saved():
         where = (store and store.saved_note()) or "'budgetctl history' shows it"
-        render.error(f"{word} after the change was saved ({where})")
+        render.error(f"{signals.word()} after the change was saved ({where})")
     else:
-        render.error(f"{word}: {(store and store.unsaved_note()) or 'nothing was written'}")
-    sys.exit(signals.exit_code() if signals.taken() else _INTERRUPTED)
+        render.error(f"{signals.word()}: {(store and store.unsaved_note()) or 'nothing was written'}")
+    sys.exit(signals.exit_code())
 
 
 def _global_hint(exc: Any, where: str) -> str | None:
@@ -268,7 +262,7 @@ class BoundaryGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
-            if rv == _INTERRUPTED or signals.taken():
+            if rv == signals.INTERRUPTED or signals.taken():
                 # Typer's word for a KeyboardInterrupt in the command; or a signal whose
                 # exception was dropped on the way (raised inside a finalizer).
                 interrupted()

@@ -789,19 +789,20 @@ def import_brands(ctx: Context, path: str | Path) -> Outcome:
     if problems:
         raise ImportRejected(problems, "brand import refused, nothing written")
     # A zone move that would add a day or month up past 64 bits, found before any row is
-    # written and listed by line (each in a read of its own: on PostgreSQL the failed sum
-    # ends its transaction). The write checks again (brand set's check), in case.
+    # written and listed by line. Only the (rare) moves are summed, each in a read of its own:
+    # on PostgreSQL the failed sum ends its transaction. The write checks again, in case.
+    with ctx.db.read() as conn:
+        stored = {
+            name_key(b.name): b
+            for b in map(brand_from_row, conn.execute(sa.text(f"SELECT {BRAND_COLUMNS} FROM brand")))
+        }
     for line, (name, _daily, _monthly, tz, _cur) in zip(lines, parsed, strict=True):
-        if tz is None:
+        brand = stored.get(name_key(name))
+        if tz is None or brand is None or brand.timezone == tz:
             continue
         try:
             with ctx.db.read() as conn:
-                found = conn.execute(
-                    sa.text(f"SELECT {BRAND_COLUMNS} FROM brand WHERE name_key = :k"),
-                    {"k": name_key(name)},
-                ).first()
-                if found is not None and brand_from_row(found).timezone != tz:
-                    _closed_through_in(conn, ctx, brand_from_row(found), tz)
+                _closed_through_in(conn, ctx, brand, tz)
         except DatabaseError as exc:
             if exc.message != TOO_LARGE:
                 raise
